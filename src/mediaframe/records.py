@@ -1,0 +1,124 @@
+"""The records that flow through mediaframe: articles -> sentences -> labels -> predictions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Stance(StrEnum):
+    AGAINST = "against"
+    NEUTRAL = "neutral"
+    FAVOR = "favor"
+
+
+class Sentiment(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class Frame(StrEnum):
+    """The Media Frames Corpus keys of the default codebook (a user codebook may bring others)."""
+
+    ECONOMIC = "economic"
+    CAPACITY_RESOURCES = "capacity_resources"
+    MORALITY = "morality"
+    FAIRNESS_EQUALITY = "fairness_equality"
+    LEGALITY = "legality"
+    POLICY = "policy"
+    CRIME_PUNISHMENT = "crime_punishment"
+    SECURITY_DEFENSE = "security_defense"
+    HEALTH_SAFETY = "health_safety"
+    QUALITY_OF_LIFE = "quality_of_life"
+    CULTURAL_IDENTITY = "cultural_identity"
+    PUBLIC_OPINION = "public_opinion"
+    POLITICAL = "political"
+    EXTERNAL_REGULATION = "external_regulation"
+    OTHER = "other"
+
+
+TASKS: tuple[str, ...] = ("stance", "sentiment", "frame")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article. Only `id` and `text` are required; unknown metadata stays empty."""
+
+    id: str
+    text: str
+    outlet: str = ""
+    title: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    target: str = ""
+    source: str = ""  # the file it was read from
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A target mention: character offsets into the sentence text (end exclusive)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a cleaned article, with its span in the cleaned text."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    outlet: str = ""
+    date: str = ""
+    title: str = ""
+    author: str = ""
+    url: str = ""
+    target: str = ""
+    mentions: tuple[Mention, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}:{self.index}"
+
+    @property
+    def mentions_target(self) -> bool:
+        return bool(self.mentions)
+
+
+@dataclass(frozen=True, slots=True)
+class WeakLabel:
+    """An aggregated weak label for one task, with its provenance."""
+
+    label: str | None  # None: every labeling function abstained
+    confidence: float
+    rules: tuple[str, ...] = ()  # names of the labeling functions that voted
+
+
+@dataclass(frozen=True, slots=True)
+class GoldLabel:
+    """A hand-written label row for one sentence (a label may be missing: None)."""
+
+    sentence_id: str
+    text: str
+    stance: str | None = None
+    sentiment: str | None = None
+    frame: str | None = None
+    mentions_target: bool | None = None
+    target: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LabeledSentence:
+    """A sentence with its three labels; `sources` tells 'gold' or 'weak' per task."""
+
+    sentence: Sentence
+    labels: dict[str, str | None] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    weak: dict[str, WeakLabel] = field(default_factory=dict)
