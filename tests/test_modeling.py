@@ -1,0 +1,88 @@
+"""The multi-task model: one forward pass, three heads, masked losses, safe save/load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from mediaframe.codebook import load_codebook
+from mediaframe.config import ModelConfig
+from mediaframe.errors import MediaframeError
+from mediaframe.modeling import build_model, check_label_schema, encode, load_model, mark_mentions, save_model
+from mediaframe.records import TASKS
+
+
+def batch_for(tokenizer, texts: list[str]) -> dict[str, torch.Tensor]:
+    enc = encode(tokenizer, texts, ["Netflix"] * len(texts), None, 32, "pair", padding=True)
+    return {k: torch.tensor(v) for k, v in enc.items()}
+
+
+def test_modeling_one_forward_gives_three_heads(tiny_model_dir: Path) -> None:
+    loaded = load_model(tiny_model_dir)
+    out = loaded.model(**batch_for(loaded.tokenizer, ["netflix is good.", "the strike."]))
+    assert out["stance_logits"].shape == (2, 3)
+    assert out["sentiment_logits"].shape == (2, 3)
+    assert out["frame_logits"].shape == (2, len(load_codebook().frame))
+    assert "loss" not in out
+
+
+def test_modeling_missing_label_contributes_no_loss(tiny_model_dir: Path) -> None:
+    loaded = load_model(tiny_model_dir)
+    batch = batch_for(loaded.tokenizer, ["netflix is good.", "the strike."])
+    only_stance = loaded.model(**batch, stance_labels=torch.tensor([0, 2]), frame_labels=torch.tensor([-100, -100]))
+    with_frame = loaded.model(**batch, stance_labels=torch.tensor([0, 2]), frame_labels=torch.tensor([1, -100]))
+    stance_alone = loaded.model(**batch, stance_labels=torch.tensor([0, 2]))
+    assert torch.isclose(only_stance["loss"], stance_alone["loss"])
+    assert with_frame["loss"] > only_stance["loss"]
+
+
+def test_modeling_save_load_round_trip_gives_same_logits(tiny_model_dir: Path, tmp_path: Path) -> None:
+    loaded = load_model(tiny_model_dir)
+    save_model(loaded, tmp_path / "again")
+    again = load_model(tmp_path / "again")
+    batch = batch_for(loaded.tokenizer, ["netflix slammed the writers."])
+    assert torch.allclose(loaded.model(**batch)["frame_logits"], again.model(**batch)["frame_logits"])
+    assert not list((tmp_path / "again").glob("*.bin")), "weights must be safetensors only"
+
+
+def test_modeling_refuses_folder_that_is_not_ours(tiny_base_model: Path) -> None:
+    with pytest.raises(MediaframeError, match="not a mediaframe model folder"):
+        load_model(tiny_base_model)
+
+
+def test_modeling_refuses_weights_that_do_not_fit_labels(tiny_model_copy: Path) -> None:
+    meta_file = tiny_model_copy / "mediaframe.json"
+    meta = json.loads(meta_file.read_text())
+    meta["labels"]["frame"] = meta["labels"]["frame"][:4]
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(MediaframeError, match="do not match the label schema"):
+        load_model(tiny_model_copy)
+
+
+def test_modeling_label_schema_mismatch_is_named(tiny_model_dir: Path) -> None:
+    meta = load_model(tiny_model_dir).meta
+    with pytest.raises(MediaframeError, match="frame labels"):
+        check_label_schema(meta, {"frame": ["economic", "other"]}, "data.jsonl")
+
+
+def test_modeling_unreachable_base_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MediaframeError, match="could not be loaded"):
+        build_model(str(tmp_path / "no-such-model"), {t: ["a", "b"] for t in TASKS}, ModelConfig())
+
+
+def test_modeling_mark_mentions_wraps_each_span() -> None:
+    text = "Netflix said the streamer won."
+    marked = mark_mentions(text, [{"start": 0, "end": 7}, {"start": 13, "end": 25}])
+    assert marked == "<< Netflix >> said << the streamer >> won."
+
+
+def test_modeling_pair_mode_truncates_sentence_not_target(tiny_model_dir: Path) -> None:
+    tokenizer = load_model(tiny_model_dir).tokenizer
+    long_text = " ".join(["netflix"] * 200)
+    enc = encode(tokenizer, [long_text], ["orbital foods"], None, 16, "pair")
+    ids = enc["input_ids"][0]
+    assert len(ids) == 16
+    assert tokenizer.decode(ids).endswith("orbital foods [SEP]")
