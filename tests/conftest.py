@@ -59,3 +59,54 @@ def tiny_model_copy(tmp_path: Path, tiny_model_dir: Path) -> Path:
     target = tmp_path / "model"
     shutil.copytree(tiny_model_dir, target)
     return target
+
+
+# ---------------------------------------------------------------- prediction tables (comparison, reporting, browser)
+
+SENTIMENT_OF = {"against": "negative", "neutral": "neutral", "favor": "positive"}
+
+
+def build_predictions(
+    outlets: dict[str, list[list[str]]], target: str = "Netflix", frame: str = "economic"
+) -> list[dict]:
+    """Prediction rows (the Predictions contract) from outlet -> articles -> stance label per sentence.
+
+    Article k of an outlet is dated 2023-07-(3 + 7k) (one week apart); sentiment follows stance;
+    the against sentences are framed 'legality', the others `frame`; confidence falls with the index.
+    """
+    rows = []
+    for outlet, articles in outlets.items():
+        slug = "".join(ch for ch in outlet.lower() if ch.isalnum())
+        for k, stances in enumerate(articles):
+            article_id = f"{slug}-{k}"
+            for i, stance in enumerate(stances):
+                confidence = round(0.95 - 0.05 * i, 2)
+                rows.append({
+                    "id": f"{article_id}:{i}", "article_id": article_id, "index": i, "outlet": outlet,
+                    "date": f"2023-07-{3 + 7 * k:02d}", "author": f"{outlet} desk", "title": f"{outlet} story {k}",
+                    "url": f"https://news.example/{article_id}", "text": f"{outlet} sentence {i} on {target} ({stance}).",
+                    "target": target, "mentions_target": i % 2 == 0, "stance": stance,
+                    "sentiment": SENTIMENT_OF[stance], "frame": "legality" if stance == "against" else frame,
+                    "stance_probs": {stance: confidence}, "sentiment_probs": {SENTIMENT_OF[stance]: 0.9},
+                    "frame_probs": {frame: 0.5}, "stance_confidence": confidence,
+                    "sentiment_confidence": 0.9, "frame_confidence": 0.5,
+                })
+    return rows
+
+
+@pytest.fixture()
+def make_predictions():
+    """The build_predictions factory, for tests that need their own stance mixes."""
+    return build_predictions
+
+
+@pytest.fixture()
+def outlet_predictions() -> list[dict]:
+    """Four outlets with known stance mixes: net stance -1 (all against), 0, +0.375, and a one-article outlet (-0.25)."""
+    return build_predictions({
+        "Harsh Herald": [["against"] * 4 for _ in range(4)],
+        "Balanced Bugle": [["against", "favor", "neutral", "neutral"] for _ in range(4)],
+        "Friendly Flyer": [["favor", "favor", "neutral", "against"], ["favor", "neutral", "favor", "favor"],
+                           ["favor", "neutral", "neutral", "against"], ["favor", "favor", "neutral", "neutral"]],
+        "Solo Sentinel": [["against", "neutral", "favor", "against"]],
+    })

@@ -107,3 +107,37 @@ def sentences(
     write_jsonl(rows, out)
     mentioning = sum(row["mentions_target"] for row in rows)
     err.print(f"{len(articles)} articles -> {len(rows)} sentences ({mentioning} mention {target}) -> {out}")
+
+
+@command
+def compare(
+    predictions: Annotated[
+        Path, typer.Argument(help="Predictions from `mediaframe predict` (JSONL/CSV/Parquet).", exists=True, dir_okay=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for summary.csv, report.md/html, charts.")],
+    by: Annotated[str, typer.Option("--by", help="Group by: outlet, date or author.")] = "outlet",
+    period: Annotated[str, typer.Option("--period", help="With --by date: day, week or month.")] = "month",
+    filter_: Annotated[
+        str | None, typer.Option("--filter", help="'mentions': only sentences that mention the target.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Compare this target (files with several).")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Compare outlets (or periods, or authors): net stance, sentiment and frames with CIs, tests and a report.
+
+    Example: mediaframe compare out/predictions.jsonl --by outlet --out out/compare
+    """
+    from mediaframe.comparison import Grouping, compare as compare_groups
+    from mediaframe.io import read_table
+    from mediaframe.reporting import headline, render_report, write_report
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    if filter_ not in (None, "mentions"):
+        raise MediaframeError(f"--filter {filter_!r}: expected 'mentions' (or leave it out for all sentences)")
+    grouping = Grouping(by, period, filter_ == "mentions", target, source=str(predictions))
+    result = compare_groups(read_table(predictions), grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    write_report(render_report(result, cfg.report), out)
+    err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)

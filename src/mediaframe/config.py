@@ -110,6 +110,66 @@ class ModelConfig(Section):
     dropout: float = Field(0.1, description="Dropout before the classification heads.")
 
 
+class TrainingConfig(Section):
+    epochs: float = Field(3.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner.")
+    learning_rate: float = Field(5e-5, gt=0, lt=1, description="Peak learning rate of the heads and the top encoder layer.")
+    batch_size: int = Field(32, ge=1, description="Training rows per step.")
+    eval_batch_size: int = Field(128, ge=1, description="Rows per batch when scoring the validation split.")
+    scheduler: Literal["linear", "cosine", "constant_with_warmup"] = Field(
+        "linear", description="Learning-rate schedule after warmup."
+    )
+    warmup_ratio: float = Field(0.1, ge=0, lt=1, description="Share of the steps spent warming the learning rate up.")
+    weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay (not applied to biases and LayerNorm).")
+    layer_decay: float = Field(
+        1.0, gt=0, le=1, description="Layer-wise LR decay: layer i from the top trains at lr * decay**i (1.0: off)."
+    )
+    max_grad_norm: float = Field(1.0, gt=0, description="Gradient clipping norm.")
+    class_weights: Literal["none", "balanced", "sqrt"] = Field(
+        "none", description="Per-task loss weights against class imbalance: none, balanced (n/(k*count)) or its sqrt."
+    )
+    evals_per_epoch: int = Field(1, ge=1, le=20, description="Validation passes per epoch (each a candidate snapshot).")
+    early_stopping_patience: int = Field(
+        2, ge=0, description="Stop after this many validations without a better macro-F1 (0: never stop early)."
+    )
+    average_checkpoints: int = Field(
+        1, ge=1, description="Average the weights of the k best validation snapshots (kept only if validation agrees)."
+    )
+    seeds: list[int] = Field(
+        default_factory=list, description="Seed ensemble: one run per seed, weights averaged (empty: the top-level seed)."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: CUDA when available, else CPU.")
+    bf16: Literal["auto", "on", "off"] = Field(
+        "auto", description="bf16 autocast: auto uses it where the GPU or CPU (AMX/AVX512-BF16) supports it."
+    )
+    group_by_length: bool = Field(True, description="Batch rows of similar length together (less padding, faster).")
+    validation_data: str = Field(
+        "", description="Validation rows (path) when the training data has no validation split; else a grouped split."
+    )
+    validation_fraction: float = Field(
+        0.15, gt=0, lt=1, description="Share of articles held out for validation when the data has no validation split."
+    )
+    extra_stance_data: str = Field(
+        "", description="Extra stance rows for transfer: '' none, 'newsmtsc' (local copy, else the hub), or a path."
+    )
+    extra_stance_max_rows: int = Field(0, ge=0, description="Cap on the extra stance rows, sampled with the seed (0: all).")
+    show_progress: bool | None = Field(None, description="Progress bar: null shows it only on a terminal.")
+
+
+class EvaluationConfig(Section):
+    split: str = Field("test", description="Split of a built dataset folder that `mediaframe evaluate` scores.")
+    label_sources: list[str] = Field(
+        default_factory=lambda: ["gold", "import"],
+        description="Label sources scored against (rows without a *_source column always count); add 'weak' to "
+        "score agreement with the weak labels.",
+    )
+    bootstrap_samples: int = Field(1000, ge=100, description="Bootstrap resamples for the macro-F1 and accuracy intervals.")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals.")
+    ece_bins: int = Field(15, ge=2, le=100, description="Equal-width bins of the max probability for the calibration error.")
+    batch_size: int = Field(64, ge=1, description="Rows per batch when the model scores the evaluation rows.")
+    tfidf_max_features: int = Field(50_000, ge=100, description="Vocabulary cap of the TF-IDF baseline (word 1-2 grams).")
+    dpi: int = Field(110, ge=50, le=400, description="Resolution of the confusion-matrix PNGs.")
+
+
 class ComparisonConfig(Section):
     bootstrap_samples: int = Field(2000, ge=100, description="Article-level (cluster) bootstrap resamples per group.")
     permutations: int = Field(2000, ge=100, description="Article-label permutations per pairwise test.")
@@ -138,9 +198,11 @@ class Config(BaseModel):
     segmentation: SegmentationConfig = SegmentationConfig()
     targets: TargetsConfig = TargetsConfig()
     model: ModelConfig = ModelConfig()
+    training: TrainingConfig = TrainingConfig()
     labeling: LabelingConfig = LabelingConfig()
     dataset: DatasetConfig = DatasetConfig()
     imports: ImportConfig = ImportConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
     comparison: ComparisonConfig = ComparisonConfig()
     report: ReportConfig = ReportConfig()
 
@@ -201,3 +263,28 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise MediaframeError(f"config {config_path}: {where}: {first['msg']}") from None
+
+
+def toml_value(value: Any) -> str:
+    """One value in TOML syntax (strings JSON-escaped, which TOML basic strings accept)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def config_toml(cfg: Config) -> str:
+    """The resolved config as TOML text that `load_config` reads back to an equal Config (None values left out)."""
+    data = cfg.model_dump(mode="json", exclude_none=True)
+    top = [f"{key} = {toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
+    sections = [
+        "\n".join([f"[{name}]", *(f"{key} = {toml_value(value)}" for key, value in body.items())])
+        for name, body in data.items()
+        if isinstance(body, dict)
+    ]
+    return "\n\n".join(["\n".join(top), *sections]) + "\n"

@@ -1,0 +1,85 @@
+"""Resampling statistics over articles: cluster bootstrap, permutation tests, p-value corrections.
+
+Sentences of one article are not independent, so the unit of every resampling here is the
+article: a row of a count matrix (articles x label columns). Statistics are ratios of column
+sums, so one matrix product turns a batch of resampling weights into a batch of totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def bootstrap_totals(counts: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Column totals of `samples` article-level bootstrap resamples.
+
+    Args:
+        counts: one row per article, one column per counted label.
+        samples: number of resamples.
+        rng: the seeded generator.
+
+    Returns:
+        An array (samples, columns): the totals of each resample of the articles (with replacement).
+    """
+    n_articles = counts.shape[0]
+    weights = rng.multinomial(n_articles, np.full(n_articles, 1.0 / n_articles), size=samples)
+    return weights @ counts
+
+
+def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
+    """Percentile interval of bootstrap values (NaN resamples ignored; (nan, nan) when none is left)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan"), float("nan")
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    low, high = np.percentile(finite, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+def permutation_totals(
+    counts_a: np.ndarray, counts_b: np.ndarray, permutations: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Totals of two groups after shuffling the group labels of their articles.
+
+    Returns:
+        Two arrays (permutations, columns): the totals the first and the second group get in
+        each permutation (each keeps its number of articles).
+    """
+    pooled = np.vstack([counts_a, counts_b]).astype(float)
+    base = np.zeros(pooled.shape[0], dtype=float)
+    base[: counts_a.shape[0]] = 1.0
+    membership = rng.permuted(np.tile(base, (permutations, 1)), axis=1)
+    totals_a = membership @ pooled
+    return totals_a, pooled.sum(axis=0) - totals_a
+
+
+def permutation_p_value(observed: float, null: np.ndarray) -> float:
+    """Two-sided permutation p-value, (1 + #|null| >= |observed|) / (1 + #null); NaN if undefined."""
+    finite = null[np.isfinite(null)]
+    if not np.isfinite(observed) or finite.size == 0:
+        return float("nan")
+    extreme = np.count_nonzero(np.abs(finite) >= abs(observed) - 1e-12)
+    return float((1 + extreme) / (1 + finite.size))
+
+
+def adjust_p_values(p_values: np.ndarray, method: str) -> np.ndarray:
+    """Correct p-values for multiple comparisons: 'holm' (family-wise) or 'fdr_bh' (false discovery rate).
+
+    NaN p-values stay NaN and do not count as tests.
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p_values.shape, np.nan)
+    valid = np.flatnonzero(np.isfinite(p_values))
+    if valid.size == 0:
+        return adjusted
+    order = valid[np.argsort(p_values[valid], kind="stable")]
+    m = order.size
+    ranked = p_values[order]
+    if method == "holm":
+        values = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "fdr_bh":
+        values = np.minimum.accumulate((ranked * m / np.arange(1, m + 1))[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}")
+    adjusted[order] = np.minimum(values, 1.0)
+    return adjusted
