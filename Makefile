@@ -22,6 +22,7 @@ demo: install
 	$(BIN)/mediaframe demo
 
 test: install
+	bash scripts/install-chromium.sh
 	$(BIN)/python -m pytest
 
 clean:

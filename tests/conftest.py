@@ -94,7 +94,7 @@ def build_predictions(
     return rows
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def make_predictions():
     """The build_predictions factory, for tests that need their own stance mixes."""
     return build_predictions
@@ -110,3 +110,41 @@ def outlet_predictions() -> list[dict]:
                            ["favor", "neutral", "neutral", "against"], ["favor", "favor", "neutral", "neutral"]],
         "Solo Sentinel": [["against", "neutral", "favor", "against"]],
     })
+
+
+# ---------------------------------------------------------------- dataset builder (labeling, dataset, annotation)
+
+TEST_DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture()
+def orbital_corpus() -> Path:
+    """Four hand-written articles about a made-up company, Orbital Foods, with metadata.csv."""
+    return TEST_DATA / "orbital"
+
+
+@pytest.fixture()
+def orbital_gold() -> Path:
+    """Gold labels for ten of the Orbital Foods sentences (all four articles)."""
+    return TEST_DATA / "orbital_gold.jsonl"
+
+
+def hashed_embed(texts: list[str]):
+    """A fake sentence embedder: hashed bag of lower-cased words, L2-normalised (word overlap = similarity)."""
+    import re
+    import zlib
+
+    import numpy as np
+
+    out = np.zeros((len(texts), 256), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"[a-z]+", text.lower()):
+            out[row, zlib.crc32(word.encode()) % 256] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1.0, norms)
+
+
+@pytest.fixture()
+def fake_embed():
+    """The hashed bag-of-words embedder, injectable wherever an Embedder is taken."""
+    return hashed_embed

@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from mediaframe.config import Config
+from mediaframe.records import TASKS, GoldLabel, Mention, Sentence
 
 logger = logging.getLogger(__name__)
 
 BASELINES: tuple[str, ...] = ("majority", "weak", "tfidf_lr")
+ABSTAIN = "(abstain)"  # a prediction outside every label set: scored as wrong
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,63 @@ def tfidf_lr_probs(
     return probs
 
 
-def weak_predictions(rows: Sequence[dict[str, Any]], task: str, cfg: Config) -> list[str | None]:
-    """The weak labeler's label (None: it abstained) for each row, each with its own target and mentions.
+def row_sentence(row: dict[str, Any], prefix: str) -> Sentence:
+    """A dataset row as the weak labeler's Sentence (its own target and mentions; ids kept apart by prefix)."""
+    mentions = tuple(Mention(int(m["start"]), int(m["end"]), str(m["text"])) for m in row.get("mentions") or [])
+    text = str(row["text"])
+    return Sentence(f"{prefix}{row.get('article_id') or row.get('id', '')}", int(row.get("index") or 0), text, 0,
+                    len(text), target=str(row.get("target") or ""), mentions=mentions)
+
+
+def row_gold(row: dict[str, Any], sentence_id: str) -> GoldLabel:
+    """The gold labels of a training row (labels from other sources left out)."""
+    labels = {task: row.get(task) if row.get(f"{task}_source") == "gold" else None for task in TASKS}
+    return GoldLabel(sentence_id, str(row["text"]), **labels)
+
+
+def weak_predictions(
+    rows: Sequence[dict[str, Any]], train_rows: Sequence[dict[str, Any]] | None, tasks: Sequence[str], cfg: Config
+) -> dict[str, list[str | None]]:
+    """The weak labeler's label per row and task (None: every labeling function abstained).
+
+    The vote weights are fit on the gold labels of the training rows only (when `labeling.fit_weights`),
+    never on the evaluated rows; each row is labeled with its own target and mentions.
 
     Raises:
         ImportError: the labeling module is not available.
     """
-    from mediaframe.labeling import weak_labels_for_rows
+    from mediaframe.codebook import codebook_for
+    from mediaframe.labeling import weak_label
 
-    return weak_labels_for_rows(list(rows), task, cfg)
+    gold_rows = [r for r in train_rows or [] if any(r.get(f"{t}_source") == "gold" for t in TASKS)]
+    gold_rows = gold_rows if cfg.labeling.fit_weights else []
+    sentences = [row_sentence(r, "eval/") for r in rows] + [row_sentence(r, "train/") for r in gold_rows]
+    gold = {s.id: row_gold(r, s.id) for s, r in zip(sentences[len(rows):], gold_rows, strict=True)}
+    embed = frame_embedder(cfg) if "frame" in tasks else None
+    labeled = weak_label(sentences, codebook_for(cfg.labeling), cfg.labeling, embed, gold or None, show_progress=False)
+    return {task: [x.weak[task].label for x in labeled.labeled[: len(rows)]] for task in tasks}
+
+
+def frame_embedder(cfg: Config) -> Any:
+    """The sentence embedder of the frame-similarity rules (None, with a warning, when it cannot be loaded)."""
+    from mediaframe.embeddings import load_embedder
+    from mediaframe.errors import MediaframeError
+
+    try:
+        return load_embedder(cfg.labeling.embedding_model, cfg.labeling.embedding_batch_size)
+    except MediaframeError as exc:
+        logger.warning("weak baseline: frame-similarity rules abstain: %s", exc)
+        return None
+
+
+def weak_labels_or_reason(
+    rows: Sequence[dict[str, Any]], train_rows: Sequence[dict[str, Any]] | None, tasks: Sequence[str], cfg: Config
+) -> dict[str, list[str | None]] | str:
+    """`weak_predictions`, or the reason the weak baseline cannot run."""
+    try:
+        return weak_predictions(rows, train_rows, tasks, cfg)
+    except ImportError as exc:
+        return f"the weak labeler is not available ({exc})"
 
 
 def run_baselines(
@@ -91,6 +141,7 @@ def run_baselines(
     rows: Sequence[dict[str, Any]],
     train_rows: Sequence[dict[str, Any]] | None,
     cfg: Config,
+    weak: Sequence[str | None] | str,
 ) -> tuple[dict[str, BaselineOutput], dict[str, str]]:
     """Every baseline's answers for `rows` on one task.
 
@@ -99,52 +150,48 @@ def run_baselines(
         labels: the model's label names of the task (the order of probability columns).
         rows: the evaluated rows.
         train_rows: the model's training rows (None: unknown, so majority and TF-IDF are left out).
-        cfg: the configuration (seed, evaluation, labeling).
+        cfg: the configuration (seed, evaluation).
+        weak: the weak labeler's labels for `rows` (see `weak_predictions`), or why it could not run.
 
     Returns:
         The outputs by baseline name, and the reason for each baseline left out.
     """
-    outputs: dict[str, BaselineOutput] = {}
-    skipped: dict[str, str] = {}
-    train = task_labels(train_rows or [], task)
-    train = [(row, label) for row, label in train if label in labels]
-    if not train:
-        reason = "no training rows given" if train_rows is None else f"no {task} labels in the training rows"
-        skipped.update({"majority": reason, "tfidf_lr": reason})
-    else:
-        majority = majority_label([label for _, label in train])
-        outputs["majority"] = BaselineOutput([majority] * len(rows))
-        if len({label for _, label in train}) < 2:
-            skipped["tfidf_lr"] = f"the training rows hold one {task} label only"
-        else:
-            probs = tfidf_lr_probs(
-                [row["text"] for row, _ in train], [label for _, label in train], [row["text"] for row in rows],
-                labels, cfg.seed, cfg.evaluation.tfidf_max_features,
-            )
-            outputs["tfidf_lr"] = BaselineOutput([labels[i] for i in probs.argmax(axis=1)], probs)
-    weak = weak_output(task, labels, rows, cfg, outputs.get("majority"))
+    outputs, skipped = trained_baselines(task, labels, rows, train_rows, cfg)
     if isinstance(weak, str):
         skipped["weak"] = weak
     else:
-        outputs["weak"] = weak
+        outputs["weak"] = weak_output(weak, labels, outputs.get("majority"))
     for name, reason in skipped.items():
         logger.info("%s baseline %s left out: %s", task, name, reason)
     return outputs, skipped
 
 
-def weak_output(
-    task: str, labels: Sequence[str], rows: Sequence[dict[str, Any]], cfg: Config, majority: BaselineOutput | None
-) -> BaselineOutput | str:
-    """The weak labeler as a classifier: an abstention takes the training majority class (else counts as wrong).
+def trained_baselines(
+    task: str,
+    labels: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    train_rows: Sequence[dict[str, Any]] | None,
+    cfg: Config,
+) -> tuple[dict[str, BaselineOutput], dict[str, str]]:
+    """The majority-class and TF-IDF baselines (fit on the training rows' labels of `task`) and why any is left out."""
+    train = [(row, label) for row, label in task_labels(train_rows or [], task) if label in labels]
+    if not train:
+        reason = "no training rows given" if train_rows is None else f"no {task} labels in the training rows"
+        return {}, {"majority": reason, "tfidf_lr": reason}
+    outputs = {"majority": BaselineOutput([majority_label([label for _, label in train])] * len(rows))}
+    if len({label for _, label in train}) < 2:
+        return outputs, {"tfidf_lr": f"the training rows hold one {task} label only"}
+    probs = tfidf_lr_probs(
+        [row["text"] for row, _ in train], [label for _, label in train], [row["text"] for row in rows],
+        labels, cfg.seed, cfg.evaluation.tfidf_max_features,
+    )
+    outputs["tfidf_lr"] = BaselineOutput([labels[i] for i in probs.argmax(axis=1)], probs)
+    return outputs, {}
 
-    Returns:
-        The output, or the reason it is left out.
-    """
-    try:
-        votes = weak_predictions(rows, task, cfg)
-    except ImportError:
-        return "the labeling module (weak labeler) is not available"
-    fallback = majority.predictions[0] if majority is not None else None
+
+def weak_output(votes: Sequence[str | None], labels: Sequence[str], majority: BaselineOutput | None) -> BaselineOutput:
+    """The weak labeler as a classifier: an abstention takes the training majority class, else counts as wrong."""
+    fallback = majority.predictions[0] if majority is not None and majority.predictions else ABSTAIN
+    predictions = [v if v is not None and v in labels else fallback for v in votes]
     answered = sum(v is not None for v in votes)
-    predictions = [v if v is not None and v in labels else (fallback or "(abstain)") for v in votes]
     return BaselineOutput(predictions, None, answered / len(votes) if votes else 0.0)

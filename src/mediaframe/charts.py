@@ -92,20 +92,23 @@ def net_stance_chart(comparison: Comparison, dpi: int) -> bytes:
 def sentiment_chart(comparison: Comparison, dpi: int) -> bytes:
     """Mean sentiment (negative -1, neutral 0, positive +1) per group with its interval."""
     level = round(comparison.settings["confidence"] * 100)
-    title = f"Mean sentiment by {comparison.by}\ndot = mean (negative \u22121, neutral 0, positive +1); bar = {level}% CI"
+    title = (
+        f"Mean sentiment by {comparison.by}\n"
+        f"dot = mean (negative \u22121, neutral 0, positive +1); bar = {level}% CI"
+    )
     return dot_whisker(comparison, "sentiment_mean", title, "mean sentiment", dpi)
 
 
 def frame_chart(comparison: Comparison, top_frames: int, dpi: int) -> bytes:
-    """Stacked horizontal bars of frame shares per group; frames past `top_frames` pooled as 'others'."""
+    """Stacked horizontal bars of frame shares per group; frames past `top_frames` pooled as one segment."""
     rows, frames = comparison.summary, list(comparison.frames)
     shown, rest = frames[:top_frames], frames[top_frames:]
     fig, ax = plt.subplots(figsize=(8.0, 1.6 + 0.42 * len(rows)))
-    colors = plt.get_cmap("tab20").colors
+    colors = plt.get_cmap("tab10" if len(shown) + bool(rest) <= 10 else "tab20").colors
     left = [0.0] * len(rows)
     segments = [(f, [nan_to_zero(r[f"frame_{f}_share"]) for r in rows]) for f in shown]
     if rest:
-        segments.append(("others", [sum(nan_to_zero(r[f"frame_{f}_share"]) for f in rest) for r in rows]))
+        segments.append(("remaining frames", [sum(nan_to_zero(r[f"frame_{f}_share"]) for f in rest) for r in rows]))
     for i, (name, widths) in enumerate(segments):
         ax.barh(range(len(rows)), widths, left=left, color=colors[i % len(colors)], label=name.replace("_", " "))
         left = [a + b for a, b in zip(left, widths, strict=True)]
@@ -114,7 +117,7 @@ def frame_chart(comparison: Comparison, top_frames: int, dpi: int) -> bytes:
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of frame-labeled sentences")
     ax.set_title(f"Frames by {comparison.by}", loc="left", fontsize=11)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(rows), 1)), ncol=3, fontsize=8)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return png_bytes(fig, dpi)
 

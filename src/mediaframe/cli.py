@@ -141,3 +141,196 @@ def compare(
     result = compare_groups(read_table(predictions), grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
     write_report(render_report(result, cfg.report), out)
     err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)
+
+
+@command
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.")],
+    data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures as JSON, one object per task.", dir_okay=False)
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the confusion-matrix PNGs.", file_okay=False)] = None,
+    train: Annotated[
+        Path | None,
+        typer.Option("--train", help="Training rows of the majority and TF-IDF baselines (default: the model's "
+                     "recorded training data, else DATA's train split)."),
+    ] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Split of a dataset folder (default: evaluation.split).")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Score a model on labeled data beside the majority-class, weak-labeler and TF-IDF baselines.
+
+    Example: mediaframe evaluate models/default out/dataset --json out/evaluation.json --out out/evaluation
+    """
+    from mediaframe.evaluation import evaluate_path
+    from mediaframe.evaluation_report import png_paths, write_evaluation
+    from mediaframe.records import TASKS
+
+    cfg = config_from(config, set_)
+    for path in ([json_out] if json_out else []) + (png_paths(out, TASKS) if out else []):
+        refuse_overwrite(path, force)
+    result = evaluate_path(model, data, cfg, split, train)
+    Console(width=max(Console().width, 120)).print(result.table())
+    written = write_evaluation(result, json_out, out, cfg.evaluation.dpi)
+    err.print(f"{len(result.tasks)} tasks scored ({', '.join(result.tasks)})" + (f" -> {', '.join(map(str, written))}" if written else ""))
+
+
+@command
+def build(
+    corpus: Annotated[Path, typer.Argument(help="Folder of .txt/.html articles, or a JSONL/CSV file.")],
+    target: TargetOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the DatasetDict, card and report.")],
+    gold: Annotated[
+        list[Path] | None, typer.Option("--gold", help="Gold labels (JSONL/CSV) for this corpus; repeatable.", dir_okay=False)
+    ] = None,
+    folds: Annotated[bool, typer.Option("--folds", help="Also write leave-one-article-out folds in OUT/folds/.")] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Label a corpus's sentences (gold + weak supervision) and save a Hugging Face dataset.
+
+    Example: mediaframe build data/seed --target Netflix --gold data/gold/seed_gold.jsonl --out out/dataset --folds
+    """
+    from mediaframe.builder import build as build_dataset
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    result = build_dataset(corpus, target, out, cfg, gold or [], folds)
+    if result.quality:
+        Console(width=max(Console().width, 100)).print(*quality_tables(result.quality))
+    sizes = ", ".join(f"{name} {c['sentences']}" for name, c in result.counts.items())
+    err.print(f"{result.articles} articles -> {result.sentences} sentences ({sizes}) -> {out}", highlight=False)
+
+
+def quality_tables(quality: dict[str, Any]) -> list[Any]:
+    """Rich tables of the weak-label quality report, one per task."""
+    from rich.table import Table
+
+    tables = []
+    for task, report in quality.items():
+        table = Table(title=f"{task}: labeling functions against {report['gold']} gold sentences", title_justify="left")
+        for name in ("rule", "coverage", "overlap", "conflict", "accuracy (n)", "weight"):
+            table.add_column(name, justify="left" if name == "rule" else "right")
+        for fn in report["functions"]:
+            acc = "-" if fn["accuracy"] is None else f"{fn['accuracy']:.2f}"
+            table.add_row(fn["name"], f"{fn['coverage']:.2f}", f"{fn['overlap']:.2f}", f"{fn['conflict']:.2f}",
+                          f"{acc} ({fn['gold_votes']})", f"{report['weights'].get(fn['name'], 0):.2f}")
+        for name, score in report["aggregate"].items():
+            table.add_row(f"[bold]aggregate: {name.replace('_', ' ')}[/]", f"{score['coverage']:.2f}", "", "",
+                          f"acc {score['accuracy']:.3f}", f"F1m {score['macro_f1']:.3f}")
+        tables.append(table)
+    return tables
+
+
+@command
+def train(
+    data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.", file_okay=False)],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or auto (default: training.device).")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Fine-tune the three-head model on labeled sentences and write a model folder.
+
+    Example: mediaframe train out/dataset --out models/default --config configs/default.toml
+    """
+    from mediaframe.training import train_path
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    folder = train_path(data, cfg, out, device)
+    err.print(f"model -> {folder} (validation macro-F1 in {folder / 'metrics.json'})")
+
+
+annotate_app = typer.Typer(help="Export sentences for human labeling and import the labels back as gold.", no_args_is_help=True)
+app.add_typer(annotate_app, name="annotate")
+
+
+def annotate_command(func: F) -> F:
+    """Register a command on `mediaframe annotate` with the same error handling as `command`."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MediaframeError as exc:
+            if state["verbose"]:
+                err.print_exception()
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    annotate_app.command(name=func.__name__.removeprefix("annotate_"))(wrapper)
+    return func
+
+
+@annotate_command
+def annotate_export(
+    source: Annotated[Path, typer.Argument(help="A built dataset folder (its sentences.jsonl) or a sentences JSONL/CSV.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output: .csv, or .json for Label Studio tasks.", dir_okay=False)],
+    strategy: Annotated[str, typer.Option("--strategy", help="Order: uncertain (lowest weak confidence first), random, corpus.")] = "uncertain",
+    limit: Annotated[int | None, typer.Option("--limit", help="Export at most this many sentences.")] = None,
+    include_gold: Annotated[bool, typer.Option("--include-gold", help="Also export sentences that have gold labels.")] = False,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write sentences for human labeling (CSV, or Label Studio tasks + labeling config).
+
+    Example: mediaframe annotate export out/dataset --out out/to_label.csv --strategy uncertain --limit 200
+    """
+    from mediaframe.annotation import export_annotation
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    written = export_annotation(source, out, cfg, strategy, limit, include_gold)
+    err.print(f"{written} sentences to label ({strategy} first) -> {out}", highlight=False)
+
+
+@annotate_command
+def annotate_import(
+    files: Annotated[list[Path], typer.Argument(help="One labeled file, or two annotators' files (CSV or Label Studio JSON).", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Gold JSONL to write.", dir_okay=False)],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Read labeled annotation files back into a gold JSONL, checking every label; kappa for two annotators.
+
+    Example: mediaframe annotate import alice.csv bob.csv --out data/gold/new_gold.jsonl
+    """
+    from mediaframe.annotation import import_annotation
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    written, kappa = import_annotation(files, out, cfg)
+    for task, k in kappa.items():
+        err.print(f"{task}: Cohen's kappa {k['kappa']} (raw agreement {k['agreement']}, {k['n']} sentences)", highlight=False)
+    err.print(f"{written} gold rows -> {out}", highlight=False)
+
+
+@command
+def import_labeled(
+    labeled: Annotated[Path, typer.Argument(help="A labeled CSV/TSV/JSONL/Parquet table, or a NewsMTSC JSONL file.", exists=True, dir_okay=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder, laid out like `mediaframe build`'s.")],
+    format_: Annotated[str, typer.Option("--format", help="auto, table or newsmtsc.")] = "auto",
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Target of table rows without a target column.")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Import labeled data (a table with a column mapping, or NewsMTSC) as a dataset with grouped splits.
+
+    Example: mediaframe import-labeled ../shared/benchmarks/newsmtsc/split_flat/train.jsonl --out out/newsmtsc
+    """
+    from mediaframe.builder import import_labeled as import_rows
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    result = import_rows(labeled, out, cfg, format_, target)
+    sizes = ", ".join(f"{name} {c['sentences']}" for name, c in result.counts.items())
+    err.print(f"{result.sentences} labeled rows from {result.articles} articles ({sizes}) -> {out}", highlight=False)

@@ -20,7 +20,8 @@ import numpy as np
 
 from mediaframe.config import ComparisonConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.grouping import MISSING, Grouping, group_keys, label_value, prepare_rows, stance_confidence
+from mediaframe.grouping import MISSING, Grouping, group_keys, label_value, prepare_rows
+from mediaframe.quotes import characteristic_sentences
 from mediaframe.records import Sentiment, Stance
 from mediaframe.resampling import (
     adjust_p_values,
@@ -122,7 +123,8 @@ def article_counts(
     per_group: dict[str, dict[str, np.ndarray]] = {}
     width = len(layout.columns)
     for row, key in zip(rows, keys, strict=True):
-        vector = per_group.setdefault(key, {}).setdefault(str(row["article_id"]), np.zeros(width))
+        articles = per_group.setdefault(key, {})
+        vector = articles.setdefault(str(row["article_id"]), np.zeros(width, dtype=np.int64))
         vector[0] += 1
         for task in ("stance", "sentiment", "frame"):
             label = label_value(row.get(task))
@@ -224,39 +226,6 @@ def test_pair(
     p_value = permutation_p_value(difference, null)
     return {"a": a, "b": b, "net_stance_a": float(net_a), "net_stance_b": float(net_b),
             "difference": difference, "p_value": p_value}
-
-
-def characteristic_sentences(
-    rows: Sequence[Mapping[str, Any]], keys: Sequence[str], per_group: int
-) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Per group, the most confident against and favor sentences (text, confidence, article link)."""
-    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for row, key in zip(rows, keys, strict=True):
-        label = label_value(row.get("stance"))
-        if label in ("against", "favor"):
-            found.setdefault(key, {"against": [], "favor": []})[label].append(example(row, label))
-    for sides in found.values():
-        for label, items in sides.items():
-            sides[label] = sorted(items, key=confidence_order)[:per_group]
-    return found
-
-
-def confidence_order(item: dict[str, Any]) -> tuple[float, str]:
-    """Sort key: most confident first, sentences without a confidence last, then by id."""
-    confidence = item["confidence"]
-    return (-confidence if np.isfinite(confidence) else np.inf, item["id"])
-
-
-def example(row: Mapping[str, Any], label: str) -> dict[str, Any]:
-    """The fields of one quoted sentence."""
-    return {
-        "id": str(row.get("id") or ""),
-        "article_id": str(row.get("article_id") or ""),
-        "text": str(row.get("text") or ""),
-        "title": str(row.get("title") or ""),
-        "url": str(row.get("url") or ""),
-        "confidence": stance_confidence(row, label),
-    }
 
 
 def rank_agreement(

@@ -164,6 +164,9 @@ class EvaluationConfig(Section):
     )
     bootstrap_samples: int = Field(1000, ge=100, description="Bootstrap resamples for the macro-F1 and accuracy intervals.")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals.")
+    min_articles: int = Field(
+        5, ge=1, description="With fewer articles than this the bootstrap resamples rows (an article bootstrap is degenerate)."
+    )
     ece_bins: int = Field(15, ge=2, le=100, description="Equal-width bins of the max probability for the calibration error.")
     batch_size: int = Field(64, ge=1, description="Rows per batch when the model scores the evaluation rows.")
     tfidf_max_features: int = Field(50_000, ge=100, description="Vocabulary cap of the TF-IDF baseline (word 1-2 grams).")
@@ -183,7 +186,7 @@ class ComparisonConfig(Section):
 
 class ReportConfig(Section):
     examples_per_group: int = Field(3, ge=0, description="Most confident against and favor sentences shown per group.")
-    top_frames: int = Field(8, ge=1, description="Frames drawn in the stacked bars; the rest are pooled as 'others'.")
+    top_frames: int = Field(8, ge=1, description="Frames drawn in the stacked bars; the rest are pooled as 'remaining frames'.")
     dpi: int = Field(110, ge=50, le=400, description="Resolution of the PNG charts.")
 
 

@@ -46,16 +46,22 @@ def load_embedder(name: str = "", batch_size: int = 64, max_length: int = 128) -
     logger.debug("embedding model %s loaded", path)
 
     def embed(texts: list[str]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        ordered = [texts[i] for i in order]
         chunks = []
         with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                batch = tokenizer(texts[start : start + batch_size], padding=True, truncation=True,
+            for start in range(0, len(ordered), batch_size):
+                batch = tokenizer(ordered[start : start + batch_size], padding=True, truncation=True,
                                   max_length=max_length, return_tensors="pt")
                 hidden = model(**batch).last_hidden_state
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 chunks.append(torch.nn.functional.normalize(pooled, dim=-1).float().numpy())
-        return np.concatenate(chunks) if chunks else np.zeros((0, 1), dtype=np.float32)
+        if not chunks:
+            return np.zeros((0, 1), dtype=np.float32)
+        result = np.empty_like(np.concatenate(chunks))
+        result[order] = np.concatenate(chunks)
+        return result
 
     return embed
 

@@ -5,9 +5,7 @@ precision/recall/F1, the confusion matrix and the expected calibration error; th
 the majority-class, weak-labeler and TF-IDF + logistic-regression baselines on the same rows, with a
 paired interval of the model's macro-F1 minus each baseline's. The bootstrap resamples articles when
 the rows carry article ids (sentences of one article are not independent), else rows.
-
-Macro-F1 averages over the labels that occur in the gold labels or the predictions of the scored
-rows (as scikit-learn does by default), so a frame nobody used does not count as a zero.
+The figures themselves are computed in metrics.py; the baselines live in baselines.py.
 """
 
 from __future__ import annotations
@@ -20,148 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from mediaframe.baselines import BASELINES, BaselineOutput, run_baselines
+from mediaframe.baselines import BASELINES, BaselineOutput, run_baselines, weak_labels_or_reason
 from mediaframe.config import Config, EvaluationConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.modeling import LoadedModel
+from mediaframe.metrics import r4, score_predictions, score_with_samples
 from mediaframe.records import TASKS
-from mediaframe.resampling import bootstrap_totals, percentile_interval
+from mediaframe.resampling import percentile_interval
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EvaluationResult", "TaskRun", "collect", "evaluate", "evaluate_folds", "score_predictions"]
-
-CELLS_PER_CHUNK = 4_000_000  # bootstrap weights held in memory at once (resamples x units)
-
-
-# ---------------------------------------------------------------- metrics
-
-
-def confusion_counts(true: np.ndarray, pred: np.ndarray, units: np.ndarray, n_units: int, k: int) -> np.ndarray:
-    """Per unit, the flattened k x (k+1) confusion counts (column k: a prediction outside the labels)."""
-    counts = np.zeros((n_units, k * (k + 1)), dtype=np.float64)
-    np.add.at(counts, (units, true * (k + 1) + pred), 1.0)
-    return counts
-
-
-def macro_f1_of(totals: np.ndarray) -> np.ndarray:
-    """Macro-F1 of confusion totals (..., k, k+1), over the labels present in gold or predictions."""
-    k = totals.shape[-2]
-    tp = np.diagonal(totals[..., :k, :k], axis1=-2, axis2=-1)
-    both = totals.sum(-1) + totals[..., :k].sum(-2)  # support + predicted
-    present = both > 0
-    f1 = np.divide(2 * tp, both, out=np.zeros_like(tp), where=present)
-    return f1.sum(-1) / np.maximum(present.sum(-1), 1)
-
-
-def accuracy_of(totals: np.ndarray) -> np.ndarray:
-    k = totals.shape[-2]
-    tp = np.diagonal(totals[..., :k, :k], axis1=-2, axis2=-1).sum(-1)
-    return tp / np.maximum(totals.sum((-1, -2)), 1)
-
-
-def bootstrap_scores(counts: np.ndarray, k: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Macro-F1 and accuracy of `samples` resamples of the units (rows of `counts`), drawn in chunks."""
-    rng = np.random.default_rng(seed)
-    chunk = max(1, CELLS_PER_CHUNK // max(counts.shape[0], 1))
-    f1s, accs = [], []
-    for start in range(0, samples, chunk):
-        size = min(chunk, samples - start)
-        totals = bootstrap_totals(counts, size, rng).reshape(size, k, k + 1)
-        f1s.append(macro_f1_of(totals))
-        accs.append(accuracy_of(totals))
-    return np.concatenate(f1s), np.concatenate(accs)
-
-
-def expected_calibration_error(probs: np.ndarray, true: np.ndarray, bins: int) -> float:
-    """ECE: bins of equal width over the max probability; sum of |accuracy - confidence| weighted by bin size."""
-    confidence = probs.max(axis=1)
-    correct = (probs.argmax(axis=1) == true).astype(np.float64)
-    index = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
-    gap = np.bincount(index, correct, bins) - np.bincount(index, confidence, bins)
-    return float(np.abs(gap).sum() / max(len(true), 1))
-
-
-def per_class(totals: np.ndarray, labels: Sequence[str]) -> dict[str, dict[str, float]]:
-    k = len(labels)
-    tp = np.diagonal(totals[:k, :k])
-    support, predicted = totals.sum(1), totals[:, :k].sum(0)
-    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
-    recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
-    f1 = np.divide(2 * tp, support + predicted, out=np.zeros(k), where=support + predicted > 0)
-    return {
-        label: {"precision": r4(precision[i]), "recall": r4(recall[i]), "f1": r4(f1[i]), "support": int(support[i])}
-        for i, label in enumerate(labels)
-    }
-
-
-def r4(value: float) -> float:
-    return round(float(value), 4)
-
-
-def score_with_samples(
-    y_true: Sequence[str],
-    y_pred: Sequence[str],
-    probs: np.ndarray | None,
-    labels: Sequence[str],
-    seed: int,
-    groups: Sequence[str] | None = None,
-    cfg: EvaluationConfig | None = None,
-) -> tuple[dict[str, Any], np.ndarray]:
-    """`score_predictions`, plus the bootstrap macro-F1 values (same seed and groups give the same resamples)."""
-    cfg = cfg or EvaluationConfig()
-    index = {label: i for i, label in enumerate(labels)}
-    k = len(labels)
-    true = np.array([index[y] for y in y_true], dtype=np.int64)
-    pred = np.array([index.get(y, k) for y in y_pred], dtype=np.int64)
-    unit_names, units = np.unique(np.asarray(groups if groups is not None else np.arange(len(true)), dtype=str), return_inverse=True)
-    counts = confusion_counts(true, pred, units, len(unit_names), k)
-    totals = counts.sum(0).reshape(k, k + 1)
-    f1_boot, acc_boot = bootstrap_scores(counts, k, cfg.bootstrap_samples, seed)
-    scores = {
-        "n": int(len(true)),
-        "macro_f1": r4(macro_f1_of(totals)),
-        "macro_f1_ci": [r4(v) for v in percentile_interval(f1_boot, cfg.confidence)],
-        "accuracy": r4(accuracy_of(totals)),
-        "accuracy_ci": [r4(v) for v in percentile_interval(acc_boot, cfg.confidence)],
-        "ece": r4(expected_calibration_error(probs, true, cfg.ece_bins)) if probs is not None else None,
-        "per_class": per_class(totals, labels),
-        "labels": list(labels),
-        "confusion": totals[:, :k].astype(int).tolist(),
-        "unanswered": int(totals[:, k].sum()),
-        "bootstrap": {
-            "unit": "articles" if groups is not None and len(unit_names) < len(true) else "rows",
-            "units": int(len(unit_names)), "samples": cfg.bootstrap_samples, "confidence": cfg.confidence, "seed": seed,
-        },
-    }
-    return scores, f1_boot
-
-
-def score_predictions(
-    y_true: Sequence[str],
-    y_pred: Sequence[str],
-    probs: np.ndarray | None,
-    labels: Sequence[str],
-    seed: int,
-    groups: Sequence[str] | None = None,
-    cfg: EvaluationConfig | None = None,
-) -> dict[str, Any]:
-    """Accuracy, macro-F1 with a bootstrap interval, per-class P/R/F1, confusion matrix and ECE.
-
-    Args:
-        y_true: gold label names (each one of `labels`).
-        y_pred: predicted label names; a name outside `labels` (an abstention) counts as wrong.
-        probs: (rows, labels) class probabilities for the calibration error, or None (ECE None).
-        labels: the label names, in the order of the confusion matrix and the probability columns.
-        seed: seed of the bootstrap.
-        groups: a cluster id per row (article ids): the bootstrap resamples clusters; None: rows.
-        cfg: bootstrap samples, confidence level and ECE bins (default: EvaluationConfig()).
-
-    Returns:
-        n, macro_f1, macro_f1_ci, accuracy, accuracy_ci, ece, per_class, labels, confusion
-        (rows: gold, columns: predicted), unanswered and the bootstrap settings.
-    """
-    return score_with_samples(y_true, y_pred, probs, labels, seed, groups, cfg)[0]
+__all__ = ["EvaluationResult", "TaskRun", "collect", "evaluate", "evaluate_folds", "evaluate_path", "score_predictions"]
 
 
 # ---------------------------------------------------------------- predictions on rows
@@ -218,13 +85,15 @@ def collect(
     probs = Predictor(loaded, cfg.evaluation.batch_size).predict_proba(
         [row["text"] for row in rows], [row.get("target") or "" for row in rows], [row.get("mentions") or [] for row in rows]
     )
+    weak = weak_labels_or_reason(rows, train_rows, tasks, cfg)
     with_articles = all(row.get("article_id") for row in rows)
     runs = {}
     for task in tasks:
         keep = [i for i, label in enumerate(gold[task]) if label is not None]
         kept = [rows[i] for i in keep]
         labels = tuple(loaded.labels(task))
-        outputs, skipped = run_baselines(task, labels, kept, train_rows, cfg)
+        task_weak = weak if isinstance(weak, str) else [weak[task][i] for i in keep]
+        outputs, skipped = run_baselines(task, labels, kept, train_rows, cfg, task_weak)
         groups = [str(row["article_id"]) for row in kept] if with_articles else None
         runs[task] = TaskRun(labels, [gold[task][i] for i in keep], groups, probs[task][keep], outputs, skipped)
         logger.info("%s: %d of %d rows labeled (%d skipped for this task)", task, len(keep), len(rows), len(rows) - len(keep))
@@ -277,6 +146,7 @@ def score_run(run: TaskRun, cfg: EvaluationConfig, seed: int) -> dict[str, Any]:
         baselines[name] = {
             **{key: figures[key] for key in ("macro_f1", "macro_f1_ci", "accuracy", "accuracy_ci", "ece")},
             "coverage": r4(output.coverage),
+            "model_minus_baseline": r4(scores["macro_f1"] - figures["macro_f1"]),
             "model_minus_baseline_ci": [r4(v) for v in percentile_interval(model_boot - boot, cfg.confidence)],
         }
     scores["baselines"] = baselines
@@ -298,7 +168,7 @@ class EvaluationResult:
 
     def table(self) -> Any:
         """A rich renderable: per task, model vs baselines, per-class figures and the confusion matrix."""
-        from mediaframe.evaluation_view import result_table
+        from mediaframe.evaluation_report import result_table
 
         return result_table(self)
 
@@ -334,3 +204,98 @@ def evaluate_folds(
     result = EvaluationResult({task: score_run(run, cfg.evaluation, cfg.seed) for task, run in runs.items()})
     result.info["folds"] = len(folds)
     return result
+
+
+# ---------------------------------------------------------------- from paths (the `evaluate` command)
+
+
+def evaluate_path(
+    model_dir: Path, data: Path, cfg: Config, split: str | None = None, train: Path | None = None
+) -> EvaluationResult:
+    """Load a model folder and labeled data, then `evaluate` (what `mediaframe evaluate` runs).
+
+    Args:
+        model_dir: a model folder written by `mediaframe train`.
+        data: a built dataset folder (its `split`), a NewsMTSC folder or JSONL file, or a labeled table.
+        cfg: the configuration.
+        split: the split of a dataset folder (default: `evaluation.split`).
+        train: the baselines' training rows; default: the model's own (see `baseline_training_rows`).
+
+    Raises:
+        MediaframeError: a bad model folder, unreadable data, a missing split, or labels the model lacks.
+    """
+    from mediaframe.modeling import load_model
+
+    loaded = load_model(model_dir)
+    split = split or cfg.evaluation.split
+    rows = read_split(data, cfg, split)
+    train_rows, train_source = baseline_training_rows(loaded.meta, data, cfg, train)
+    result = evaluate(loaded, rows, cfg, train_rows)
+    result.info.update(model=str(model_dir), data=str(data), split=split if data.is_dir() else None, train=train_source)
+    return result
+
+
+def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
+    """Rows of a dataset folder's split, or of a NewsMTSC/labeled table file."""
+    from mediaframe.training_data import read_folder, read_rows
+
+    if not path.exists():
+        raise MediaframeError(f"data {path} not found; pass a built dataset folder, a labeled table or NewsMTSC JSONL")
+    if not path.is_dir():
+        return read_rows(path, cfg)
+    splits = read_folder(path)
+    if split not in splits:
+        raise MediaframeError(f"{path}: expected a split {split!r}; found {', '.join(splits)}; choose one with --split")
+    return splits[split].to_list()
+
+
+def recorded_training_data(meta: dict[str, Any]) -> Path | None:
+    """The training data path a model folder records in mediaframe.json, if it still exists."""
+    data = meta.get("data")
+    raw = data.get("path") if isinstance(data, dict) else meta.get("train_data")
+    return Path(raw) if isinstance(raw, str) and raw and Path(raw).exists() else None
+
+
+def baseline_training_rows(
+    meta: dict[str, Any], data: Path, cfg: Config, train: Path | None
+) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The rows the majority and TF-IDF baselines learn from, and where they came from.
+
+    --train when given (its train split, or every row of a file, as is). Else the model's own training
+    rows, rebuilt as training built them (the data path it records, else `data` when it is a dataset
+    folder, read with the model's config: the same validation hold-out and transfer rows), checked
+    against the fingerprint it records.
+    """
+    from mediaframe.training_data import load_training_data, transfer_rows
+
+    if train is not None:
+        return read_split(train, cfg, "train"), str(train)
+    path = recorded_training_data(meta) or (data if data.is_dir() else None)
+    if path is None:
+        logger.warning("no training data known for the majority and TF-IDF baselines; pass --train DATA")
+        return None, None
+    model_cfg = model_config(meta, cfg)
+    rows = load_training_data(path, model_cfg)["train"].to_list() + transfer_rows(model_cfg)
+    check_fingerprint(rows, meta)
+    logger.info("baselines learn from %s: %d rows", path, len(rows))
+    return rows, str(path)
+
+
+def model_config(meta: dict[str, Any], fallback: Config) -> Config:
+    """The config the model was trained with (mediaframe.json), else `fallback`."""
+    from pydantic import ValidationError
+
+    try:
+        return Config.model_validate(meta["config"])
+    except (KeyError, TypeError, ValidationError):
+        return fallback
+
+
+def check_fingerprint(rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
+    """Warn when the baselines' training rows are not the model's (fingerprint of mediaframe.json)."""
+    from mediaframe.training_data import fingerprint, rows_dataset
+
+    recorded = meta.get("data_fingerprint")
+    if recorded and fingerprint(rows_dataset(rows)) != recorded:
+        logger.warning("the baselines' training rows differ from the model's (data fingerprint mismatch); "
+                       "pass the model's training data with --train")

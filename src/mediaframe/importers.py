@@ -19,7 +19,7 @@ from typing import Any
 from mediaframe.codebook import Codebook, codebook_for
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.io import read_table
+from mediaframe.io import iter_jsonl, read_table
 from mediaframe.records import TASKS
 from mediaframe.targets import find_mentions, resolve_target
 
@@ -215,6 +215,14 @@ def read_newsmtsc(path: Path) -> list[dict[str, Any]]:
         )
     logger.info("%s: %d NewsMTSC targets imported", path, len(out))
     return out
+
+
+def looks_like_newsmtsc(path: Path) -> bool:
+    """Whether a JSONL file's first row has the NewsMTSC flat or nested fields."""
+    if path.suffix.lower() not in (".jsonl", ".json"):
+        return False
+    first = next(iter_jsonl(path), {})
+    return {"primary_gid", "targets"} <= set(first) or {"mention", "polarity", "from", "to", "sentence"} <= set(first)
 
 
 def newsmtsc_ids(gid: str) -> tuple[str, int]:

@@ -48,6 +48,8 @@ def resolve_base_model(name: str) -> str:
 class MultiTaskModel(nn.Module):
     """An encoder with one linear head per task over the pooled sentence representation."""
 
+    accepts_loss_kwargs = False  # the Trainer must not pass num_items_in_batch: each head averages its own loss
+
     def __init__(self, encoder: nn.Module, num_labels: dict[str, int], pooling: str = "mean", dropout: float = 0.1):
         super().__init__()
         self.encoder = encoder

@@ -18,13 +18,16 @@ from mediaframe.comparison import Comparison
 from mediaframe.config import ReportConfig
 
 PLURAL = {"outlet": "outlets", "author": "authors", "date": "periods"}
+CORRECTION_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
 MAX_PAIRS_SHOWN = 30
-CSS = """body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:60rem;margin:2rem auto;
+CSS = """body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:74rem;margin:2rem auto;
 padding:0 1rem;color:#222;line-height:1.45}h1{font-size:1.6rem;margin-bottom:.3rem}h2{margin-top:2rem;
 border-bottom:1px solid #ddd}.headline{font-size:1.15rem;background:#fdf2f0;border-left:5px solid #c0392b;
 padding:.7rem 1rem}img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.88rem;width:100%}
-th,td{border-bottom:1px solid #e3e3e3;padding:.3rem .45rem;text-align:right}th:first-child,td:first-child
-{text-align:left}td.flag{color:#a35b00;text-align:left}blockquote{margin:.3rem 0 .6rem 1rem;color:#333}
+th,td{border-bottom:1px solid #e3e3e3;padding:.3rem .45rem;text-align:right;white-space:nowrap}th:first-child,
+td:first-child,th:last-child,th:nth-last-child(2),td:nth-last-child(2){text-align:left}td:first-child,
+td:nth-last-child(2),td.flag{white-space:normal}td.flag{color:#a35b00;
+text-align:left}blockquote{margin:.3rem 0 .6rem 1rem;color:#333}
 .conf{color:#777;font-size:.85rem}.method{color:#555;font-size:.9rem}"""
 
 
@@ -90,7 +93,8 @@ def headline(comparison: Comparison) -> str:
         wins = [p for p in comparison.pairwise if p["significant"] and worst[by] in (p[f"{by}_a"], p[f"{by}_b"])]
         text += (
             f" It is significantly more negative than {len(wins)} of {len(rows) - 1} other {PLURAL[by]} "
-            f"({comparison.settings['correction']}-adjusted permutation tests, p < {comparison.settings['alpha']})."
+            f"({CORRECTION_NAMES[comparison.settings['correction']]}-adjusted permutation tests, "
+            f"p < {comparison.settings['alpha']})."
         )
     return text + (f" Caution: {worst['flag']}." if worst["flag"] else "")
 
@@ -142,8 +146,8 @@ def method_note(comparison: Comparison) -> str:
     return (
         f"{s['sentences']} sentences ({scope}). Intervals: {s['bootstrap_samples']} article-level bootstrap "
         f"resamples (percentile, {round(s['confidence'] * 100)}%). Pairwise: {s['permutations']} article-label "
-        f"permutations, {s['correction']} correction, alpha {s['alpha']}. Groups under {s['min_articles']} "
-        f"articles are flagged. Seed {s['seed']}. Net stance = favor share \u2212 against share of "
+        f"permutations, {CORRECTION_NAMES[s['correction']]} correction, alpha {s['alpha']}. Groups under "
+        f"{s['min_articles']} articles are flagged. Seed {s['seed']}. Net stance = favor share \u2212 against share of "
         "stance-labeled sentences; sentiment: negative \u22121, neutral 0, positive +1."
     )
 
@@ -158,7 +162,7 @@ def render_markdown(comparison: Comparison, chart_names: list[str]) -> str:
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
     lines += ["", "## Pairwise differences in net stance", ""] + [f"- {line}" for line in pair_lines(comparison)]
     lines += ["", "## Characteristic sentences", ""]
-    for group, sides in comparison.examples.items():
+    for group, sides in quoted_groups(comparison):
         lines.append(f"### {group}")
         for label in ("against", "favor"):
             for ex in sides.get(label, []):
@@ -166,6 +170,12 @@ def render_markdown(comparison: Comparison, chart_names: list[str]) -> str:
                 lines.append(f"- *{label}* ({ex['confidence']:.2f}): \"{cell(ex['text'])}\"{link}")
         lines.append("")
     return "\n".join(lines + ["## Method", "", method_note(comparison), ""])
+
+
+def quoted_groups(comparison: Comparison) -> list[tuple[str, dict[str, list[dict[str, Any]]]]]:
+    """Groups with at least one quoted sentence, in the summary's order."""
+    keys = [str(row[comparison.by]) for row in comparison.summary]
+    return [(k, comparison.examples[k]) for k in keys if any(comparison.examples.get(k, {}).values())]
 
 
 def title(comparison: Comparison) -> str:
@@ -194,7 +204,7 @@ def html_table(header: list[str], rows: list[list[str]], table_id: str) -> str:
 
 def html_examples(comparison: Comparison) -> str:
     parts = []
-    for group, sides in comparison.examples.items():
+    for group, sides in quoted_groups(comparison):
         parts.append(f"<h3>{html.escape(group)}</h3>")
         for label in ("against", "favor"):
             for ex in sides.get(label, []):

@@ -1,9 +1,15 @@
 """Sentence segmentation with character offsets into the cleaned article text.
 
 Each line of a cleaned article (a headline, deck, paragraph or bullet item) is split on
-its own with syntok, so bullets and headlines are sentences and huge articles are handled
-one paragraph at a time. syntok was chosen over pysbd by measurement on news text
-(bench/segmenters.py; docs/BENCHMARKS.md).
+its own, so bullets and headlines are sentences and huge articles are handled one
+paragraph at a time. The splitter is syntok, chosen over pysbd by measurement on news
+text (bench/segmenters.py; docs/BENCHMARKS.md).
+
+syntok is pure Python (about 1 MB of text a second), so two shortcuts give exactly its
+answer for less: a line is first cut where syntok always splits (a lowercase word that is
+no abbreviation, a full stop, a space, a capital, outside brackets), and a piece with no
+inner terminal or bracket is one sentence without asking syntok. tests/test_segmentation.py
+checks that the shortcuts agree with plain syntok.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 import syntok.segmenter as syntok
+from syntok._segmentation_states import State
 
 from mediaframe.config import SegmentationConfig
 from mediaframe.records import Article, Sentence
@@ -20,10 +27,29 @@ from mediaframe.records import Article, Sentence
 logger = logging.getLogger(__name__)
 
 LINE = re.compile(r"[^\n]+")
+TEXT = re.compile(r"[^\s\u200b]")  # what syntok counts as text (it treats the zero-width space as a space)
+TERMINAL_CHARS = "".join(sorted({c for t in State.terminals for c in t}))
+OPENING = "".join(sorted(State.opening_brackets))
+CLOSING = "".join(sorted(State.closing_brackets))
+# A piece needs syntok when a terminal or an opening bracket occurs before its final run of terminals, quotes and brackets.
+NEEDS_SYNTOK = re.compile(f"[{re.escape(TERMINAL_CHARS + OPENING)}]")
+TAIL_CHARS = TERMINAL_CHARS + CLOSING + "".join(State.closing_quotes)
+# Where syntok always splits: " word. Capital", word lowercase, 3+ letters and not one of its abbreviations.
+SURE_BREAK = re.compile(r"(?<![^ \t])([a-z]{3,})[.!?] +(?=[A-Z])")
+ABBREVIATIONS = frozenset(State.abbreviations)
+BRACKET = re.compile(f"[{re.escape(OPENING + CLOSING)}]")
 
 
 def split_article(article: Article, cfg: SegmentationConfig | None = None) -> list[Sentence]:
-    """Split one cleaned article into sentences; `article.text[s.start:s.end] == s.text`."""
+    """Split one cleaned article into sentences; `article.text[s.start:s.end] == s.text`.
+
+    Args:
+        article: a cleaned article (see cleaning.clean); each line is split on its own.
+        cfg: the segmentation settings.
+
+    Returns:
+        The sentences in order, indexed from 0, carrying the article's metadata.
+    """
     cfg = cfg or SegmentationConfig()
     spans = [span for line in LINE.finditer(article.text) for span in line_spans(line.group(), line.start(), cfg)]
     return [make_sentence(article, index, start, end) for index, (start, end) in enumerate(spans)]
@@ -37,21 +63,69 @@ def split_articles(articles: Iterable[Article], cfg: SegmentationConfig | None =
 
 def line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tuple[int, int]]:
     """Sentence spans of one line, shifted by the line's offset in the article."""
-    for paragraph in syntok.analyze(line):
+    for piece_start, piece_end in sure_pieces(line):
+        piece = line[piece_start:piece_end]
+        spans = [trim(piece, 0, len(piece))] if is_one_sentence(piece) else syntok_spans(piece)
+        for start, end in spans:
+            if end > start:
+                yield from cap_length(piece, offset + piece_start, start, end, cfg.max_sentence_chars)
+
+
+def syntok_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of a text by syntok (the reference the shortcuts must agree with)."""
+    spans = []
+    for paragraph in syntok.analyze(text):
         for tokens in paragraph:
-            if not tokens:
-                continue
-            start = tokens[0].offset
-            end = tokens[-1].offset + len(tokens[-1].value)
-            yield from cap_length(offset + start, offset + end, cfg.max_sentence_chars)
+            if tokens:
+                spans.append(trim(text, tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)))
+    return spans
 
 
-def cap_length(start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
-    """Cut a run-on span into pieces of at most `limit` characters."""
+def sure_pieces(line: str) -> list[tuple[int, int]]:
+    """Cut a line where syntok is sure to split, outside brackets; the pieces cover the line."""
+    cuts = [match.end(1) + 1 for match in SURE_BREAK.finditer(line) if match.group(1) not in ABBREVIATIONS]
+    if cuts and BRACKET.search(line):
+        cuts = [cut for cut in cuts if bracket_depth(line, cut) == 0]
+    bounds = [0, *cuts, len(line)]
+    return list(zip(bounds, bounds[1:]))
+
+
+def bracket_depth(line: str, position: int) -> int:
+    """Open brackets before `position` (a stray closing bracket counts as none)."""
+    depth = 0
+    for match in BRACKET.finditer(line, 0, position):
+        depth = depth + 1 if match.group() in OPENING else max(depth - 1, 0)
+    return depth
+
+
+def is_one_sentence(piece: str) -> bool:
+    """No terminal or opening bracket before the final run of terminals, quotes and brackets."""
+    body = piece.rstrip().rstrip(TAIL_CHARS)
+    return bool(body.strip()) and not NEEDS_SYNTOK.search(body)
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span to its first and last text character."""
+    first = TEXT.search(text, start, end)
+    if first is None:
+        return start, start
+    while end > first.start() and not TEXT.match(text, end - 1):
+        end -= 1
+    return first.start(), end
+
+
+def cap_length(text: str, offset: int, start: int, end: int, limit: int) -> Iterator[tuple[int, int]]:
+    """Cut a run-on span of `text` into pieces of at most `limit` characters, at a space where there is one."""
     if end - start > limit:
-        logger.warning("a sentence of %d characters was cut into pieces of %d", end - start, limit)
-    for piece_start in range(start, end, limit):
-        yield piece_start, min(piece_start + limit, end)
+        logger.warning("a sentence of %d characters was cut into pieces of at most %d", end - start, limit)
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit + 1)
+        cut = cut if cut > start else start + limit
+        piece_start, piece_end = trim(text, start, cut)
+        if piece_end > piece_start:
+            yield offset + piece_start, offset + piece_end
+        start = trim(text, cut, end)[0]
+    yield offset + start, offset + end
 
 
 def make_sentence(article: Article, index: int, start: int, end: int) -> Sentence:

@@ -10,7 +10,6 @@ metrics.json, README.md), atomically, with no checkpoint left behind.
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +17,17 @@ from typing import Any
 
 import numpy as np
 import torch
-from datasets import Dataset, DatasetDict
+from datasets import DatasetDict
 from sklearn.metrics import accuracy_score, f1_score
 from transformers import EvalPrediction, Trainer, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from mediaframe.codebook import codebook_for
 from mediaframe.config import Config, TrainingConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
 from mediaframe.modeling import LoadedModel, MultiTaskModel, build_model
+from mediaframe.optimization import State, average_states, class_weights, optimizer
 from mediaframe.records import TASKS
 from mediaframe.training_data import (
     LABEL_NAMES,
@@ -40,7 +41,8 @@ from mediaframe.training_data import (
 
 logger = logging.getLogger(__name__)
 
-State = dict[str, torch.Tensor]
+TIMING_KEYS = ("runtime", "per_second")  # left out of the recorded history: they differ run to run
+
 
 
 @dataclass
@@ -53,7 +55,14 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = None) -> Path:
+def train_path(data: Path, cfg: Config, out: Path, device: str | None = None) -> Path:
+    """Read training data from `data` (see `training_data.load_training_data`) and train on it."""
+    from mediaframe.training_data import load_training_data
+
+    return train(load_training_data(data, cfg), cfg, out, device, source=str(data))
+
+
+def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = None, source: str = "") -> Path:
     """Fine-tune the three-head model on `dataset` and write the model folder `out`.
 
     Args:
@@ -62,6 +71,7 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
         cfg: the whole configuration (model, training, labeling.codebook, seed).
         out: the model folder to write (replaced when it is a model folder already).
         device: "cpu", "cuda" or "auto"; default: `training.device`.
+        source: where the data came from (recorded in mediaframe.json for the evaluation baselines).
 
     Returns:
         The model folder.
@@ -77,7 +87,7 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     run = Run(cfg, labels, resolve_device(device or cfg.training.device), splits)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
-    return save_trained(loaded, cfg, splits, codebook.raw, ensemble, out)
+    return save_trained(loaded, cfg, splits, codebook.raw, ensemble | {"source": source}, out)
 
 
 def prepare_splits(dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]]) -> DatasetDict:
@@ -132,7 +142,7 @@ class Run:
     def trainer(self, model: MultiTaskModel, workdir: Path, seed: int, tracker: ValidationTracker) -> Trainer:
         steps_per_epoch = -(-len(self.train_features) // self.cfg.training.batch_size)
         args = training_arguments(self.cfg.training, workdir, seed, self.device, self.bf16, steps_per_epoch)
-        return Trainer(
+        trainer = Trainer(
             model=model,
             args=args,
             data_collator=MultiTaskCollator(self.fresh.tokenizer.pad_token_id or 0),
@@ -142,6 +152,11 @@ class Run:
             callbacks=[tracker],
             optimizers=(optimizer(model, self.cfg.training), None),
         )
+        trainer.remove_callback(PrinterCallback)
+        trainer.remove_callback(ProgressCallback)
+        if progress_shown(self.cfg.training):
+            trainer.add_callback(TrainingBar())
+        return trainer
 
     def pick_snapshot(self, trainer: Trainer, tracker: ValidationTracker) -> tuple[State, float]:
         """The best snapshot, or the average of the k best when it scores at least as well on validation."""
@@ -197,8 +212,9 @@ class ValidationTracker(TrainerCallback):
         score = float(metrics["eval_macro_f1"])
         self.last_step = state.global_step
         train_loss = next((h["loss"] for h in reversed(state.log_history) if "loss" in h), float("nan"))
-        self.history.append({"epoch": round(float(state.epoch or 0), 2), "train_loss": train_loss,
-                             **{k.removeprefix("eval_"): float(v) for k, v in metrics.items()}})
+        scores = {k.removeprefix("eval_"): float(v) for k, v in metrics.items() if not k.endswith(TIMING_KEYS)}
+        self.history.append({**scores,
+                             "epoch": round(float(state.epoch or 0), 2), "train_loss": train_loss})
         logger.info("epoch %.2f  train loss %.4f  %s", state.epoch or 0, train_loss, metric_line(metrics))
         self.remember(score, model)
         self.waited = 0 if score > self.best else self.waited + 1
@@ -211,6 +227,13 @@ class ValidationTracker(TrainerCallback):
         if len(self.snapshots) < self.keep or score > self.snapshots[-1][0]:
             state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             self.snapshots = sorted([*self.snapshots, (score, state)], key=lambda s: -s[0])[: self.keep]
+
+
+class TrainingBar(ProgressCallback):
+    """The Trainer's progress bars without its raw metric dicts (ValidationTracker logs one line instead)."""
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        return None
 
 
 def metric_line(metrics: dict[str, float]) -> str:
@@ -259,53 +282,3 @@ def progress_shown(cfg: TrainingConfig) -> bool:
     import sys
 
     return cfg.show_progress if cfg.show_progress is not None else sys.stderr.isatty()
-
-
-def optimizer(model: MultiTaskModel, cfg: TrainingConfig) -> torch.optim.Optimizer:
-    """AdamW with layer-wise LR decay (top layer and heads at the full rate) and no decay on biases/norms."""
-    layers = int(model.config.num_hidden_layers)
-    groups: dict[tuple[int, bool], dict[str, Any]] = {}
-    for name, param in model.named_parameters():
-        if not param.requires_grad:
-            continue
-        depth, plain = layer_depth(name, layers), param.ndim < 2 or "norm" in name.lower()
-        group = groups.setdefault((depth, plain), {"params": [], "lr": cfg.learning_rate * cfg.layer_decay**depth,
-                                                   "weight_decay": 0.0 if plain else cfg.weight_decay})
-        group["params"].append(param)
-    return torch.optim.AdamW(list(groups.values()), lr=cfg.learning_rate)
-
-
-def layer_depth(name: str, layers: int) -> int:
-    """0 for the heads and pooler, 1 for the top encoder layer, ..., layers + 1 for the embeddings."""
-    match = re.search(r"\.layers?\.(\d+)\.", name)
-    if match:
-        return layers - int(match.group(1))
-    return layers + 1 if "embeddings" in name else 0
-
-
-def class_weights(train: Dataset, labels: dict[str, list[str]], mode: str) -> dict[str, torch.Tensor]:
-    """Per-task loss weights from the training label counts: balanced n/(k*count), its sqrt, or none."""
-    if mode == "none":
-        return {}
-    weights: dict[str, torch.Tensor] = {}
-    for task in TASKS:
-        ids = np.asarray(train[f"{task}_labels"])
-        ids = ids[ids >= 0]
-        if ids.size == 0:
-            continue
-        counts = np.bincount(ids, minlength=len(labels[task])).astype(float)
-        present = counts > 0
-        balanced = np.ones_like(counts)
-        balanced[present] = ids.size / (present.sum() * counts[present])
-        weights[task] = torch.tensor(np.sqrt(balanced) if mode == "sqrt" else balanced, dtype=torch.float32)
-        logger.info("%s class weights: %s", task, dict(zip(labels[task], np.round(weights[task].numpy(), 3))))
-    return weights
-
-
-def average_states(states: list[State]) -> State:
-    """The element-wise mean of several state dicts (integer buffers taken from the first)."""
-    first = states[0]
-    return {
-        key: torch.stack([s[key].float() for s in states]).mean(0).to(value.dtype) if value.is_floating_point() else value
-        for key, value in first.items()
-    }

@@ -1,0 +1,65 @@
+"""Which device to train on and whether bf16 autocast pays there, detected rather than assumed."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+
+from mediaframe.errors import MediaframeError
+
+logger = logging.getLogger(__name__)
+
+CPU_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+
+
+def resolve_device(choice: str) -> str:
+    """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; 'cuda' without a GPU is refused.
+
+    Raises:
+        MediaframeError: an unknown choice, or 'cuda' on a machine without a usable GPU.
+    """
+    if choice not in ("auto", "cpu", "cuda"):
+        raise MediaframeError(f"device {choice!r}: expected auto, cpu or cuda")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise MediaframeError("device 'cuda' requested but no CUDA GPU is visible to torch; use --device cpu or auto")
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return choice
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is not readable)."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return set(value.split())
+    return set()
+
+
+def bf16_supported(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Native bf16 on this device: the GPU says so, or the CPU has AMX-BF16 or AVX512-BF16."""
+    if device == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    return bool(cpu_flags(cpuinfo) & CPU_BF16_FLAGS)
+
+
+def resolve_bf16(choice: str, device: str) -> bool:
+    """'auto' -> bf16 where supported; 'on' forces it (a warning where emulated); 'off' never.
+
+    Raises:
+        MediaframeError: an unknown choice, or 'on' on a GPU without bf16.
+    """
+    if choice not in ("auto", "on", "off"):
+        raise MediaframeError(f"training.bf16 {choice!r}: expected auto, on or off")
+    supported = bf16_supported(device)
+    if choice == "on" and not supported:
+        if device == "cuda":
+            raise MediaframeError("training.bf16 = 'on' but this GPU has no bf16; set training.bf16 to 'auto' or 'off'")
+        logger.warning("bf16 forced on a CPU without AMX/AVX512-BF16: it is emulated and likely slower than fp32")
+    return choice == "on" or (choice == "auto" and supported)

@@ -1,0 +1,180 @@
+"""What a trained model folder says about itself: metrics with CIs, mediaframe.json, config.toml, the card.
+
+`save_trained` scores the validation (and test) split with the shared `inference.Predictor`,
+completes the metadata and writes the whole folder beside `out` first, then swaps it in,
+so a failed run never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasets import Dataset, DatasetDict
+from sklearn.metrics import accuracy_score, f1_score
+
+from mediaframe.config import Config, config_toml
+from mediaframe.errors import MediaframeError
+from mediaframe.modeling import META_FILE, LoadedModel, save_model
+from mediaframe.records import TASKS
+from mediaframe.training_data import fingerprint, label_counts
+
+logger = logging.getLogger(__name__)
+
+BOOTSTRAP_SAMPLES = 1000
+PACKAGES = ("mediaframe", "torch", "transformers", "datasets", "accelerate", "safetensors", "scikit-learn")
+
+
+def save_trained(
+    loaded: LoadedModel, cfg: Config, splits: DatasetDict, codebook: dict[str, Any], ensemble: dict[str, Any], out: Path
+) -> Path:
+    """Score, describe and write a trained model to `out` (atomically replacing an older model folder).
+
+    Raises:
+        MediaframeError: `out` exists and is neither empty nor a model folder.
+    """
+    check_replaceable(out)
+    metrics = {name: split_metrics(loaded, splits[name], cfg.seed) for name in ("validation", "test") if name in splits}
+    metrics["training"] = ensemble
+    loaded.meta.update(
+        {
+            "codebook": codebook,
+            "config": cfg.model_dump(mode="json"),
+            "data_fingerprint": fingerprint(splits["train"]),
+            "data": {f"{name}_rows": len(split) for name, split in splits.items()}
+            | {"label_counts": label_counts(splits["train"]), "transfer": cfg.training.extra_stance_data,
+               "path": str(Path(ensemble["source"]).resolve()) if ensemble.get("source") else ""},
+            "metrics": {name: metrics[name] for name in ("validation", "test") if name in metrics},
+            "versions": versions(),
+        }
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        save_model(loaded, staging)
+        (staging / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        (staging / "README.md").write_text(render_card(loaded.meta, ensemble), encoding="utf-8")
+        swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    logger.info("model written to %s", out)
+    return out
+
+
+def check_replaceable(out: Path) -> None:
+    """Refuse to replace anything but an empty folder or a model folder."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / META_FILE).is_file())):
+        raise MediaframeError(f"{out} exists and is not a mediaframe model folder; choose another --out")
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Move the finished folder into place; the old one is removed only after the move."""
+    old = out.with_name(f".{out.name}.old")
+    if out.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def split_metrics(loaded: LoadedModel, rows: Dataset, seed: int) -> dict[str, Any]:
+    """Per task with labels: n, accuracy and macro-F1 with 95% bootstrap CIs, per-class F1."""
+    from mediaframe.inference import Predictor
+
+    probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"])
+    out: dict[str, Any] = {}
+    for task in TASKS:
+        labels = loaded.labels(task)
+        keep = [i for i, v in enumerate(rows[task]) if v is not None]
+        if not keep:
+            continue
+        truth = np.array([labels.index(rows[task][i]) for i in keep])
+        guess = probs[task][keep].argmax(-1)
+        out[task] = task_scores(truth, guess, labels, seed)
+    return out
+
+
+def task_scores(truth: np.ndarray, guess: np.ndarray, labels: list[str], seed: int) -> dict[str, Any]:
+    """Accuracy and macro-F1 (labels present in truth or guess) with percentile bootstrap 95% CIs."""
+    rng = np.random.default_rng(seed)
+    samples = rng.integers(0, len(truth), size=(BOOTSTRAP_SAMPLES, len(truth)))
+    f1s = [f1_score(truth[s], guess[s], average="macro", zero_division=0) for s in samples]
+    accs = (truth[samples] == guess[samples]).mean(1)
+    per_class = f1_score(truth, guess, labels=range(len(labels)), average=None, zero_division=0)
+    return {
+        "n": len(truth),
+        "macro_f1": float(f1_score(truth, guess, average="macro", zero_division=0)),
+        "macro_f1_ci": [float(np.percentile(f1s, 2.5)), float(np.percentile(f1s, 97.5))],
+        "accuracy": float(accuracy_score(truth, guess)),
+        "accuracy_ci": [float(np.percentile(accs, 2.5)), float(np.percentile(accs, 97.5))],
+        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class, strict=True) if label in
+                         {labels[i] for i in set(truth) | set(guess)}},
+    }
+
+
+def versions() -> dict[str, str]:
+    """Library versions the model was trained with."""
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
+    """The model card (README.md): intended use, data, training, metrics with CIs, limitations."""
+    cfg, data = meta["config"], meta["data"]
+    lines = [
+        "# mediaframe model", "",
+        "A sentence classifier with one encoder and three heads: stance toward a target (against/neutral/favor), "
+        "sentiment (negative/neutral/positive) and frame (Media Frames Corpus keys of the codebook).", "",
+        "## Intended use", "",
+        "Scoring news sentences that mention a known target (a company, person or organisation), to compare how "
+        "outlets cover it in aggregate. Not for judging single sentences or authors without human review.", "",
+        "## Data", "",
+        f"- training rows: {data['train_rows']:,}; validation rows: {data.get('validation_rows', 0):,}; "
+        f"test rows: {data.get('test_rows', 0):,}",
+        f"- transfer data for the stance head: {data['transfer'] or 'none'}",
+        f"- training labels: {json.dumps(data['label_counts'])}",
+        f"- data fingerprint (sha256 of the training rows): `{meta['data_fingerprint']}`", "",
+        "## Training", "",
+        f"- base model: {meta['base_model']}; input: {meta['target_mode']}; max length {meta['max_length']} tokens",
+        f"- epochs {cfg['training']['epochs']}, learning rate {cfg['training']['learning_rate']}, batch "
+        f"{cfg['training']['batch_size']}, layer decay {cfg['training']['layer_decay']}, class weights "
+        f"{cfg['training']['class_weights']}, seeds {ensemble['seeds']} -> {ensemble['chosen']}",
+        f"- libraries: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}", "",
+        "## Metrics (95% bootstrap CIs)", "",
+        "| split | task | n | macro-F1 | accuracy |", "|---|---|---|---|---|",
+        *metric_rows(meta["metrics"]), "",
+        "Validation rows also chose the stopping point and snapshot, so their figures lean optimistic; "
+        "the test split (when present) was not used for any choice.", "",
+        "## Limitations", "",
+        "- Trained on few, English, news sentences: expect lower accuracy on other domains, targets and eras.",
+        "- Labels not present in the training data for a task are never learned; weak labels carry their rules' biases.",
+        "- Stance transferred from NewsMTSC is sentiment toward a person in political news, not stance in general.",
+        "- Aggregate outlet comparisons are more reliable than any single prediction.", "",
+        "## Use", "", "```", "mediaframe predict COVERAGE --model THIS_FOLDER --out predictions.jsonl", "```", "",
+    ]
+    return "\n".join(lines)
+
+
+def metric_rows(metrics: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown table rows: one per split and task."""
+    rows = []
+    for split, tasks in metrics.items():
+        for task, m in tasks.items():
+            f1_lo, f1_hi = m["macro_f1_ci"]
+            acc_lo, acc_hi = m["accuracy_ci"]
+            rows.append(f"| {split} | {task} | {m['n']} | {m['macro_f1']:.3f} [{f1_lo:.3f}, {f1_hi:.3f}] | "
+                        f"{m['accuracy']:.3f} [{acc_lo:.3f}, {acc_hi:.3f}] |")
+    return rows

@@ -1,0 +1,254 @@
+"""Training: the model folder it writes, seeds, missing labels, input forms, config errors (tiny model, CPU)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from datasets import Dataset, DatasetDict
+from safetensors.torch import load_file
+
+from mediaframe.config import REPO_ROOT, Config, load_config
+from mediaframe.errors import MediaframeError
+from mediaframe.modeling import load_model
+from mediaframe.training import train
+from mediaframe.training_data import load_training_data, transfer_rows
+
+TINY_CONFIG = REPO_ROOT / "configs" / "tiny.toml"
+SENTENCES = [
+    ("netflix is good.", "favor", "positive", "economic"),
+    ("netflix is terrible.", "against", "negative", "economic"),
+    ("the strike was bad.", "neutral", "negative", "policy"),
+    ("netflix pays actors a record.", "favor", "positive", "economic"),
+    ("the company slammed the writers.", "against", "negative", "fairness_equality"),
+    ("a new year of profits.", "neutral", "positive", "economic"),
+]
+
+
+def rows(article_prefix: str, n_articles: int, labels: str = "all") -> list[dict[str, Any]]:
+    """Sentences of `n_articles` articles; labels 'all', 'stance' (stance only) or 'none'."""
+    out = []
+    for a in range(n_articles):
+        for i, (text, stance, sentiment, frame) in enumerate(SENTENCES):
+            mention = [{"start": 0, "end": 7, "text": "netflix"}] if text.startswith("netflix") else []
+            out.append({
+                "id": f"{article_prefix}{a}:{i}", "article_id": f"{article_prefix}{a}", "text": text,
+                "target": "Netflix", "mentions": mention, "stance": stance if labels != "none" else None,
+                "sentiment": sentiment if labels == "all" else None, "frame": frame if labels == "all" else None,
+            })
+    return out
+
+
+def tiny_dataset(labels: str = "all") -> DatasetDict:
+    return DatasetDict({"train": Dataset.from_list(rows("a", 4, labels)), "validation": Dataset.from_list(rows("v", 1))})
+
+
+def tiny_config(base: Path, *overrides: str) -> Config:
+    return load_config(TINY_CONFIG, [f"model.base_model={base}", *overrides])
+
+
+def test_training_writes_one_complete_model_folder(tmp_path: Path, tiny_base_model: Path) -> None:
+    out = train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "model")
+    names = {p.name for p in out.iterdir()}
+    assert {"model.safetensors", "mediaframe.json", "config.json", "config.toml", "metrics.json", "README.md"} <= names
+    assert not [n for n in names if n.startswith("checkpoint") or n.endswith((".bin", ".pt", ".pkl"))]
+    assert [p.name for p in tmp_path.iterdir()] == ["model"], "no staging or checkpoint folder left beside it"
+    meta = load_model(out).meta
+    assert {"codebook", "config", "data_fingerprint", "metrics", "versions", "labels"} <= set(meta)
+    assert meta["data"]["train_rows"] == 24 and meta["config"]["seed"] == 7
+    assert "validation" in json.loads((out / "metrics.json").read_text())
+    assert "## Metrics (95% bootstrap CIs)" in (out / "README.md").read_text()
+    assert load_config(out / "config.toml") == tiny_config(tiny_base_model)
+
+
+def test_training_same_seed_gives_same_metrics_and_weights(tmp_path: Path, tiny_base_model: Path) -> None:
+    cfg = tiny_config(tiny_base_model, "training.epochs=2")
+    first = train(tiny_dataset(), cfg, tmp_path / "one")
+    second = train(tiny_dataset(), cfg, tmp_path / "two")
+    metrics = [json.loads((m / "metrics.json").read_text()) for m in (first, second)]
+    assert metrics[0]["validation"] == metrics[1]["validation"]
+    assert metrics[0]["training"]["history"] == metrics[1]["training"]["history"]
+    weights = [load_file(str(m / "model.safetensors")) for m in (first, second)]
+    assert all((weights[0][k] == weights[1][k]).all() for k in weights[0])
+
+
+def test_training_other_seed_gives_other_weights(tmp_path: Path, tiny_base_model: Path) -> None:
+    first = train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "one")
+    second = train(tiny_dataset(), tiny_config(tiny_base_model, "seed=8"), tmp_path / "two")
+    a, b = (load_file(str(m / "model.safetensors")) for m in (first, second))
+    assert not all((a[k] == b[k]).all() for k in a)
+
+
+def test_training_rows_missing_labels_train(tmp_path: Path, tiny_base_model: Path) -> None:
+    dataset = DatasetDict({
+        "train": Dataset.from_list(rows("a", 2, "stance") + rows("b", 2, "none") + rows("c", 1)),
+        "validation": Dataset.from_list(rows("v", 1, "stance")),
+    })
+    out = train(dataset, tiny_config(tiny_base_model), tmp_path / "model")
+    meta = load_model(out).meta
+    assert meta["data"]["label_counts"]["stance"]["favor"] == 10
+    assert sum(meta["data"]["label_counts"]["frame"].values()) == 6
+    assert set(meta["metrics"]["validation"]) == {"stance"}, "tasks without validation labels are not scored"
+
+
+def test_training_seed_ensemble_and_snapshot_averaging_are_recorded(tmp_path: Path, tiny_base_model: Path) -> None:
+    cfg = tiny_config(tiny_base_model, "training.seeds=[1, 2]", "training.epochs=2", "training.average_checkpoints=2")
+    out = train(tiny_dataset(), cfg, tmp_path / "model")
+    summary = json.loads((out / "metrics.json").read_text())["training"]
+    assert summary["seeds"] == [1, 2] and len(summary["seed_scores"]) == 2
+    assert "average_score" in summary and summary["chosen"] in ("weight average", "seed 1", "seed 2")
+    assert len(summary["history"]["1"]) == 2
+
+
+def test_training_label_outside_codebook_is_refused(tmp_path: Path, tiny_base_model: Path) -> None:
+    bad = rows("a", 2)
+    bad[3]["stance"] = "positive"
+    dataset = DatasetDict({"train": Dataset.from_list(bad), "validation": Dataset.from_list(rows("v", 1))})
+    with pytest.raises(MediaframeError, match=r"train row a0:3: stance label 'positive' is not in the codebook"):
+        train(dataset, tiny_config(tiny_base_model), tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [("training.bf16=maybe", "training.bf16"), ("training.learning_rate=-1", "training.learning_rate"),
+     ("training.layer_decay=1.5", "training.layer_decay"), ("training.epochs=0", "training.epochs"),
+     ("training.batch_sise=8", "training.batch_sise")],
+)
+def test_training_bad_config_value_is_a_clear_error(override: str, field: str) -> None:
+    with pytest.raises(MediaframeError, match=field.replace(".", r"\.")):
+        load_config(TINY_CONFIG, [override])
+
+
+def test_training_refuses_out_that_is_not_a_model_folder(tmp_path: Path, tiny_base_model: Path) -> None:
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine")
+    with pytest.raises(MediaframeError, match="not a mediaframe model folder"):
+        train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "notes")
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
+
+
+def test_training_replaces_an_older_model_folder(tmp_path: Path, tiny_base_model: Path) -> None:
+    out = train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "model")
+    (out / "stale.txt").write_text("old")
+    train(tiny_dataset(), tiny_config(tiny_base_model), out)
+    assert not (out / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def write_jsonl(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    return path
+
+
+def test_training_labeled_table_gets_a_grouped_validation_split(tmp_path: Path, tiny_base_model: Path) -> None:
+    table = write_jsonl(tmp_path / "labeled.jsonl", rows("a", 10))
+    data = load_training_data(table, tiny_config(tiny_base_model, "training.validation_fraction=0.2"))
+    train_articles, val_articles = set(data["train"]["article_id"]), set(data["validation"]["article_id"])
+    assert len(val_articles) == 2 and not train_articles & val_articles
+    assert len(data["train"]) + len(data["validation"]) == 60
+
+
+def newsmtsc_line(i: int, polarity: int) -> dict[str, Any]:
+    sentence = "Senator Vale praised the new plan." if polarity > 0 else "Critics slammed Senator Vale again."
+    start = sentence.index("Senator Vale")
+    return {"mention": "Senator Vale", "polarity": polarity, "from": start, "to": start + 12, "sentence": sentence,
+            "id": f"allsides_{i}_1_{i}_Vale_{start}_{start + 12}"}
+
+
+def test_training_detects_newsmtsc_jsonl(tmp_path: Path, tiny_base_model: Path) -> None:
+    file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, [-1, 0, 1][i % 3]) for i in range(12)])
+    data = load_training_data(file, tiny_config(tiny_base_model))
+    everything = data["train"].to_list() + data["validation"].to_list()
+    assert {r["stance"] for r in everything} == {"against", "neutral", "favor"}
+    assert all(r["sentiment"] is None and r["mentions"][0]["text"] == "Senator Vale" for r in everything)
+
+
+def test_training_transfer_rows_come_from_a_path_capped(tmp_path: Path, tiny_base_model: Path) -> None:
+    file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, 1) for i in range(12)])
+    cfg = tiny_config(tiny_base_model, f"training.extra_stance_data={file}", "training.extra_stance_max_rows=5")
+    extra = transfer_rows(cfg)
+    assert len(extra) == 5 and {r["stance"] for r in extra} == {"favor"}
+
+
+def test_training_transfer_without_newsmtsc_warns_and_goes_on(
+    tmp_path: Path, tiny_base_model: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datasets
+
+    import mediaframe.training_data as training_data
+
+    def offline(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("offline")
+
+    monkeypatch.setattr(training_data, "LOCAL_NEWSMTSC", tmp_path / "absent")
+    monkeypatch.setattr(datasets, "load_dataset", offline)
+    assert transfer_rows(tiny_config(tiny_base_model, "training.extra_stance_data=newsmtsc")) == []
+    assert "seed data alone" in caplog.text
+
+
+def test_training_unknown_data_form_is_refused(tmp_path: Path, tiny_base_model: Path) -> None:
+    (tmp_path / "data.xml").write_text("<rows/>")
+    with pytest.raises(MediaframeError, match="expected a .jsonl"):
+        load_training_data(tmp_path / "data.xml", tiny_config(tiny_base_model))
+
+
+def test_training_cli_trains_and_refuses_to_overwrite(tmp_path: Path, tiny_base_model: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mediaframe.cli import app
+
+    table = write_jsonl(tmp_path / "labeled.jsonl", rows("a", 5))
+    args = ["train", str(table), "--out", str(tmp_path / "model"), "--config", str(TINY_CONFIG),
+            "--set", f"model.base_model={tiny_base_model}", "--device", "cpu"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "model" / "model.safetensors").is_file()
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_training_optimizer_decays_lower_layers(tiny_base_model: Path) -> None:
+    from mediaframe.codebook import load_codebook
+    from mediaframe.modeling import build_model
+    from mediaframe.optimization import optimizer
+    from mediaframe.records import TASKS
+
+    cfg = tiny_config(tiny_base_model, "training.layer_decay=0.5", "training.learning_rate=0.1")
+    loaded = build_model(str(tiny_base_model), {t: load_codebook().labels(t) for t in TASKS}, cfg.model)
+    groups = optimizer(loaded.model, cfg.training).param_groups
+    rate = {id(p): g["lr"] for g in groups for p in g["params"]}
+    named = dict(loaded.model.named_parameters())
+    assert rate[id(named["heads.stance.weight"])] == pytest.approx(0.1)
+    assert rate[id(named["encoder.encoder.layer.1.output.dense.weight"])] == pytest.approx(0.05)
+    assert rate[id(named["encoder.encoder.layer.0.output.dense.weight"])] == pytest.approx(0.025)
+    assert rate[id(named["encoder.embeddings.word_embeddings.weight"])] == pytest.approx(0.0125)
+    no_decay = {id(p) for g in groups if g["weight_decay"] == 0.0 for p in g["params"]}
+    assert id(named["heads.stance.bias"]) in no_decay and id(named["heads.stance.weight"]) not in no_decay
+
+
+def test_training_class_weights_balance_counts(tiny_base_model: Path) -> None:
+    from mediaframe.optimization import class_weights
+
+    labels = {"stance": ["against", "neutral", "favor"], "sentiment": ["a", "b"], "frame": ["x"]}
+    train_rows = Dataset.from_dict({"stance_labels": [0, 0, 0, 2, -100], "sentiment_labels": [-100] * 5,
+                                    "frame_labels": [0] * 5})
+    weights = class_weights(train_rows, labels, "balanced")
+    assert weights["stance"].tolist() == pytest.approx([4 / 6, 1.0, 2.0])
+    assert "sentiment" not in weights
+    assert class_weights(train_rows, labels, "none") == {}
+
+
+@pytest.mark.slow
+def test_training_real_base_model_end_to_end(tmp_path: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    cfg = load_config(TINY_CONFIG, ["model.base_model=default", "training.learning_rate=5e-5", "training.batch_size=16"])
+    dataset = DatasetDict({"train": Dataset.from_list(rows("a", 6)), "validation": Dataset.from_list(rows("v", 1))})
+    loaded = load_model(train(dataset, cfg, tmp_path / "model"))
+    probs = Predictor(loaded, 8).predict_proba(["Netflix raised prices again."], ["Netflix"], [[]])
+    assert probs["stance"].shape == (1, 3) and probs["frame"].shape[1] == 15
+    assert abs(float(probs["stance"].sum()) - 1.0) < 1e-4
+    assert loaded.meta["base_model"] == "default"
