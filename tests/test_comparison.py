@@ -56,6 +56,15 @@ def test_comparison_flags_single_article_group_without_hiding_it(outlet_predicti
     assert all(rows[o]["flag"] == "" for o in ("Harsh Herald", "Balanced Bugle", "Friendly Flyer"))
 
 
+def test_comparison_single_article_interval_comes_from_its_sentences(make_predictions) -> None:
+    rows = make_predictions({"Solo": [["against"] * 6 + ["favor"] * 4], "Pair": [["against"]] * 2})
+    solo = by_outlet(run(rows))["Solo"]
+    assert solo["net_stance"] == pytest.approx(-0.2)
+    assert solo["net_stance_low"] < -0.4 and solo["net_stance_high"] > 0.0
+    assert "understates uncertainty" in solo["flag"]
+    assert "understates" not in by_outlet(run(rows))["Pair"]["flag"]
+
+
 def test_comparison_cluster_bootstrap_reflects_article_clustering(make_predictions) -> None:
     # Two all-against and two all-favor articles: 40 sentences, but only 4 independent units.
     rows = make_predictions({"Split": [["against"] * 10, ["against"] * 10, ["favor"] * 10, ["favor"] * 10]})

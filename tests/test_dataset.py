@@ -107,3 +107,11 @@ def test_dataset_fingerprint_changes_with_labels_not_order() -> None:
     assert fingerprint(rows) == fingerprint(list(reversed(rows)))
     changed = [dict(rows[0], stance="favor" if rows[0]["stance"] != "favor" else "against"), *rows[1:]]
     assert fingerprint(changed) != fingerprint(rows)
+
+
+def test_dataset_held_out_article_has_the_stance_mix_closest_to_the_whole() -> None:
+    rows = [{"id": f"a{a}:{i}", "article_id": f"a{a}", "index": i, "text": "t",
+             "stance": "neutral" if a == 0 or i % 2 else "against"} for a in range(5) for i in range(6)]
+    for seed in range(6):
+        split_of = assign_splits(rows, DatasetConfig(), seed)
+        assert split_of["a0"] == "train"  # the all-neutral article is never the whole test or validation split

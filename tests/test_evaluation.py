@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mediaframe.cli import app
 from mediaframe.config import Config, EvaluationConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.evaluation import evaluate, evaluate_folds, evaluate_path
+from mediaframe.evaluation import evaluate, evaluate_fold_paths, evaluate_folds, evaluate_path
 from mediaframe.modeling import load_model
 
 FAST = Config(evaluation=EvaluationConfig(bootstrap_samples=100))
@@ -116,10 +116,36 @@ def test_evaluation_dataset_folder_uses_test_split_and_trains_baselines_on_train
         evaluate_path(tiny_model_dir, folder, FAST, split="validation")
 
 
+def test_evaluation_fold_paths_score_each_fold_model_on_its_fold(tiny_model_dir: Path, tmp_path: Path) -> None:
+    folds = [
+        (tiny_model_dir, save_dataset({"train": rows_for("b", 3), "test": rows_for("a", 1)}, tmp_path / "fold0")),
+        (tiny_model_dir, save_dataset({"train": rows_for("a", 3), "test": rows_for("b", 1)}, tmp_path / "fold1")),
+    ]
+    pooled = evaluate_fold_paths(folds, FAST)
+    assert pooled.tasks["stance"]["n"] == 12
+    assert {"majority", "tfidf_lr", "weak"} <= set(pooled.tasks["stance"]["baselines"])
+    assert pooled.info["folds"] == 2
+
+
 def write_jsonl(rows: list[dict[str, Any]], path: Path) -> Path:
     keep = ("id", "article_id", "text", "target", "stance", "sentiment", "frame")
     path.write_text("".join(json.dumps({k: r[k] for k in keep}) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def test_evaluation_newsmtsc_rows_score_stance_with_their_own_targets(tiny_model_dir: Path, tmp_path: Path) -> None:
+    text = "Netflix praised the actors while the company slammed the writers."
+    lines = [
+        {"id": f"allsides_1_2_{i}_t{i}_0_7", "sentence": text, "mention": text[s:e], "from": s, "to": e,
+         "polarity": polarity}
+        for i, (s, e, polarity) in enumerate([(0, 7, 1), (20, 26, 0), (38, 45, -1), (56, 63, -1)])
+    ]
+    data = tmp_path / "newsmtsc.jsonl"
+    data.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = evaluate_path(tiny_model_dir, data, FAST, train=data)
+    assert set(result.tasks) == {"stance"}, "NewsMTSC carries stance only"
+    assert result.tasks["stance"]["n"] == 4
+    assert result.tasks["stance"]["per_class"]["against"]["support"] == 2
 
 
 def test_evaluation_cli_writes_json_and_confusion_pngs(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -51,13 +51,13 @@ def test_reporting_summary_csv_has_contract_columns(files: dict[str, bytes]) -> 
 def test_reporting_pairwise_csv_has_tests(files: dict[str, bytes]) -> None:
     pairwise = pd.read_csv(io.BytesIO(files["pairwise.csv"]))
     assert list(pairwise.columns) == ["outlet_a", "outlet_b", "net_stance_a", "net_stance_b", "difference",
-                                      "p_value", "p_adjusted", "significant"]
+                                      "p_value", "p_adjusted", "significant", "smallest_p"]
     assert len(pairwise) == 6 and pairwise["p_value"].between(0, 1).all()
 
 
 def test_reporting_headline_names_most_negative_and_certainty(comparison: Comparison) -> None:
     text = headline(comparison)
-    assert text.startswith("Most negative toward Netflix: Harsh Herald, net stance \u22121.00")
+    assert text.startswith("Most negative toward Netflix: Harsh Herald. Net stance \u22121.00")
     assert "95% CI \u22121.00 to \u22121.00" in text and "entirely below 0" in text
     assert re.search(r"significantly more negative than \d of 3 other outlets", text)
 
@@ -65,7 +65,14 @@ def test_reporting_headline_names_most_negative_and_certainty(comparison: Compar
 def test_reporting_headline_warns_when_most_negative_is_flagged(make_predictions) -> None:
     rows = make_predictions({"Lone": [["against"] * 3], "Many": [["against", "favor"]] * 4})
     text = headline(compare(rows, Grouping(), FAST, seed=1))
-    assert "Lone" in text and "Caution: few articles (1 < 3)." in text
+    assert "Lone" in text and "1 article, 3 sentences" in text
+    assert "Caution: few articles (1 < 3); interval from one article's sentences understates uncertainty." in text
+
+
+def test_reporting_headline_says_when_no_test_can_succeed(make_predictions) -> None:
+    rows = make_predictions({"Lone": [["against"] * 3], "Other": [["favor"] * 3]})
+    text = headline(compare(rows, Grouping(), FAST, seed=1))
+    assert "than 0 of 1 other outlets" in text and "no such test can reach significance" in text
 
 
 def test_reporting_html_is_self_contained(files: dict[str, bytes]) -> None:

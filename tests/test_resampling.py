@@ -11,6 +11,8 @@ from mediaframe.resampling import (
     percentile_interval,
     permutation_p_value,
     permutation_totals,
+    sentence_bootstrap_totals,
+    smallest_p_value,
 )
 
 
@@ -53,3 +55,15 @@ def test_resampling_adjust_p_values_matches_hand_computation(method: str, expect
 def test_resampling_adjust_p_values_caps_at_one_and_keeps_nan() -> None:
     adjusted = adjust_p_values(np.array([0.6, np.nan, 0.9]), "holm")
     assert adjusted[0] == 1.0 and adjusted[2] == 1.0 and np.isnan(adjusted[1])
+
+
+def test_resampling_sentence_bootstrap_redraws_each_task_within_its_total() -> None:
+    totals = np.array([10, 6, 0, 4, 2, 2, 2])  # n, stance (3), sentiment (3)
+    boot = sentence_bootstrap_totals(totals, [[1, 2, 3], [4, 5, 6]], 300, np.random.default_rng(0))
+    assert (boot[:, 0] == 10).all() and (boot[:, 1:4].sum(axis=1) == 10).all() and (boot[:, 4:].sum(axis=1) == 6).all()
+    assert (boot[:, 2] == 0).all() and boot[:, 1].std() > 0
+
+
+@pytest.mark.parametrize(("n_a", "n_b", "expected"), [(1, 1, 1.0), (4, 4, 2 / 70), (2, 3, 1 / 10), (1, 30, 1 / 31)])
+def test_resampling_smallest_p_value_counts_splits(n_a: int, n_b: int, expected: float) -> None:
+    assert smallest_p_value(n_a, n_b) == pytest.approx(expected)

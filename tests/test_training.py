@@ -88,7 +88,7 @@ def test_training_rows_missing_labels_train(tmp_path: Path, tiny_base_model: Pat
     })
     out = train(dataset, tiny_config(tiny_base_model), tmp_path / "model")
     meta = load_model(out).meta
-    assert meta["data"]["label_counts"]["stance"]["favor"] == 10
+    assert meta["data"]["label_counts"]["stance"]["favor"] == 6
     assert sum(meta["data"]["label_counts"]["frame"].values()) == 6
     assert set(meta["metrics"]["validation"]) == {"stance"}, "tasks without validation labels are not scored"
 

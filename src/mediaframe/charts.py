@@ -18,7 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from mediaframe.comparison import Comparison  # noqa: E402
 
-NEGATIVE, POSITIVE, UNSURE, FLAGGED = "#c0392b", "#1f77b4", "#7f8c8d", "#b0b0b0"
+NEGATIVE, POSITIVE, UNSURE = "#c0392b", "#1f77b4", "#7f8c8d"
 
 
 def png_bytes(fig: Figure, dpi: int) -> bytes:
@@ -35,9 +35,7 @@ def fmt(value: float) -> str:
 
 
 def point_color(row: dict[str, Any], stat: str) -> str:
-    """Red when the whole interval is below 0, blue when above, grey when it spans 0 or the group is flagged."""
-    if row["flag"]:
-        return FLAGGED
+    """Red when the whole interval is below 0, blue when above, grey when it spans 0."""
     if row[f"{stat}_high"] < 0:
         return NEGATIVE
     if row[f"{stat}_low"] > 0:
@@ -53,8 +51,7 @@ def dot_whisker(comparison: Comparison, stat: str, title: str, xlabel: str, dpi:
         color, value = point_color(row, stat), row[stat]
         low, high = row[f"{stat}_low"], row[f"{stat}_high"]
         if math.isfinite(value):
-            ax.plot([low, high], [y, y], color=color, linewidth=2.4, solid_capstyle="round")
-            ax.plot(value, y, "o", color=color, markersize=9, markeredgecolor="white")
+            draw_point(ax, y, value, (low, high), color, hollow=bool(row["flag"]))
         label = f"{fmt(value)}  [{fmt(low)}, {fmt(high)}]  n={row['n_articles']}"
         ax.text(1.04, y, label, va="center", ha="left", fontsize=9, color=color, transform=ax.get_yaxis_transform())
     names = [group_label(row, comparison.by) for row in rows]
@@ -71,6 +68,13 @@ def dot_whisker(comparison: Comparison, stat: str, title: str, xlabel: str, dpi:
     return png_bytes(fig, dpi)
 
 
+def draw_point(ax: Any, y: float, value: float, bounds: tuple[float, float], color: str, hollow: bool) -> None:
+    """One dot with its whisker; a flagged group gets a hollow dot and a dashed whisker."""
+    ax.plot(list(bounds), [y, y], color=color, linewidth=2.4, linestyle=(0, (2, 1.5)) if hollow else "-")
+    face, edge = ("white", color) if hollow else (color, "white")
+    ax.plot(value, y, "o", markersize=9, markerfacecolor=face, markeredgecolor=edge, markeredgewidth=2 if hollow else 1)
+
+
 def group_label(row: dict[str, Any], by: str) -> str:
     """The y-axis name of a group, marked when it is flagged."""
     return f"{row[by]} (!)" if row["flag"] else str(row[by])
@@ -84,7 +88,7 @@ def net_stance_chart(comparison: Comparison, dpi: int) -> bytes:
     title = (
         f"Net stance toward {target} by {comparison.by}, {order}\n"
         f"dot = favor share \u2212 against share; bar = {level}% CI (article bootstrap); "
-        "red/blue: CI excludes 0; (!) = few articles"
+        "red/blue: CI excludes 0; hollow, dashed, (!): few articles"
     )
     return dot_whisker(comparison, "net_stance", title, "net stance (\u22121 all against \u2026 +1 all favor)", dpi)
 

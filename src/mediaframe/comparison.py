@@ -29,6 +29,8 @@ from mediaframe.resampling import (
     percentile_interval,
     permutation_p_value,
     permutation_totals,
+    sentence_bootstrap_totals,
+    smallest_p_value,
 )
 
 logger = logging.getLogger(__name__)
@@ -160,7 +162,13 @@ def summarize_group(
     """One summary row: sizes, each statistic with its bootstrap interval, and the small-group flag."""
     totals = counts.sum(axis=0)
     observed = statistics(totals, layout)
-    boot = statistics(bootstrap_totals(counts, cfg.bootstrap_samples, group_rng(seed, key)), layout)
+    rng = group_rng(seed, key)
+    if len(article_ids) > 1:
+        boot_totals = bootstrap_totals(counts, cfg.bootstrap_samples, rng)
+    else:
+        blocks = [layout.task_slice(task) for task in ("stance", "sentiment", "frame")]
+        boot_totals = sentence_bootstrap_totals(totals, blocks, cfg.bootstrap_samples, rng)
+    boot = statistics(boot_totals, layout)
     n_stance = int(totals[layout.task_slice("stance")].sum())
     row: dict[str, Any] = {"group": key, "n_articles": len(article_ids), "n_sentences": int(totals[0])}
     row["n_stance"] = n_stance
@@ -175,9 +183,10 @@ def flag_for(n_articles: int, n_stance: int, min_articles: int) -> str:
     """Why a group's figures are fragile ('' when they are not)."""
     if n_stance == 0:
         return "no stance labels"
-    if n_articles < min_articles:
-        return f"few articles ({n_articles} < {min_articles})"
-    return ""
+    notes = [f"few articles ({n_articles} < {min_articles})"] if n_articles < min_articles else []
+    if n_articles == 1:
+        notes.append("interval from one article's sentences understates uncertainty")
+    return "; ".join(notes)
 
 
 def order_summary(summary: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
@@ -224,8 +233,8 @@ def test_pair(
     null = net_from_stance(perm_a) - net_from_stance(perm_b)
     difference = float(net_a - net_b)
     p_value = permutation_p_value(difference, null)
-    return {"a": a, "b": b, "net_stance_a": float(net_a), "net_stance_b": float(net_b),
-            "difference": difference, "p_value": p_value}
+    return {"a": a, "b": b, "net_stance_a": float(net_a), "net_stance_b": float(net_b), "difference": difference,
+            "p_value": p_value, "smallest_p": smallest_p_value(len(counts_a), len(counts_b))}
 
 
 def rank_agreement(

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -109,7 +110,8 @@ def assign_splits(rows: Sequence[dict[str, Any]], cfg: DatasetConfig, seed: int)
 
 
 def held_out_groups(rows: Sequence[dict[str, Any]], fraction: float, seed: int, min_groups: int) -> set[str]:
-    """The groups of the first fold of a StratifiedGroupKFold with about 1/fraction folds."""
+    """About `fraction` of the groups: the StratifiedGroupKFold fold (of ~1/fraction) whose stance mix is closest
+    to the whole's, so the held-out split is stratified as far as the article groups allow."""
     groups = [r["article_id"] for r in rows]
     n_groups = len(set(groups))
     if fraction <= 0 or n_groups < min_groups:
@@ -121,10 +123,17 @@ def held_out_groups(rows: Sequence[dict[str, Any]], fraction: float, seed: int, 
         with warnings.catch_warnings():  # rare labels cannot be spread over every fold: stratify as far as groups allow
             warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
             folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-            _, test_index = next(folds.split(index, y, groups))
+            candidates = [test for _, test in folds.split(index, y, groups)]
     except ValueError:  # every label rarer than the folds: no stratification possible, group only
-        _, test_index = next(GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(index, y, groups))
-    return {groups[i] for i in test_index}
+        candidates = [test for _, test in GroupKFold(n_splits, shuffle=True, random_state=seed).split(index, y, groups)]
+    best = min(candidates, key=lambda test: mix_distance([y[i] for i in test], y))
+    return {groups[i] for i in best}
+
+
+def mix_distance(part: Sequence[str], whole: Sequence[str]) -> float:
+    """Total variation distance between the label shares of a part and of the whole."""
+    part_counts, whole_counts = Counter(part), Counter(whole)
+    return sum(abs(part_counts[k] / len(part) - whole_counts[k] / len(whole)) for k in whole_counts) / 2
 
 
 def article_folds(article_ids: Sequence[str]) -> list[Fold]:

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from mediaframe.baselines import BASELINES, BaselineOutput, run_baselines, weak_labels_or_reason
+from mediaframe.baselines import (
+    BASELINES,
+    BaselineOutput,
+    baseline_training_rows,
+    read_split,
+    run_baselines,
+    weak_labels_or_reason,
+)
 from mediaframe.config import Config, EvaluationConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.modeling import LoadedModel
@@ -28,7 +35,8 @@ from mediaframe.resampling import percentile_interval
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EvaluationResult", "TaskRun", "collect", "evaluate", "evaluate_folds", "evaluate_path", "score_predictions"]
+__all__ = ["EvaluationResult", "TaskRun", "collect", "evaluate", "evaluate_fold_paths", "evaluate_folds", "evaluate_path",
+           "score_predictions"]
 
 
 # ---------------------------------------------------------------- predictions on rows
@@ -235,67 +243,18 @@ def evaluate_path(
     return result
 
 
-def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
-    """Rows of a dataset folder's split, or of a NewsMTSC/labeled table file."""
-    from mediaframe.training_data import read_folder, read_rows
+def evaluate_fold_paths(folds: Sequence[tuple[Path, Path]], cfg: Config) -> EvaluationResult:
+    """`evaluate_folds` from paths: per fold, a model folder and its fold dataset folder (test split scored).
 
-    if not path.exists():
-        raise MediaframeError(f"data {path} not found; pass a built dataset folder, a labeled table or NewsMTSC JSONL")
-    if not path.is_dir():
-        return read_rows(path, cfg)
-    splits = read_folder(path)
-    if split not in splits:
-        raise MediaframeError(f"{path}: expected a split {split!r}; found {', '.join(splits)}; choose one with --split")
-    return splits[split].to_list()
-
-
-def recorded_training_data(meta: dict[str, Any]) -> Path | None:
-    """The training data path a model folder records in mediaframe.json, if it still exists."""
-    data = meta.get("data")
-    raw = data.get("path") if isinstance(data, dict) else meta.get("train_data")
-    return Path(raw) if isinstance(raw, str) and raw and Path(raw).exists() else None
-
-
-def baseline_training_rows(
-    meta: dict[str, Any], data: Path, cfg: Config, train: Path | None
-) -> tuple[list[dict[str, Any]] | None, str | None]:
-    """The rows the majority and TF-IDF baselines learn from, and where they came from.
-
-    --train when given (its train split, or every row of a file, as is). Else the model's own training
-    rows, rebuilt as training built them (the data path it records, else `data` when it is a dataset
-    folder, read with the model's config: the same validation hold-out and transfer rows), checked
-    against the fingerprint it records.
+    The baselines of each fold learn from that fold's training rows, as its model did.
     """
-    from mediaframe.training_data import load_training_data, transfer_rows
+    from mediaframe.modeling import load_model
 
-    if train is not None:
-        return read_split(train, cfg, "train"), str(train)
-    path = recorded_training_data(meta) or (data if data.is_dir() else None)
-    if path is None:
-        logger.warning("no training data known for the majority and TF-IDF baselines; pass --train DATA")
-        return None, None
-    model_cfg = model_config(meta, cfg)
-    rows = load_training_data(path, model_cfg)["train"].to_list() + transfer_rows(model_cfg)
-    check_fingerprint(rows, meta)
-    logger.info("baselines learn from %s: %d rows", path, len(rows))
-    return rows, str(path)
-
-
-def model_config(meta: dict[str, Any], fallback: Config) -> Config:
-    """The config the model was trained with (mediaframe.json), else `fallback`."""
-    from pydantic import ValidationError
-
-    try:
-        return Config.model_validate(meta["config"])
-    except (KeyError, TypeError, ValidationError):
-        return fallback
-
-
-def check_fingerprint(rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
-    """Warn when the baselines' training rows are not the model's (fingerprint of mediaframe.json)."""
-    from mediaframe.training_data import fingerprint, rows_dataset
-
-    recorded = meta.get("data_fingerprint")
-    if recorded and fingerprint(rows_dataset(rows)) != recorded:
-        logger.warning("the baselines' training rows differ from the model's (data fingerprint mismatch); "
-                       "pass the model's training data with --train")
+    loaded_folds = []
+    for model_dir, fold_dir in folds:
+        loaded = load_model(model_dir)
+        train_rows, _ = baseline_training_rows(loaded.meta, fold_dir, cfg, None)
+        loaded_folds.append((loaded, read_split(fold_dir, cfg, cfg.evaluation.split), train_rows))
+    result = evaluate_folds(loaded_folds, cfg)
+    result.info.update(models=[str(m) for m, _ in folds], data=[str(d) for _, d in folds])
+    return result

@@ -40,8 +40,9 @@ def shown_labels(scores: dict[str, Any]) -> list[int]:
 def systems_table(task: str, scores: dict[str, Any]) -> Table:
     """Model and baselines side by side: macro-F1 with its interval, accuracy, ECE, coverage, paired difference."""
     boot = scores["bootstrap"]
-    table = Table(title=f"{task}: {scores['n']} rows, {boot['units']} {boot['unit']} resampled "
-                        f"({boot['confidence']:.0%} intervals)", title_justify="left")
+    over = f"{boot['units']} articles" if boot["unit"] == "articles" else boot["unit"]
+    title = f"{task}: {scores['n']} rows; {boot['confidence']:.0%} intervals from a bootstrap over {over}"
+    table = Table(title=title, title_justify="left")
     for name in ("system", "macro-F1", "interval", "accuracy", "ECE", "answered", "model − baseline"):
         table.add_column(name, justify="left" if name == "system" else "right")
     table.add_row("model", number(scores["macro_f1"]), interval(scores["macro_f1_ci"]), number(scores["accuracy"]),

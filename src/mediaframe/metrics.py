@@ -19,11 +19,15 @@ from mediaframe.resampling import bootstrap_totals, percentile_interval
 CELLS_PER_CHUNK = 4_000_000  # bootstrap weights held in memory at once (resamples x units)
 
 
-def confusion_counts(true: np.ndarray, pred: np.ndarray, units: np.ndarray, n_units: int, k: int) -> np.ndarray:
-    """Per unit, the flattened k x (k+1) confusion counts (column k: a prediction outside the labels)."""
-    counts = np.zeros((n_units, k * (k + 1)), dtype=np.float64)
-    np.add.at(counts, (units, true * (k + 1) + pred), 1.0)
-    return counts
+def confusion_counts(true: np.ndarray, pred: np.ndarray, units: np.ndarray, n_units: int, k: int) -> Any:
+    """Per unit, the flattened k x (k+1) confusion counts (column k: a prediction outside the labels).
+
+    A sparse matrix: most units hold a few cells (a row-level bootstrap exactly one).
+    """
+    from scipy.sparse import csr_matrix
+
+    cells = true * (k + 1) + pred
+    return csr_matrix((np.ones(len(cells)), (units, cells)), shape=(n_units, k * (k + 1)))
 
 
 def macro_f1_of(totals: np.ndarray) -> np.ndarray:
@@ -42,7 +46,7 @@ def accuracy_of(totals: np.ndarray) -> np.ndarray:
     return tp / np.maximum(totals.sum((-1, -2)), 1)
 
 
-def bootstrap_scores(counts: np.ndarray, k: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def bootstrap_scores(counts: Any, k: int, samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Macro-F1 and accuracy of `samples` resamples of the units (rows of `counts`), drawn in chunks."""
     rng = np.random.default_rng(seed)
     chunk = max(1, CELLS_PER_CHUNK // max(counts.shape[0], 1))
@@ -114,7 +118,7 @@ def score_with_samples(
     pred = np.array([index.get(y, k) for y in y_pred], dtype=np.int64)
     unit, unit_names, units = resampling_units(groups, len(true), cfg.min_articles)
     counts = confusion_counts(true, pred, units, len(unit_names), k)
-    totals = counts.sum(0).reshape(k, k + 1)
+    totals = np.asarray(counts.sum(0)).reshape(k, k + 1)
     f1_boot, acc_boot = bootstrap_scores(counts, k, cfg.bootstrap_samples, seed)
     scores = {
         "n": int(len(true)),

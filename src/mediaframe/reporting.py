@@ -72,31 +72,44 @@ def summary_csv(comparison: Comparison) -> bytes:
 def pairwise_csv(comparison: Comparison) -> bytes:
     by = comparison.by
     columns = [f"{by}_a", f"{by}_b", "net_stance_a", "net_stance_b", "difference", "p_value", "p_adjusted",
-               "significant"]
+               "significant", "smallest_p"]
     return csv_bytes(comparison.pairwise, columns)
 
 
 def headline(comparison: Comparison) -> str:
-    """One plain sentence or three: who is most negative, by how much, and how sure that is."""
+    """A few plain sentences: who is most negative, by how much, and how sure that is."""
+    return " ".join(part for part in headline_parts(comparison) if part)
+
+
+def headline_parts(comparison: Comparison) -> tuple[str, str]:
+    """The answer ('Most negative toward T: G') and the evidence (net stance, interval, tests, caution)."""
     by, rows = comparison.by, [r for r in comparison.summary if math.isfinite(r["net_stance"])]
     if not rows:
-        return "No sentence has a stance label, so no group can be ranked."
+        return "No sentence has a stance label, so no group can be ranked.", ""
     worst = min(rows, key=lambda r: r["net_stance"])
     level = round(comparison.settings["confidence"] * 100)
+    answer = f"Most negative toward {comparison.target or 'the target'}: {worst[by]}."
     text = (
-        f"Most negative toward {comparison.target or 'the target'}: {worst[by]}, net stance "
-        f"{fmt(worst['net_stance'])} ({level}% CI {fmt(worst['net_stance_low'])} to "
-        f"{fmt(worst['net_stance_high'])}; {worst['n_articles']} articles, {worst['n_stance']} sentences)."
+        f"Net stance {fmt(worst['net_stance'])} ({level}% CI {fmt(worst['net_stance_low'])} to "
+        f"{fmt(worst['net_stance_high'])}; {plural(worst['n_articles'], 'article')}, "
+        f"{plural(worst['n_stance'], 'sentence')})."
     )
     text += " Its interval lies entirely below 0." if worst["net_stance_high"] < 0 else " Its interval includes 0."
     if by != "date" and len(rows) > 1:
-        wins = [p for p in comparison.pairwise if p["significant"] and worst[by] in (p[f"{by}_a"], p[f"{by}_b"])]
+        pairs = [p for p in comparison.pairwise if worst[by] in (p[f"{by}_a"], p[f"{by}_b"])]
+        wins = [p for p in pairs if p["significant"]]
         text += (
             f" It is significantly more negative than {len(wins)} of {len(rows) - 1} other {PLURAL[by]} "
             f"({CORRECTION_NAMES[comparison.settings['correction']]}-adjusted permutation tests, "
             f"p < {comparison.settings['alpha']})."
         )
-    return text + (f" Caution: {worst['flag']}." if worst["flag"] else "")
+        if pairs and all(p["smallest_p"] >= comparison.settings["alpha"] for p in pairs):
+            text += " With so few articles per group, no such test can reach significance."
+    return answer, text + (f" Caution: {worst['flag']}." if worst["flag"] else "")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def pct(value: float) -> str:
@@ -156,7 +169,8 @@ def render_markdown(comparison: Comparison, chart_names: list[str]) -> str:
     """report.md: headline, charts (PNG files beside it), table, pairwise tests, example sentences."""
     header, rows = table(comparison)
     cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = [f"# {title(comparison)}", "", f"**{headline(comparison)}**", ""]
+    answer, evidence = headline_parts(comparison)
+    lines = [f"# {title(comparison)}", "", f"**{answer}** {evidence}".rstrip(), ""]
     lines += [f"![{name.removesuffix('.png').replace('_', ' ')}]({name})" for name in chart_names] + [""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
@@ -215,11 +229,16 @@ def html_examples(comparison: Comparison) -> str:
     return "".join(parts) or "<p>No sentence is labeled against or favor.</p>"
 
 
+def headline_html(comparison: Comparison) -> str:
+    answer, evidence = headline_parts(comparison)
+    return f'<p class="headline"><strong>{html.escape(answer)}</strong> {html.escape(evidence)}</p>'
+
+
 def render_html(comparison: Comparison, charts: dict[str, bytes]) -> str:
     """report.html: one self-contained page (inline CSS, charts as base64 PNG, no script, no fetch)."""
     header, rows = table(comparison)
     esc = html.escape
-    sections = [f"<h1>{esc(title(comparison))}</h1>", f'<p class="headline">{esc(headline(comparison))}</p>',
+    sections = [f"<h1>{esc(title(comparison))}</h1>", headline_html(comparison),
                 img("net_stance.png", charts["net_stance.png"]), "<h2>Summary</h2>",
                 html_table(header, rows, "summary")]
     for name, heading in (("sentiment.png", "Sentiment"), ("frames.png", "Frames"), ("time_series.png", "Over time")):

@@ -8,6 +8,8 @@ integers: integer matrix products skip BLAS, whose threads only slow such small 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -26,6 +28,26 @@ def bootstrap_totals(counts: np.ndarray, samples: int, rng: np.random.Generator)
     draws = rng.integers(0, n_articles, size=(samples, n_articles)) + (np.arange(samples) * n_articles)[:, None]
     weights = np.bincount(draws.ravel(), minlength=samples * n_articles).reshape(samples, n_articles)
     return weights @ counts
+
+
+def sentence_bootstrap_totals(
+    totals: np.ndarray, blocks: list[list[int]], samples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Bootstrap totals of one article by resampling its sentences, task by task.
+
+    With a single article there is no between-article spread to resample; resampling its sentences
+    gives an interval that understates the uncertainty about the outlet (callers flag it). Each
+    block (the label columns of one task) is redrawn as a multinomial of its own total.
+
+    Returns:
+        An array (samples, columns); columns outside the blocks keep their totals.
+    """
+    boot = np.tile(totals, (samples, 1))
+    for block in blocks:
+        counts = totals[block]
+        if counts.sum() > 0:
+            boot[:, block] = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=samples)
+    return boot
 
 
 def percentile_interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -62,6 +84,15 @@ def permutation_p_value(observed: float, null: np.ndarray) -> float:
         return float("nan")
     extreme = np.count_nonzero(np.abs(finite) >= abs(observed) - 1e-12)
     return float((1 + extreme) / (1 + finite.size))
+
+
+def smallest_p_value(n_a: int, n_b: int) -> float:
+    """The smallest two-sided p-value an article permutation test of n_a vs n_b articles can reach.
+
+    There are C(n_a + n_b, n_a) ways to split the articles; at best only the observed split (and,
+    with equal sizes, its mirror image) is as extreme as the observation.
+    """
+    return min(1.0, (2.0 if n_a == n_b else 1.0) / math.comb(n_a + n_b, n_a))
 
 
 def adjust_p_values(p_values: np.ndarray, method: str) -> np.ndarray:

@@ -18,8 +18,9 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 
-import syntok.segmenter as syntok
 from syntok._segmentation_states import State
+from syntok.segmenter import segment
+from syntok.tokenizer import Tokenizer
 
 from mediaframe.config import SegmentationConfig
 from mediaframe.records import Article, Sentence
@@ -34,9 +35,11 @@ CLOSING = "".join(sorted(State.closing_brackets))
 # A piece needs syntok when a terminal or an opening bracket occurs before its final run of terminals, quotes and brackets.
 NEEDS_SYNTOK = re.compile(f"[{re.escape(TERMINAL_CHARS + OPENING)}]")
 TAIL_CHARS = TERMINAL_CHARS + CLOSING + "".join(State.closing_quotes)
-# Where syntok always splits: " word. Capital", word lowercase, 3+ letters and not one of its abbreviations.
-SURE_BREAK = re.compile(r"(?<![^ \t])([a-z]{3,})[.!?] +(?=[A-Z])")
-ABBREVIATIONS = frozenset(State.abbreviations)
+# Where syntok always splits: ' word. Capital', ' word." Capital', ' word. "Capital', with `word` lowercase
+# letters and neither one of syntok's abbreviations nor "no" ("no. 5").
+SURE_BREAK = re.compile(r"(?<![^ \t])([a-z]{2,})[.!?][\"”’]? +(?=[A-Z\"“])")
+NOT_SURE = frozenset(State.abbreviations) | {"no"}
+TOKENIZER = Tokenizer(replace_not_contraction=False)
 BRACKET = re.compile(f"[{re.escape(OPENING + CLOSING)}]")
 
 
@@ -74,16 +77,15 @@ def line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tupl
 def syntok_spans(text: str) -> list[tuple[int, int]]:
     """Sentence spans of a text by syntok (the reference the shortcuts must agree with)."""
     spans = []
-    for paragraph in syntok.analyze(text):
-        for tokens in paragraph:
-            if tokens:
-                spans.append(trim(text, tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)))
+    for tokens in segment(TOKENIZER.tokenize(text)):
+        if tokens:
+            spans.append(trim(text, tokens[0].offset, tokens[-1].offset + len(tokens[-1].value)))
     return spans
 
 
 def sure_pieces(line: str) -> list[tuple[int, int]]:
     """Cut a line where syntok is sure to split, outside brackets; the pieces cover the line."""
-    cuts = [match.end(1) + 1 for match in SURE_BREAK.finditer(line) if match.group(1) not in ABBREVIATIONS]
+    cuts = [match.end() for match in SURE_BREAK.finditer(line) if match.group(1) not in NOT_SURE]
     if cuts and BRACKET.search(line):
         cuts = [cut for cut in cuts if bracket_depth(line, cut) == 0]
     bounds = [0, *cuts, len(line)]

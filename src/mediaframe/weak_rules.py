@@ -206,11 +206,22 @@ def stance_off_target(x: RuleInput, r: Resources) -> str | None:
     return NEUTRAL if not x.near_target else None
 
 
-def stance_factual(x: RuleInput, r: Resources) -> str | None:
-    if not x.mentions_target or r.sarcasm.search(x.text):
+def stance_cue_nearby(x: RuleInput, r: Resources) -> str | None:
+    """Cues in a sentence right after a mention that does not name the target itself ('it', 'they')."""
+    if x.mentions_target or not x.near_target:
         return None
     hits = cue_hits(x.text, r)
-    if any(hits.values()) or abs(news_compound(x.clause, r)) >= r.cfg.valence_threshold:
+    against, favor = hits[AGAINST] + hits["negated_favor"], hits[FAVOR]
+    if against and not favor:
+        return AGAINST
+    return FAVOR if favor and not against else None
+
+
+def stance_factual(x: RuleInput, r: Resources) -> str | None:
+    """Neutral: a sentence on or next to the target with no cue, no sarcasm and little valence."""
+    if not x.near_target or r.sarcasm.search(x.text) or any(cue_hits(x.text, r).values()):
+        return None
+    if abs(news_compound(x.clause or x.text, r)) >= r.cfg.valence_threshold:
         return None
     return NEUTRAL
 
@@ -267,7 +278,7 @@ def frame_nearest_example(x: RuleInput, r: Resources) -> str | None:
 def labeling_functions() -> list[LabelingFunction]:
     """Every labeling function, in report order."""
     table: list[tuple[str, list[Rule]]] = [
-        ("stance", [stance_cue_against, stance_cue_favor, stance_negated_praise, stance_sarcasm,
+        ("stance", [stance_cue_against, stance_cue_favor, stance_negated_praise, stance_cue_nearby, stance_sarcasm,
                     stance_quoted_critics, stance_clause_valence, stance_off_target, stance_factual]),
         ("sentiment", [sentiment_vader, sentiment_vader_news, sentiment_cues, sentiment_sarcasm]),
         ("frame", [frame_keywords, frame_prototype, frame_nearest_example]),
