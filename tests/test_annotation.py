@@ -76,7 +76,8 @@ def test_annotation_label_studio_tasks_config_and_export_import(tmp_path: Path) 
     tasks_path = tmp_path / "tasks.json"
     export_annotation(write_sentences(tmp_path), tasks_path, cfg, strategy="corpus")
     tasks = json.loads(tasks_path.read_text())
-    assert tasks[0]["data"]["text"] == "Acme sentence 0." and tasks[0]["predictions"][0]["result"][0]["from_name"] == "stance"
+    assert tasks[0]["data"]["text"] == "Acme sentence 0."
+    assert tasks[0]["predictions"][0]["result"][0]["from_name"] == "stance"
     xml = (tmp_path / "tasks.label_config.xml").read_text()
     assert '<Choices name="frame"' in xml and '<Choice value="fairness_equality"/>' in xml
     exported = [dict(tasks[0], annotations=[{"result": [

@@ -97,7 +97,9 @@ def unmatched(rows: list[dict]) -> list[dict]:
         (unmatched, r"none of the 10 rows .* matches a sentence of this corpus"),
     ],
 )
-def test_builder_refuses_bad_gold_and_writes_nothing(tmp_path, orbital_corpus, orbital_gold, fake_embed, spoil, message):
+def test_builder_refuses_bad_gold_and_writes_nothing(
+    tmp_path, orbital_corpus, orbital_gold, fake_embed, spoil, message
+) -> None:
     gold = write_gold(tmp_path / "gold.jsonl", spoil(gold_rows(orbital_gold)))
     out = tmp_path / "ds"
     with pytest.raises(MediaframeError, match=message):

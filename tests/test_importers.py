@@ -63,7 +63,8 @@ def test_importers_labeled_table_missing_columns_is_refused(tmp_path: Path, head
 def test_importers_label_outside_the_codebook_is_refused(tmp_path: Path) -> None:
     table = tmp_path / "bad.csv"
     table.write_text("text,target,stance\nAcme.,Acme,hostile\n")
-    with pytest.raises(MediaframeError, match=r"row 1: stance label 'hostile' is not in the codebook .*imports.label_map"):
+    message = r"row 1: stance label 'hostile' is not in the codebook .*imports.label_map"
+    with pytest.raises(MediaframeError, match=message):
         read_labeled(table, load_config())
 
 

@@ -12,9 +12,9 @@ from mediaframe.label_model import aggregate, cross_validate, default_model, fit
 from mediaframe.labeling import weak_label
 from mediaframe.records import GoldLabel, Mention, Sentence
 from mediaframe.weak_rules import (
-    build_resources, compile_lexicon, mention_clause, rule_inputs, sentiment_vader, sentiment_vader_news,
+    build_resources, compile_lexicon, frame_keywords, mention_clause, rule_inputs, sentiment_vader, sentiment_vader_news,
     stance_clause_valence, stance_cue_against, stance_cue_favor, stance_negated_praise, stance_off_target,
-    stance_quoted_critics, stance_sarcasm, frame_keywords,
+    stance_quoted_critics, stance_sarcasm,
 )
 
 CFG = LabelingConfig()
@@ -106,22 +106,35 @@ def test_labeling_weighted_vote_confidence_and_abstention() -> None:
     assert weak[2].confidence < weak[0].confidence
 
 
-def test_labeling_fit_weights_trusts_the_accurate_rule() -> None:
+def test_labeling_fit_trusts_the_accurate_rule_and_reads_the_inverted_one() -> None:
     gold = ["against"] * 6 + ["favor"] * 6
-    votes = {"good": list(gold), "bad": ["favor"] * 6 + ["against"] * 6}
+    votes = {"good": list(gold), "noise": ["favor", "against"] * 6, "inverted": ["favor"] * 6 + ["against"] * 6}
     model = fit_model(votes, gold, ["against", "neutral", "favor"])
-    assert model.weights["good"] > 1.0 and model.weights["bad"] == 0.0
-    assert [w.label for w in aggregate(votes, model)] == gold
+    assert model.weights["good"] > model.weights["noise"] > model.weights["inverted"]
+    only_inverted = aggregate({"inverted": ["favor"]}, model)[0]
+    assert only_inverted.label == "against"  # a vote that is always wrong on gold is read the other way
 
 
-def test_labeling_cross_validation_scores_each_group_with_weights_fit_elsewhere() -> None:
-    # Rule r is right in group g1 and wrong in g2: fit on g2 alone it gets no weight, so g1 falls to the prior.
-    gold = ["against", "against", "favor", "favor"]
-    votes = {"r": ["against", "against", "against", "against"]}
-    held_out = cross_validate(votes, gold, ["g1", "g1", "g2", "g2"], ["against", "neutral", "favor"])
-    in_sample = aggregate(votes, fit_model(votes, gold, ["against", "neutral", "favor"]))
-    assert [w.label for w in in_sample] == ["against"] * 4
-    assert [w.label for w in held_out[:2]] == ["favor", "favor"]
+def test_labeling_without_gold_the_model_is_an_equal_vote() -> None:
+    model = default_model(["a", "b", "c"], ["against", "neutral", "favor"])
+    assert len(set(model.weights.values())) == 1 and model.weights["a"] > 0
+    weak = aggregate({"a": ["favor"], "b": ["against"], "c": ["favor"]}, model)[0]
+    assert weak.label == "favor" and weak.rules == ("a", "b", "c")
+
+
+def test_labeling_cross_validation_scores_each_group_with_a_model_fit_elsewhere() -> None:
+    labels = ["against", "neutral", "favor"]
+    gold = ["against", "against", "favor", "favor", "neutral", "neutral"]
+    groups = ["g1", "g1", "g2", "g2", "g3", "g3"]
+    votes = {"r": ["against", "favor", "favor", None, "neutral", "against"]}
+    held_out = cross_validate(votes, gold, groups, labels)
+    for group in ("g1", "g2", "g3"):
+        masked = [y if g != group else None for g, y in zip(groups, gold, strict=True)]
+        expected = aggregate(votes, fit_model(votes, masked, labels))
+        assert [held_out[i] for i, g in enumerate(groups) if g == group] == [
+            expected[i] for i, g in enumerate(groups) if g == group
+        ]
+    assert held_out != aggregate(votes, fit_model(votes, gold, labels))
 
 
 def test_labeling_function_stats_coverage_overlap_conflict_accuracy() -> None:
@@ -140,7 +153,7 @@ def test_labeling_score_counts_abstention_as_error() -> None:
 def test_labeling_gold_overrides_weak_and_keeps_the_weak_label(fake_embed) -> None:
     sentences = [sentence("Critics slammed Acme over layoffs.", index=0), sentence("Acme opened a store.", index=1)]
     gold = {"a:0": GoldLabel("a:0", sentences[0].text, stance="neutral")}
-    result = weak_label(sentences, load_codebook(), CFG, fake_embed, gold)
+    result = weak_label(sentences, load_codebook(), LabelingConfig(fit_weights=False), fake_embed, gold)
     first, second = result.labeled
     assert first.labels["stance"] == "neutral" and first.sources["stance"] == "gold"
     assert first.weak["stance"].label == "against"

@@ -105,7 +105,8 @@ def label_studio_tasks(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         ]
         task: dict[str, Any] = {"data": data}
         if result:
-            task["predictions"] = [{"model_version": "mediaframe-weak", "score": weakest_confidence(row), "result": result}]
+            prediction = {"model_version": "mediaframe-weak", "score": weakest_confidence(row), "result": result}
+            task["predictions"] = [prediction]
         tasks.append(task)
     return tasks
 
@@ -214,7 +215,8 @@ def agreement(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]])
     for task in TASKS:
         pairs = [(a[task], by_id[a["id"]][task]) for a in first
                  if a["id"] in by_id and a[task] is not None and by_id[a["id"]][task] is not None]
-        kappa = cohen_kappa_score(*zip(*pairs)) if len({p for pair in pairs for p in pair}) > 1 else None
+        varied = len({label for pair in pairs for label in pair}) > 1  # kappa needs two labels at least
+        kappa = cohen_kappa_score([a for a, _ in pairs], [b for _, b in pairs]) if varied else None
         out[task] = {
             "n": len(pairs),
             "agreement": round(sum(a == b for a, b in pairs) / len(pairs), 4) if pairs else None,
@@ -259,10 +261,14 @@ def export_annotation(
     """
     path = source / "sentences.jsonl" if source.is_dir() else source
     if not path.is_file():
-        raise MediaframeError(f"{source}: expected a built dataset folder with sentences.jsonl, or a sentences JSONL/CSV")
+        raise MediaframeError(
+            f"{source}: expected a built dataset folder with sentences.jsonl, or a sentences JSONL/CSV; found neither"
+        )
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".json"):
-        raise MediaframeError(f"--out {out}: expected a .csv file or a .json file (Label Studio tasks); found {suffix!r}")
+        raise MediaframeError(
+            f"--out {out}: expected a .csv file or a .json file (Label Studio tasks); found {suffix!r}"
+        )
     rows = export_rows(read_table(path), strategy, cfg.seed, limit, include_gold)
     if not rows:
         raise MediaframeError(f"{path}: no sentence left to label (all have gold?); pass --include-gold to export them")
@@ -290,6 +296,7 @@ def import_annotation(files: Sequence[Path], out: Path, cfg: Config) -> tuple[in
     kappa = agreement(annotated[0], annotated[1]) if len(annotated) == 2 else {}
     rows = merge_annotators(annotated[0], annotated[1]) if len(annotated) == 2 else annotated[0]
     if not rows:
-        raise MediaframeError(f"{', '.join(map(str, files))}: no labeled row found; fill the stance/sentiment/frame columns")
+        names = ", ".join(map(str, files))
+        raise MediaframeError(f"{names}: no labeled row found; fill the stance/sentiment/frame columns")
     written = write_jsonl(({k: row[k] for k in GOLD_FIELDS} for row in rows), out)
     return written, kappa

@@ -99,7 +99,8 @@ def build(
     with staging(out) as stage, quiet_hf_bars():
         write_outputs(stage, rows, split_of, lines, meta, weak.quality)
         for fold in fold_list:
-            save_dataset_dict(to_dataset_dict(rows, fold_splits(fold, list(split_of))), str(stage / "folds" / fold.name))
+            fold_dict = to_dataset_dict(rows, fold_splits(fold, list(split_of)))
+            save_dataset_dict(fold_dict, str(stage / "folds" / fold.name))
         if fold_list:
             write_json([{"name": f.name, "test": f.test, "validation": f.validation} for f in fold_list],
                        stage / "folds" / "folds.json")

@@ -213,7 +213,7 @@ def quality_tables(quality: dict[str, Any]) -> list[Any]:
     tables = []
     for task, report in quality.items():
         table = Table(title=f"{task}: labeling functions against {report['gold']} gold sentences", title_justify="left")
-        for name in ("rule", "coverage", "overlap", "conflict", "accuracy (n)", "weight"):
+        for name in ("rule", "coverage", "overlap", "conflict", "accuracy (n)", "evidence"):
             table.add_column(name, justify="left" if name == "rule" else "right")
         for fn in report["functions"]:
             acc = "-" if fn["accuracy"] is None else f"{fn['accuracy']:.2f}"
@@ -334,3 +334,33 @@ def import_labeled(
     result = import_rows(labeled, out, cfg, format_, target)
     sizes = ", ".join(f"{name} {c['sentences']}" for name, c in result.counts.items())
     err.print(f"{result.sentences} labeled rows from {result.articles} articles ({sizes}) -> {out}", highlight=False)
+
+
+@command
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.", file_okay=False)],
+    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Articles (folder, .txt/.html, JSONL/CSV) or sentence rows.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .jsonl, .csv or .parquet, one row per sentence.", dir_okay=False)],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target of rows and articles without their own.")] = "",
+    unit: Annotated[str, typer.Option("--unit", help="article (article text) or sentence (rows with a 'text' field).")] = "article",
+    articles: Annotated[Path | None, typer.Option("--articles", help="Also write a per-article summary here.", dir_okay=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on with an interrupted run of the same command.")] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Sentences per forward pass (predict.batch_size).")] = None,
+    dtype: Annotated[str | None, typer.Option("--dtype", help="auto, fp32, bf16 or int8 (predict.dtype).")] = None,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Label every sentence of new coverage with stance, sentiment and frame, streamed and resumable.
+
+    Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
+    """
+    from mediaframe.prediction import predict as predict_corpus
+
+    extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
+    cfg = config_from(config, [*(set_ or []), *extra])
+    report = predict_corpus(model, source, out, target, unit, articles, resume, force, cfg, device)
+    skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
+    truncated = f", {report.truncated:,} truncated" if report.truncated else ""
+    err.print(f"{report.sentences:,} sentences ({report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}){skipped}{truncated} -> {out}", highlight=False)

@@ -59,7 +59,9 @@ class LabelingConfig(Section):
         "", description="Codebook TOML (labels, frames, cue lexicons); empty: configs/codebook.toml of the package."
     )
     embedding_model: str = Field(
-        "", description="Sentence-embedding model (path or id) for frame similarity; empty: the bundled all-MiniLM-L6-v2."
+        "",
+        description="Sentence-embedding model (path or id) for frame similarity; '' = the bundled all-MiniLM-L6-v2, "
+        "'none' = frame-similarity rules off.",
     )
     embedding_batch_size: int = Field(64, description="Sentences per batch when embedding for frame similarity.")
     similarity_threshold: float = Field(
@@ -184,6 +186,18 @@ class ComparisonConfig(Section):
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Adjusted p-value below which a difference is significant.")
 
 
+class PredictConfig(Section):
+    batch_size: int = Field(64, ge=1, description="Most sentences per forward pass (batches are sorted by length).")
+    chunk_size: int = Field(2048, ge=1, description="Sentences read, scored and appended to the output at a time.")
+    dtype: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto", description="Encoder precision: auto = bf16 on GPUs and CPUs with native bf16, else fp32."
+    )
+    threads: int = Field(0, ge=0, description="torch threads for scoring; 0 = one per physical core left idle by other jobs.")
+    max_article_chars: int = Field(
+        50_000_000, ge=1, description="Longest article scored (prediction streams; the builder keeps data.max_article_chars)."
+    )
+
+
 class ReportConfig(Section):
     examples_per_group: int = Field(3, ge=0, description="Most confident against and favor sentences shown per group.")
     top_frames: int = Field(8, ge=1, description="Frames drawn in the stacked bars; the rest are pooled as 'remaining frames'.")
@@ -208,6 +222,7 @@ class Config(BaseModel):
     evaluation: EvaluationConfig = EvaluationConfig()
     comparison: ComparisonConfig = ComparisonConfig()
     report: ReportConfig = ReportConfig()
+    predict: PredictConfig = PredictConfig()
 
 
 def default_config_path() -> Path:

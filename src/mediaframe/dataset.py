@@ -162,8 +162,8 @@ def to_dataset_dict(rows: Sequence[dict[str, Any]], split_of: dict[str, str]) ->
     parts: dict[str, list[dict[str, Any]]] = {name: [] for name in SPLITS}
     for row in rows:
         parts[split_of[row["article_id"]]].append({column: row.get(column) for column in COLUMNS})
-    return DatasetDict({
-        name: Dataset.from_dict({c: [row[c] for row in part] for c in COLUMNS}, features=FEATURES)  # keeps empty splits typed
+    return DatasetDict({  # from_dict with explicit features keeps an empty split typed
+        name: Dataset.from_dict({c: [row[c] for row in part] for c in COLUMNS}, features=FEATURES)
         for name, part in parts.items()
     })
 

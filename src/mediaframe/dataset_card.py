@@ -12,7 +12,9 @@ QUALITY_NOTE = (
     "Scores against gold. `default weights`: every rule weighted alike, nothing fit on gold. "
     "`fitted, in-sample`: weights fit on all gold and scored on the same gold (optimistic). "
     "`fitted, cross-validated by article`: for each article, weights fit on the other articles' gold "
-    "and scored on this one (the honest figure). An abstention counts as an error. Rule shares "
+    "and scored on this one (the honest figure). An abstention counts as an error. `evidence`: the mean "
+    "log-likelihood ratio a rule's vote carries in the label model (negative: its votes point the other way). "
+    "Rule shares "
     "(coverage, overlap, conflict) are over all sentences; accuracy is over the gold sentences a rule voted on."
 )
 
@@ -105,7 +107,7 @@ def quality_section(quality: dict[str, Any]) -> str:
     lines = ["## Weak-label quality against gold\n", QUALITY_NOTE, ""]
     for task, report in quality.items():
         lines += [f"### {task} ({report['gold']} gold sentences)\n",
-                  "| rule | coverage | overlap | conflict | accuracy (gold votes) | weight |",
+                  "| rule | coverage | overlap | conflict | accuracy (gold votes) | evidence |",
                   "|---|---:|---:|---:|---:|---:|"]
         for fn in report["functions"]:
             acc = "-" if fn["accuracy"] is None else f"{fn['accuracy']:.2f}"

@@ -155,7 +155,8 @@ def map_label(value: Any, task: str, cfg: Config, codebook: Codebook, where: str
     if label not in codebook.labels(task):
         raise MediaframeError(
             f"{where}: {task} label {raw!r} is not in the codebook {codebook.name!r}; expected one of "
-            f"{', '.join(codebook.labels(task))}; map it with --set imports.label_map='{{\"{task}\": {{\"{raw}\": \"...\"}}}}'"
+            f"{', '.join(codebook.labels(task))}; "
+            f"map it with --set imports.label_map='{{\"{task}\": {{\"{raw}\": \"...\"}}}}'"
         )
     return label
 

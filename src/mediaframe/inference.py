@@ -1,54 +1,299 @@
-"""Batched scoring of sentences with a trained model.
+"""Batched scoring of sentences with a trained model: the one scoring path of mediaframe.
 
-`Predictor.predict_proba` is the one scoring path that evaluation, prediction and the
-benchmarks share.
+`Predictor.predict_proba` is shared by evaluation, prediction and the benchmarks;
+`Predictor.predict_rows` (and `__call__` over a pandas DataFrame, for a Ray Data actor)
+turns input rows into prediction rows (the Predictions contract). Speed comes from
+tokenizing a whole call at once with the fast tokenizer, sorting by token length and
+padding per batch, scoring each distinct input once, `torch.inference_mode`, one thread
+per physical core and bf16 or int8 encoders where the hardware has them.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from mediaframe.modeling import LoadedModel, encode
+from mediaframe.config import TargetsConfig
+from mediaframe.hardware import bf16_supported, resolve_device
+from mediaframe.modeling import LoadedModel, encode, load_model
 from mediaframe.records import TASKS
+from mediaframe.targets import TargetSpec, find_mentions, resolve_target
 
 logger = logging.getLogger(__name__)
 
+DTYPES = ("auto", "fp32", "bf16", "int8")
+ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
+FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})
+PROB_DIGITS = 5
+
+
+# ---------------------------------------------------------------- hardware choices
+
+
+def physical_cores() -> int:
+    """Physical cores this process may use (hyperthreads counted once)."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return allowed
+    cores, physical = set(), ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "physical id":
+            physical = value.strip()
+        elif key.strip() == "core id":
+            cores.add((physical, value.strip()))
+    return max(1, min(allowed, len(cores) or allowed))
+
+
+def auto_threads() -> int:
+    """One thread per physical core that other processes leave idle (by the 1-minute load average).
+
+    torch's OpenMP threads wait on each other at every operation: on cores that other jobs keep busy,
+    two threads run several times slower than one, so busy cores are left out.
+    """
+    cores = physical_cores()
+    try:
+        busy = int(os.getloadavg()[0] + 0.5)
+    except OSError:
+        busy = 0
+    return max(1, cores - busy)
+
+
+def cpu_bf16_fast() -> bool:
+    """bf16 pays on this CPU: the kernel reports AMX-BF16/AVX512-BF16 and torch dispatches AVX-512 kernels."""
+    capability = torch.backends.cpu.get_cpu_capability().upper()
+    return bf16_supported("cpu") and capability in FAST_BF16_CAPABILITIES
+
+
+def resolve_dtype(choice: str, device: str) -> str:
+    """'auto' -> bf16 on a GPU with bf16 or a CPU with native bf16, else fp32; int8 runs on CPU only.
+
+    Raises:
+        MediaframeError: an unknown choice, or int8 on a GPU.
+    """
+    from mediaframe.errors import MediaframeError
+
+    if choice not in DTYPES:
+        raise MediaframeError(f"dtype {choice!r}: expected one of {', '.join(DTYPES)}; e.g. --dtype auto")
+    if choice == "int8" and device != "cpu":
+        raise MediaframeError("dtype int8 (dynamic quantization) runs on the CPU only; use --dtype bf16 on a GPU")
+    if choice == "auto":
+        fast = bf16_supported(device) if device == "cuda" else cpu_bf16_fast()
+        return "bf16" if fast else "fp32"
+    if choice == "bf16" and device == "cpu" and not cpu_bf16_fast():
+        logger.warning("bf16 requested on a CPU without native bf16: it is emulated and likely slower than fp32")
+    return choice
+
+
+def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.nn.Module:
+    """The encoder in the chosen precision (a copy where it changes; the loaded model stays fp32)."""
+    if dtype == "bf16":
+        return copy.deepcopy(encoder).to(device=device, dtype=torch.bfloat16).eval()
+    if dtype == "int8":
+        from torch.ao.quantization import quantize_dynamic
+
+        return quantize_dynamic(copy.deepcopy(encoder).float().cpu().eval(), {torch.nn.Linear}, dtype=torch.qint8)
+    return encoder.to(device).eval()
+
+
+# ---------------------------------------------------------------- the predictor
+
 
 class Predictor:
-    """Scores (sentence, target, mentions) inputs with one loaded model."""
+    """Scores sentences with one loaded model; build it once (per process or Ray actor), call it often.
 
-    def __init__(self, loaded: LoadedModel, batch_size: int = 64) -> None:
-        self.loaded = loaded
-        self.batch_size = batch_size
+    Args:
+        loaded: a loaded model, or the path of a model folder (loaded here, once).
+        batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
+        dtype: fp32 (exact), bf16, int8 (dynamic quantization, CPU) or auto (bf16 where native).
+        device: cpu, cuda or auto.
+        threads: torch threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
+        targets: aliases/descriptors used to find mentions in rows that come without them.
+    """
+
+    def __init__(
+        self,
+        loaded: LoadedModel | str | Path,
+        batch_size: int = 64,
+        dtype: str = "fp32",
+        device: str = "cpu",
+        threads: int | None = None,
+        targets: TargetsConfig | None = None,
+    ) -> None:
+        if threads is not None:
+            torch.set_num_threads(threads or auto_threads())
+        self.device = resolve_device(device)
+        self.loaded = loaded if isinstance(loaded, LoadedModel) else load_model(Path(loaded))
+        self.batch_size = max(1, batch_size)
+        self.dtype = resolve_dtype(dtype, self.device)
+        model = self.loaded.model
+        self.encoder = prepare_encoder(model.encoder, self.dtype, self.device)
+        self.heads = {task: model.heads[task].float().to(self.device).eval() for task in TASKS}
+        self.labels = {task: self.loaded.labels(task) for task in TASKS}
+        self.targets = targets or TargetsConfig()
+        self.specs: dict[str, TargetSpec] = {}
+        self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
+        logger.debug("predictor: %s on %s, %d threads", self.dtype, self.device, torch.get_num_threads())
+
+    # ------------------------------------------------------------ probabilities
 
     def predict_proba(
         self,
         texts: Sequence[str],
         targets: Sequence[str],
-        mentions: Sequence[Sequence[dict[str, Any]]] | None = None,
+        mentions: Sequence[Sequence[Mapping[str, Any]]] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Class probabilities per task, one row per input, in input order."""
-        meta = self.loaded.meta
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        probs = {task: np.zeros((len(texts), len(meta["labels"][task])), dtype=np.float32) for task in TASKS}
-        for start in range(0, len(texts), self.batch_size):
-            index = order[start : start + self.batch_size]
-            batch = encode(
-                self.loaded.tokenizer,
-                [texts[i] for i in index],
-                [targets[i] for i in index],
-                [mentions[i] for i in index] if mentions is not None else None,
-                meta["max_length"],
-                meta["target_mode"],
-                padding=True,
-            )
-            with torch.inference_mode():
-                out = self.loaded.model(**{k: torch.tensor(v) for k, v in batch.items()})
-            for task in TASKS:
-                probs[task][index] = torch.softmax(out[f"{task}_logits"].float(), -1).numpy()
+        """Class probabilities per task, one row per input, in input order.
+
+        Identical inputs are scored once; inputs longer than the model's max_length are
+        truncated and counted in `self.truncated`.
+        """
+        probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
+        if not len(texts):
+            return probs
+        unique, inverse = self.distinct_inputs(texts, targets, mentions)
+        batch = self.tokenize([texts[i] for i in unique], [targets[i] for i in unique], mentions, unique)
+        scores = self.score_encoded(batch)
+        for task in TASKS:
+            probs[task][:] = scores[task][inverse]
         return probs
+
+    def distinct_inputs(
+        self, texts: Sequence[str], targets: Sequence[str], mentions: Sequence[Sequence[Mapping[str, Any]]] | None
+    ) -> tuple[list[int], np.ndarray]:
+        """Indices of the first occurrence of each distinct input, and each input's slot among them."""
+        slots: dict[tuple[Any, ...], int] = {}
+        unique: list[int] = []
+        inverse = np.empty(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            spans = tuple((int(m["start"]), int(m["end"])) for m in mentions[i]) if mentions is not None else ()
+            key = (text, targets[i], spans)
+            slot = slots.setdefault(key, len(unique))
+            if slot == len(unique):
+                unique.append(i)
+            inverse[i] = slot
+        return unique, inverse
+
+    def tokenize(
+        self,
+        texts: list[str],
+        targets: list[str],
+        mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
+        index: list[int],
+    ) -> dict[str, list[list[int]]]:
+        """Token ids of every input in one fast-tokenizer call; counts truncated inputs."""
+        meta = self.loaded.meta
+        spans = [list(mentions[i]) for i in index] if mentions is not None else None
+        encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
+        encodings = getattr(encoded, "encodings", None)
+        if encodings:
+            cut = sum(1 for e in encodings if e.overflowing)
+        else:
+            cut = sum(1 for ids in encoded["input_ids"] if len(ids) >= meta["max_length"])
+        if cut:
+            self.truncated += cut
+            logger.debug("%d inputs truncated to max_length=%d tokens", cut, meta["max_length"])
+        return {key: encoded[key] for key in ("input_ids", "token_type_ids") if key in encoded}
+
+    def score_encoded(self, encoded: dict[str, list[list[int]]]) -> dict[str, np.ndarray]:
+        """Probabilities for tokenized inputs: sorted by length, padded per batch."""
+        lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
+        order = np.argsort(lengths, kind="stable")
+        out = {task: np.zeros((len(lengths), len(self.labels[task])), dtype=np.float32) for task in TASKS}
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            batch = pad_batch(encoded, index, lengths, self.loaded.tokenizer.pad_token_id or 0)
+            for task, values in self.forward(batch).items():
+                out[task][index] = values
+        return out
+
+    def forward(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One forward pass: encoder in its precision, pooling and heads in fp32."""
+        tensors = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
+        with torch.inference_mode():
+            hidden = self.encoder(**tensors).last_hidden_state.float()
+            pooled = self.loaded.model.pool(hidden, tensors["attention_mask"])
+            return {task: torch.softmax(head(pooled), -1).cpu().numpy() for task, head in self.heads.items()}
+
+    # ------------------------------------------------------------ rows
+
+    def predict_rows(self, rows: Sequence[Mapping[str, Any]], default_target: str = "") -> list[dict[str, Any]]:
+        """Prediction rows (the Predictions contract) for input rows with `text` and optional metadata.
+
+        A row's own `target` wins over `default_target`; rows without `mentions` get them
+        found here from the target's aliases and descriptors.
+        """
+        targets = [str(row.get("target") or default_target) for row in rows]
+        mentions = [self.row_mentions(row, target) for row, target in zip(rows, targets, strict=True)]
+        probs = self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
+        return [
+            prediction_row(row, targets[i], mentions[i], {task: probs[task][i] for task in TASKS}, self.labels)
+            for i, row in enumerate(rows)
+        ]
+
+    def __call__(self, batch: Any) -> Any:
+        """Score a pandas DataFrame of rows into a DataFrame of prediction rows (Ray Data `map_batches`)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.predict_rows(batch.to_dict(orient="records")))
+
+    def row_mentions(self, row: Mapping[str, Any], target: str) -> list[dict[str, Any]]:
+        """The row's mentions as dicts, found from the target's patterns when the row has none."""
+        given = row.get("mentions")
+        if given is not None and not isinstance(given, float):
+            return [dict(m) for m in given]
+        if not target.strip():
+            return []
+        if target not in self.specs:
+            self.specs[target] = resolve_target(target, self.targets)
+        return [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(str(row["text"]), self.specs[target], False)]
+
+
+def pad_batch(
+    encoded: dict[str, list[list[int]]], index: np.ndarray, lengths: np.ndarray, pad_id: int
+) -> dict[str, np.ndarray]:
+    """Right-padded int64 arrays (input_ids, attention_mask, token_type_ids) for the inputs in `index`."""
+    width = int(lengths[index].max())
+    ids = np.full((len(index), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(index), width), dtype=np.int64)
+    types = np.zeros((len(index), width), dtype=np.int64) if "token_type_ids" in encoded else None
+    for row, i in enumerate(index):
+        n = lengths[i]
+        ids[row, :n] = encoded["input_ids"][i]
+        mask[row, :n] = 1
+        if types is not None:
+            types[row, :n] = encoded["token_type_ids"][i]
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if types is not None:
+        batch["token_type_ids"] = types
+    return batch
+
+
+def prediction_row(
+    row: Mapping[str, Any],
+    target: str,
+    mentions: Sequence[Mapping[str, Any]],
+    probs: Mapping[str, np.ndarray],
+    labels: Mapping[str, Sequence[str]],
+) -> dict[str, Any]:
+    """One output row: ids and metadata of the input, labels, probabilities and confidences."""
+    out: dict[str, Any] = {name: row.get(name, "") for name in ROW_FIELDS}
+    out["target"] = target
+    out["mentions_target"] = bool(mentions)
+    for task in TASKS:
+        values = probs[task]
+        out[task] = labels[task][int(values.argmax())]
+    for task in TASKS:
+        out[f"{task}_probs"] = {label: round(float(p), PROB_DIGITS) for label, p in zip(labels[task], probs[task], strict=True)}
+    for task in TASKS:
+        out[f"{task}_confidence"] = round(float(probs[task].max()), PROB_DIGITS)
+    return out

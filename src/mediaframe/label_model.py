@@ -1,10 +1,16 @@
 """Aggregating labeling-function votes into one label with a confidence, and scoring the votes.
 
-The label model is a weighted vote in the naive-Bayes form: each function j has a weight
-w_j = log(acc_j (K-1) / (1 - acc_j)) from its accuracy (smoothed toward a prior accuracy,
-and fit on gold where gold exists), each label a log-prior b_c (from gold, else flat), and
-P(c) is the softmax of b_c + sum of w_j over the functions voting c. The confidence is the
-winner's probability; when every function abstains the label is None.
+The label model is naive Bayes over the functions' outputs (a Dawid-Skene-style model fit
+with labels): for each function j and true label c, P(output_j | c) over the labels and
+"abstain", and a prior P(c). Where gold exists both are counted on it, smoothed toward a
+symmetric prior (a function votes half the time and is right 60% of the time when it votes);
+without gold the prior alone is used, which is a plain equal-weight vote. An item's label is
+argmax_c log P(c) + sum_j log P(output_j | c); its confidence is that label's posterior. When
+every function abstains the label is None.
+
+Counting abstentions and wrong-way votes lets a fitted model learn, for example, that on a
+sarcastic corpus a positive-valence vote comes with `against` gold (bench/weak_labels.py and
+docs/BENCHMARKS.md compare this with a weighted vote of correct votes only).
 """
 
 from __future__ import annotations
@@ -20,58 +26,78 @@ from sklearn.metrics import accuracy_score, f1_score
 from mediaframe.records import WeakLabel
 
 Votes = dict[str, list[str | None]]  # labeling function name -> one vote (or None) per item
-PRIOR_ACCURACY = 0.6  # assumed accuracy of a function that has no gold to be judged on
-PRIOR_STRENGTH = 2.0  # pseudo-votes pulling a measured accuracy toward the prior
-MAX_WEIGHT = 3.0
+Outputs = dict[str | None, float]  # a function's output (a label, or None: abstain) -> log probability
+PRIOR_ACCURACY = 0.6  # assumed accuracy of a function's votes, before gold
+PRIOR_COVERAGE = 0.5  # assumed share of items a function votes on, before gold
+PRIOR_STRENGTH = 2.0  # pseudo-items per true label pulling the counts toward those priors
 
 
 @dataclass(frozen=True, slots=True)
 class VoteModel:
     labels: tuple[str, ...]
-    weights: dict[str, float]
+    log_likelihood: dict[str, dict[str, Outputs]]  # function -> true label -> output -> log P(output | label)
     log_prior: dict[str, float]
 
+    @property
+    def weights(self) -> dict[str, float]:
+        """Per function, the mean evidence (log-likelihood ratio) a vote for c gives c over the other labels."""
+        out = {}
+        for name, table in self.log_likelihood.items():
+            ratios = []
+            for c in self.labels:
+                others = [math.exp(table[o][c]) for o in self.labels if o != c]
+                ratios.append(table[c][c] - math.log(sum(others) / len(others)))
+            out[name] = sum(ratios) / len(ratios)
+        return out
 
-def accuracy_weight(correct: float, total: float, k: int) -> float:
-    """Log-odds weight of a function that was right `correct` times in `total` votes, over k labels."""
-    acc = (correct + PRIOR_STRENGTH * PRIOR_ACCURACY) / (total + PRIOR_STRENGTH)
-    acc = min(max(acc, 1e-3), 1 - 1e-3)
-    return min(max(math.log(acc * (k - 1) / (1 - acc)), 0.0), MAX_WEIGHT)
+
+def prior_outputs(label: str, labels: Sequence[str]) -> dict[str | None, float]:
+    """The assumed P(output | label) of a function with no gold: abstain half the time, right 60% when voting."""
+    wrong = (1 - PRIOR_ACCURACY) / max(1, len(labels) - 1)
+    return {None: 1 - PRIOR_COVERAGE, **{v: PRIOR_COVERAGE * (PRIOR_ACCURACY if v == label else wrong) for v in labels}}
+
+
+def function_table(column: Sequence[str | None], gold: Sequence[str | None], labels: Sequence[str]) -> dict[str, Outputs]:
+    """log P(output | label) of one function, counted on the gold items and smoothed toward the prior."""
+    table = {}
+    for label in labels:
+        counts = Counter(v if v in labels else None for v, g in zip(column, gold, strict=True) if g == label)
+        total = sum(counts.values())
+        prior = prior_outputs(label, labels)
+        table[label] = {v: math.log((counts[v] + PRIOR_STRENGTH * p) / (total + PRIOR_STRENGTH)) for v, p in prior.items()}
+    return table
 
 
 def default_model(names: Sequence[str], labels: Sequence[str]) -> VoteModel:
-    """Equal weights from the prior accuracy, a flat prior: the model when there is no gold."""
-    weight = accuracy_weight(0, 0, len(labels))
-    return VoteModel(tuple(labels), {name: weight for name in names}, {label: 0.0 for label in labels})
+    """The prior model (no gold): every function alike, a flat label prior."""
+    return fit_model({name: [] for name in names}, [], labels)
 
 
 def fit_model(votes: Votes, gold: Sequence[str | None], labels: Sequence[str]) -> VoteModel:
-    """Weights from each function's accuracy on the gold-labeled items; the prior from gold's label counts."""
+    """Fit P(output | label) per function and P(label) on the gold-labeled items (None gold is skipped)."""
     k = len(labels)
-    weights = {}
-    for name, column in votes.items():
-        pairs = [(v, g) for v, g in zip(column, gold, strict=True) if v is not None and g is not None]
-        weights[name] = accuracy_weight(sum(v == g for v, g in pairs), len(pairs), k)
+    tables = {name: function_table(column, gold, labels) for name, column in votes.items()}
     counts = Counter(g for g in gold if g is not None)
     total = sum(counts.values())
     log_prior = {label: math.log((counts[label] + 1) / (total + k)) for label in labels}
-    mean = sum(log_prior.values()) / k
-    return VoteModel(tuple(labels), weights, {label: value - mean for label, value in log_prior.items()})
+    return VoteModel(tuple(labels), tables, log_prior)
 
 
 def aggregate_one(item_votes: dict[str, str | None], model: VoteModel) -> WeakLabel:
     """One item's votes -> a WeakLabel (label, confidence, the functions that voted)."""
-    voted = {name: vote for name, vote in item_votes.items() if vote is not None}
+    voted = sorted(name for name, vote in item_votes.items() if vote is not None)
     if not voted:
         return WeakLabel(None, 0.0, ())
     scores = dict(model.log_prior)
-    for name, vote in voted.items():
-        if vote in scores:
-            scores[vote] += model.weights.get(name, 0.0)
+    for name, vote in item_votes.items():
+        table = model.log_likelihood.get(name)
+        if table is not None:
+            for label in model.labels:
+                scores[label] += table[label][vote if vote in model.labels else None]
     top = max(scores.values())
-    exp = {label: math.exp(score - top) for label, score in scores.items()}
+    total = sum(math.exp(score - top) for score in scores.values())
     label = max(model.labels, key=lambda c: (scores[c], -model.labels.index(c)))
-    return WeakLabel(label, round(exp[label] / sum(exp.values()), 4), tuple(sorted(voted)))
+    return WeakLabel(label, round(math.exp(scores[label] - top) / total, 4), tuple(voted))
 
 
 def aggregate(votes: Votes, model: VoteModel) -> list[WeakLabel]:
@@ -126,7 +152,9 @@ def share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def score_labels(predicted: Sequence[WeakLabel | None], gold: Sequence[str | None], labels: Sequence[str]) -> dict[str, Any]:
+def score_labels(
+    predicted: Sequence[WeakLabel | None], gold: Sequence[str | None], labels: Sequence[str]
+) -> dict[str, Any]:
     """Accuracy and macro-F1 of aggregated labels on the gold items; an abstention counts as wrong.
 
     Macro-F1 averages over the codebook labels that occur in gold or in the predictions.

@@ -27,7 +27,9 @@ from mediaframe.label_model import (
 )
 from mediaframe.progress import progress
 from mediaframe.records import TASKS, GoldLabel, LabeledSentence, Sentence, WeakLabel
-from mediaframe.weak_rules import LabelingFunction, Resources, RuleInput, build_resources, labeling_functions, rule_inputs
+from mediaframe.weak_rules import (
+    LabelingFunction, Resources, RuleInput, build_resources, labeling_functions, rule_inputs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -89,13 +91,14 @@ def add_frame_similarities(inputs: list[RuleInput], codebook: Codebook, embed: E
     proto = normalise_rows(np.asarray(embed(flat), dtype=np.float32))
     sentence_vecs = normalise_rows(np.asarray(embed([x.text for x in inputs]), dtype=np.float32))
     bounds = np.cumsum([0, *(len(t) for t in texts)])
-    centroids = normalise_rows(np.stack([proto[a:b].mean(0) for a, b in zip(bounds[:-1], bounds[1:])]))
+    spans = list(zip(bounds[:-1], bounds[1:], strict=True))
+    centroids = normalise_rows(np.stack([proto[a:b].mean(0) for a, b in spans]))
     to_centroid = sentence_vecs @ centroids.T
     to_proto = sentence_vecs @ proto.T
-    nearest = np.stack([to_proto[:, a:b].max(1) for a, b in zip(bounds[:-1], bounds[1:])], axis=1)
+    nearest = np.stack([to_proto[:, a:b].max(1) for a, b in spans], axis=1)
     return [
-        replace(x, frame_prototype=dict(zip(keys, map(float, to_centroid[i]))),
-                frame_nearest=dict(zip(keys, map(float, nearest[i]))))
+        replace(x, frame_prototype=dict(zip(keys, map(float, to_centroid[i]), strict=True)),
+                frame_nearest=dict(zip(keys, map(float, nearest[i]), strict=True)))
         for i, x in enumerate(inputs)
     ]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 
 from syntok._segmentation_states import State
@@ -41,6 +42,8 @@ SURE_BREAK = re.compile(r"(?<![^ \t])([a-z]{2,})[.!?][\"”’]? +(?=[A-Z\"“])
 NOT_SURE = frozenset(State.abbreviations) | {"no"}
 TOKENIZER = Tokenizer(replace_not_contraction=False)
 BRACKET = re.compile(f"[{re.escape(OPENING + CLOSING)}]")
+WORD = re.compile(r"\S+")
+BRACKET_REACH = 60  # words; syntok's bracket look-ahead stops after 50 tokens (a word is one token or more)
 
 
 def split_article(article: Article, cfg: SegmentationConfig | None = None) -> list[Sentence]:
@@ -84,20 +87,26 @@ def syntok_spans(text: str) -> list[tuple[int, int]]:
 
 
 def sure_pieces(line: str) -> list[tuple[int, int]]:
-    """Cut a line where syntok is sure to split, outside brackets; the pieces cover the line."""
-    cuts = [match.end() for match in SURE_BREAK.finditer(line) if match.group(1) not in NOT_SURE]
-    if cuts and BRACKET.search(line):
-        cuts = [cut for cut in cuts if bracket_depth(line, cut) == 0]
+    """Cut a line where syntok is sure to split; the pieces cover the line.
+
+    syntok looks up to 50 tokens past an opening bracket, so a cut must lie more than
+    BRACKET_REACH words after the last bracket before it.
+    """
+    cuts = [m.end() for m in SURE_BREAK.finditer(line) if m.group(1) not in NOT_SURE]
+    brackets = [m.start() for m in BRACKET.finditer(line)] if cuts else []
+    if brackets:
+        words = [m.start() for m in WORD.finditer(line)]
+        cuts = [cut for cut in cuts if far_from_brackets(cut, brackets, words)]
     bounds = [0, *cuts, len(line)]
     return list(zip(bounds, bounds[1:]))
 
 
-def bracket_depth(line: str, position: int) -> int:
-    """Open brackets before `position` (a stray closing bracket counts as none)."""
-    depth = 0
-    for match in BRACKET.finditer(line, 0, position):
-        depth = depth + 1 if match.group() in OPENING else max(depth - 1, 0)
-    return depth
+def far_from_brackets(cut: int, brackets: list[int], words: list[int]) -> bool:
+    """More than BRACKET_REACH words lie between the last bracket before `cut` and `cut`."""
+    before = bisect_left(brackets, cut)
+    if before == 0:
+        return True
+    return bisect_left(words, cut) - bisect_left(words, brackets[before - 1]) > BRACKET_REACH
 
 
 def is_one_sentence(piece: str) -> bool:

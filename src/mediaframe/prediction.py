@@ -1,0 +1,327 @@
+"""Batch-score a corpus: input records -> sentence rows -> prediction rows, streamed and resumable.
+
+`predict` is the library function behind `mediaframe predict`. Articles are cleaned,
+segmented and searched for target mentions (corpus.article_sentences); sentence rows
+get their mentions from their target. Rows are scored a chunk at a time by one
+`inference.Predictor` (the chunk after is prepared in a background thread meanwhile)
+and appended to the output through `prediction_io.PartialWriter`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from mediaframe.config import Config, load_config
+from mediaframe.errors import MediaframeError
+from mediaframe.records import Article, Sentence
+
+logger = logging.getLogger(__name__)
+
+UNITS = ("article", "sentence")
+SCORES = {"stance": {"favor": 1.0, "against": -1.0}, "sentiment": {"positive": 1.0, "negative": -1.0}}
+
+
+@dataclass
+class PredictReport:
+    """What a prediction run did."""
+
+    out: Path
+    sentences: int = 0  # rows in the output (including those of a resumed earlier run)
+    scored: int = 0  # rows scored by this run
+    records: int = 0  # input records (articles or sentence rows) consumed, in all runs
+    resumed_from: int = 0  # rows already in the output when this run started
+    skipped: dict[str, int] = field(default_factory=dict)
+    truncated: int = 0
+    seconds: float = 0.0
+    dtype: str = ""
+    articles_out: Path | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+
+def predict(
+    model: Path,
+    source: Path,
+    out: Path,
+    target: str = "",
+    unit: str = "article",
+    articles_out: Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    cfg: Config | None = None,
+    device: str = "cpu",
+    show_progress: bool | None = None,
+) -> PredictReport:
+    """Score every sentence of `source` with the model in `model` and write one row each to `out`.
+
+    Raises:
+        MediaframeError: unknown unit, bad input, an existing output without --force/--resume,
+            or nothing to score.
+    """
+    from mediaframe.inference import Predictor
+    from mediaframe.prediction_io import PartialWriter, check_input, count_records, finalize, output_format
+
+    cfg = cfg or load_config()
+    check_unit(unit)
+    check_input(source)
+    output_format(out)
+    if not prepare_output(out, resume, force):
+        return PredictReport(out=out)
+    settings = cfg.predict
+    predictor = Predictor(model, settings.batch_size, settings.dtype, device, settings.threads, cfg.targets)
+    logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
+    run = {"model": str(model.resolve()), "input": str(source.resolve()), "unit": unit, "target": target}
+    run["fingerprint"] = input_fingerprint_of(source)
+    writer = PartialWriter(out, run, resume)
+    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=articles_out)
+    stats: Counter[str] = Counter()
+    started = time.perf_counter()
+    try:
+        records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
+        chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
+        with progress_bar(count_records(source, unit), writer.progress.records, show_progress) as bar:
+            for rows, consumed in chunks:
+                writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
+                report.scored += len(rows)
+                bar.update(consumed)
+                bar.set_postfix_str(f"{report.scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
+    except KeyboardInterrupt:
+        raise MediaframeError(
+            f"interrupted after {writer.progress.rows:,} sentences; they are kept in {writer.partial}; "
+            "run the same command with --resume to go on"
+        ) from None
+    finally:
+        writer.close()
+    report.seconds, report.records, report.sentences = time.perf_counter() - started, writer.progress.records, writer.progress.rows
+    report.skipped, report.truncated = dict(stats), predictor.truncated
+    if not report.sentences:
+        raise MediaframeError(f"input {source}: no sentence to score (skipped: {dict(stats) or 'none'}); check the input")
+    if articles_out is not None:
+        write_article_summary(writer.partial, articles_out, predictor.labels)
+    finalize(out)
+    log_report(report)
+    return report
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise MediaframeError(f"--unit {unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
+
+
+def input_fingerprint_of(source: Path) -> str:
+    from mediaframe.prediction_io import input_fingerprint
+
+    return input_fingerprint(source)
+
+
+def prepare_output(out: Path, resume: bool, force: bool) -> bool:
+    """Decide whether to run: False when resuming a run that already finished.
+
+    Raises:
+        MediaframeError: the output or an unfinished run exists and neither --resume nor --force was given.
+    """
+    from mediaframe.prediction_io import partial_paths
+
+    partial, sidecar = partial_paths(out)
+    if force:
+        for path in (partial, sidecar):
+            path.unlink(missing_ok=True)
+        return True
+    if resume:
+        if out.exists() and not partial.exists():
+            logger.info("%s is complete; nothing to resume", out)
+            return False
+        return True
+    if partial.exists():
+        raise MediaframeError(f"an unfinished run exists ({partial}); pass --resume to go on or --force to start over")
+    if out.exists():
+        raise MediaframeError(f"{out} exists; pass --force to overwrite it or choose another --out")
+    return True
+
+
+def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
+    from mediaframe.prediction_io import iter_articles, iter_sentence_rows
+
+    if unit == "sentence":
+        yield from iter_sentence_rows(source, cfg.data, stats)
+    else:
+        yield from iter_articles(source, cfg.data, stats)
+
+
+def records_to_rows(
+    records: Iterable[Article | dict[str, Any]], unit: str, target: str, cfg: Config, stats: Counter[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done)."""
+    from mediaframe.prediction_io import warn_skip
+
+    article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
+    for record in records:
+        if isinstance(record, Article):
+            yield article_rows(record, target, article_cfg, stats)
+            continue
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            warn_skip(stats, "no_text", f"input row {record['_number']}: no 'text'")
+            yield []
+        elif not str(record.get("target") or target).strip():
+            warn_skip(stats, "no_target", f"input row {record['_number']}: no 'target' and no --target")
+            yield []
+        else:
+            yield [sentence_input_row(record, text)]
+
+
+def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
+    from mediaframe.corpus import article_sentences
+    from mediaframe.prediction_io import warn_skip
+
+    if not (article.target or target).strip():
+        warn_skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
+        return []
+    try:
+        sentences = article_sentences(article, target, cfg)
+    except MediaframeError as exc:
+        warn_skip(stats, "bad_article", str(exc))
+        return []
+    if not sentences:
+        warn_skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
+    return [article_sentence_row(s, article) for s in sentences]
+
+
+def article_sentence_row(sentence: Sentence, article: Article) -> dict[str, Any]:
+    return {
+        "id": sentence.id, "article_id": sentence.article_id, "index": sentence.index, "outlet": sentence.outlet,
+        "date": sentence.date, "author": article.author, "title": article.title, "url": article.url,
+        "text": sentence.text, "target": sentence.target,
+        "mentions": [{"start": m.start, "end": m.end, "text": m.text} for m in sentence.mentions],
+    }
+
+
+def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
+    """A sentence row with every output field set: the row's own id kept, else one from its number."""
+    number = int(record["_number"])
+    sentence_id = str(record.get("id") or "").strip() or f"row-{number}"
+    article_id = str(record.get("article_id") or "").strip() or sentence_id.rsplit(":", 1)[0]
+    index = record.get("index")
+    row = {name: "" if record.get(name) is None else str(record[name]) for name in ("outlet", "date", "author", "title", "url")}
+    row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
+    row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
+    if record.get("mentions") is not None:
+        row["mentions"] = record["mentions"]
+    return row
+
+
+def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Group whole records into chunks of about `size` rows: (rows, records in the chunk)."""
+    rows: list[dict[str, Any]] = []
+    records = 0
+    for record_rows in row_lists:
+        rows.extend(record_rows)
+        records += 1
+        if len(rows) >= size:
+            yield rows, records
+            rows, records = [], 0
+    if records:
+        yield rows, records
+
+
+def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Run an iterator in a background thread, `depth` items ahead (reading overlaps scoring)."""
+    done = object()
+    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for item in items:
+                box.put(item)
+            box.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(exc)
+
+    threading.Thread(target=produce, daemon=True, name="mediaframe-prefetch").start()
+    while (item := box.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit=" records", disable=None if show is None else not show, smoothing=0.1)
+
+
+# ---------------------------------------------------------------- per-article summary
+
+
+def summarize_articles(chunks: Iterable[list[dict[str, Any]]], labels: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """Per article: sentences, mentions, counts per label, mean stance and sentiment scores.
+
+    A sentence scores +1 (favor, positive), -1 (against, negative) or 0; `*_score` is the
+    mean over all the article's sentences, `stance_score_mentions` over those naming the target.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for chunk in chunks:
+        for row in chunk:
+            group = groups.setdefault(row["article_id"], new_summary(row, labels))
+            group["sentences"] += 1
+            mentions = bool(row.get("mentions_target"))
+            group["mentions_target"] += mentions
+            for task in labels:
+                if row.get(task) is not None:
+                    group[f"{task}_{row[task]}"] = group.get(f"{task}_{row[task]}", 0) + 1
+            for task, values in SCORES.items():
+                group[f"_{task}_sum"] += values.get(row.get(task) or "", 0.0)
+            group["_mention_stance_sum"] += SCORES["stance"].get(row.get("stance") or "", 0.0) if mentions else 0.0
+    return [finish_summary(group) for group in groups.values()]
+
+
+def new_summary(row: dict[str, Any], labels: dict[str, list[str]]) -> dict[str, Any]:
+    fields = {name: row.get(name, "") for name in ("article_id", "outlet", "date", "title", "target")}
+    counts = {f"{task}_{label}": 0 for task, names in labels.items() for label in names}
+    sums = {"_stance_sum": 0.0, "_sentiment_sum": 0.0, "_mention_stance_sum": 0.0}
+    return {**fields, "sentences": 0, "mentions_target": 0, **counts, **sums}
+
+
+def finish_summary(group: dict[str, Any]) -> dict[str, Any]:
+    for task in SCORES:
+        group[f"{task}_score"] = round(group.pop(f"_{task}_sum") / max(group["sentences"], 1), 4)
+    mention_sum = group.pop("_mention_stance_sum")
+    group["stance_score_mentions"] = round(mention_sum / group["mentions_target"], 4) if group["mentions_target"] else None
+    return group
+
+
+def write_article_summary(partial: Path, out: Path, labels: dict[str, list[str]]) -> None:
+    from mediaframe.prediction_io import iter_partial, write_rows
+
+    rows = summarize_articles(iter_partial(partial), labels)
+    write_rows(rows, out)
+    logger.info("%d articles summarised -> %s", len(rows), out)
+
+
+def log_report(report: PredictReport) -> None:
+    skipped = sum(report.skipped.values())
+    logger.info(
+        "%s sentences scored in %.1f s (%s/s, %s)%s%s -> %s", f"{report.scored:,}", report.seconds, f"{report.rate:,.0f}",
+        report.dtype, f"; {report.resumed_from:,} kept from the earlier run" if report.resumed_from else "",
+        f"; skipped {skipped:,} ({', '.join(f'{k}: {v}' for k, v in sorted(report.skipped.items()))})" if skipped else "",
+        report.out,
+    )
+    if report.truncated:
+        logger.warning("%s sentences were longer than the model's max_length and were truncated", f"{report.truncated:,}")

@@ -1,0 +1,130 @@
+"""Predictor: probabilities in input order, batching invariance, rows, precisions, hardware choices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediaframe.errors import MediaframeError
+from mediaframe.records import TASKS
+
+SENTENCES = [
+    "Netflix praised the writers.",
+    "The strike was bad for the company and its actors, and it slammed the new pay record of the year.",
+    "Netflix said profits were great.",
+    "It was terrible.",
+    "Netflix praised the writers.",
+]
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_model_dir: Path):
+    from mediaframe.inference import Predictor
+
+    return Predictor(tiny_model_dir, batch_size=2)
+
+
+def test_inference_probabilities_sum_to_one_in_input_order(predictor) -> None:
+    probs = predictor.predict_proba(SENTENCES, ["Netflix"] * 5, [[]] * 5)
+    for task in TASKS:
+        assert probs[task].shape == (5, len(predictor.labels[task]))
+        assert np.allclose(probs[task].sum(1), 1.0, atol=1e-5)
+    single = predictor.predict_proba([SENTENCES[1]], ["Netflix"], [[]])
+    assert np.allclose(single["stance"][0], probs["stance"][1], atol=1e-5)
+
+
+def test_inference_batch_size_does_not_change_results(tiny_model_dir: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    a = Predictor(tiny_model_dir, batch_size=1).predict_proba(SENTENCES, ["Netflix"] * 5)
+    b = Predictor(tiny_model_dir, batch_size=64).predict_proba(SENTENCES, ["Netflix"] * 5)
+    for task in TASKS:
+        assert np.allclose(a[task], b[task], atol=1e-5)
+
+
+def test_inference_matches_the_model_forward(tiny_model_dir: Path) -> None:
+    import torch
+
+    from mediaframe.inference import Predictor
+    from mediaframe.modeling import encode, load_model
+
+    loaded = load_model(tiny_model_dir)
+    batch = encode(loaded.tokenizer, SENTENCES, ["Netflix"] * 5, None, 64, loaded.meta["target_mode"], padding=True)
+    with torch.inference_mode():
+        logits = loaded.model(**{k: torch.tensor(v) for k, v in batch.items()})["frame_logits"]
+    probs = Predictor(loaded, batch_size=2).predict_proba(SENTENCES, ["Netflix"] * 5)
+    assert np.allclose(torch.softmax(logits, -1).numpy(), probs["frame"], atol=1e-5)
+
+
+def test_inference_empty_input_gives_empty_arrays(predictor) -> None:
+    probs = predictor.predict_proba([], [], [])
+    assert all(probs[task].shape[0] == 0 for task in TASKS)
+
+
+def test_inference_counts_truncated_inputs(tiny_model_dir: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    predictor = Predictor(tiny_model_dir)
+    probs = predictor.predict_proba(["the strike " * 5000, "Netflix praised it."], ["Netflix"] * 2)
+    assert predictor.truncated == 1
+    assert np.isfinite(probs["stance"]).all()
+
+
+def test_inference_rows_follow_the_predictions_contract(predictor) -> None:
+    rows = predictor.predict_rows(
+        [{"id": "a:0", "article_id": "a", "index": 0, "text": "The streamer praised Netflix.", "outlet": "X"},
+         {"id": "b:3", "text": "Orbital Foods was bad.", "target": "Orbital Foods"}],
+        default_target="Netflix",
+    )
+    first, second = rows
+    assert first["id"] == "a:0" and first["outlet"] == "X" and first["target"] == "Netflix"
+    assert first["mentions_target"] is True
+    assert second["target"] == "Orbital Foods" and second["mentions_target"] is True  # a row's own target wins
+    for task in TASKS:
+        assert first[task] in predictor.labels[task]
+        assert set(first[f"{task}_probs"]) == set(predictor.labels[task])
+        assert first[f"{task}_confidence"] == max(first[f"{task}_probs"].values())
+
+
+def test_inference_call_maps_a_dataframe(predictor) -> None:
+    import pandas as pd
+
+    frame = predictor(pd.DataFrame({"id": ["x:0", "x:1"], "text": SENTENCES[:2], "target": ["Netflix", "Netflix"]}))
+    assert list(frame["id"]) == ["x:0", "x:1"]
+    assert {"stance", "sentiment_probs", "frame_confidence"} <= set(frame.columns)
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "int8"])
+def test_inference_low_precision_stays_close_to_fp32(tiny_model_dir: Path, dtype: str) -> None:
+    from mediaframe.inference import Predictor
+
+    exact = Predictor(tiny_model_dir, dtype="fp32").predict_proba(SENTENCES, ["Netflix"] * 5)
+    fast = Predictor(tiny_model_dir, dtype=dtype)
+    assert fast.dtype == dtype
+    low = fast.predict_proba(SENTENCES, ["Netflix"] * 5)
+    for task in TASKS:
+        assert np.abs(exact[task] - low[task]).max() < 0.05
+
+
+def test_inference_unknown_dtype_is_refused(tiny_model_dir: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    with pytest.raises(MediaframeError, match="expected one of auto, fp32, bf16, int8"):
+        Predictor(tiny_model_dir, dtype="fp8")
+
+
+def test_inference_auto_dtype_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaframe import inference
+
+    monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: True)
+    assert inference.resolve_dtype("auto", "cpu") == "bf16"
+    monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: False)
+    assert inference.resolve_dtype("auto", "cpu") == "fp32"
+
+
+def test_inference_physical_cores_is_positive() -> None:
+    from mediaframe.inference import physical_cores
+
+    assert 1 <= physical_cores() <= 4096
