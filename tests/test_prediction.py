@@ -1,0 +1,209 @@
+"""predict(): articles and sentence rows to prediction files, resume, overwrite rules, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediaframe.config import load_config
+from mediaframe.errors import MediaframeError
+
+ARTICLE = (
+    "Netflix praised the writers.\n\nThe strike was bad for the company. The streamer said profits were great.\n\n"
+    "Orbital Foods was terrible."
+)
+
+
+def cfg(**predict: object):
+    return load_config(None, [f"predict.{k}={json.dumps(v)}" for k, v in {"threads": 1, "dtype": "fp32", **predict}.items()])
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def sentence_file(tmp_path: Path, n: int) -> Path:
+    return write_jsonl(tmp_path / "sentences.jsonl", [{"id": f"s{i}", "text": f"Netflix praised {i} writers."} for i in range(n)])
+
+
+def test_prediction_articles_become_rows_with_ids_and_labels(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a1.txt").write_text("outlet: Daily\ndate: 2024-01-02\n\n" + ARTICLE, encoding="utf-8")
+    report = predict(tiny_model_dir, tmp_path / "corpus", tmp_path / "p.jsonl", "Netflix", cfg=cfg(), show_progress=False)
+    rows = read_jsonl(tmp_path / "p.jsonl")
+    assert report.sentences == len(rows) == 4
+    assert [r["id"] for r in rows] == ["a1:0", "a1:1", "a1:2", "a1:3"]
+    assert rows[0]["outlet"] == "Daily" and rows[0]["date"] == "2024-01-02" and rows[0]["target"] == "Netflix"
+    assert [r["mentions_target"] for r in rows] == [True, True, True, False]  # "the streamer" counts after a naming
+    assert rows[0]["stance"] in rows[0]["stance_probs"]
+    assert not (tmp_path / "p.jsonl.partial.jsonl").exists() and not (tmp_path / "p.jsonl.progress.json").exists()
+
+
+def test_prediction_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    source = write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "x-7", "text": "Netflix praised the writers.", "outlet": "A"},
+        {"text": "Orbital Foods was bad.", "target": "Orbital Foods", "date": "2024-05-01"},
+    ])
+    predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    first, second = read_jsonl(tmp_path / "p.jsonl")
+    assert first["id"] == "x-7" and first["outlet"] == "A" and first["target"] == "Netflix" and first["mentions_target"]
+    assert second["id"] == "row-2" and second["target"] == "Orbital Foods" and second["mentions_target"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_prediction_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path, suffix: str) -> None:
+    import pandas as pd
+
+    from mediaframe.prediction import predict
+
+    out = tmp_path / f"p{suffix}"
+    predict(tiny_model_dir, sentence_file(tmp_path, 30), out, "Netflix", unit="sentence", cfg=cfg(chunk_size=7), show_progress=False)
+    frame = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert list(frame["id"]) == [f"s{i}" for i in range(30)]
+    probs = frame["stance_probs"][0]
+    probs = json.loads(probs) if suffix == ".csv" else probs
+    assert set(probs) == {"against", "neutral", "favor"}
+
+
+def test_prediction_article_summary_counts_and_scores(tmp_path: Path, tiny_model_dir: Path) -> None:
+    import pandas as pd
+
+    from mediaframe.prediction import predict
+
+    source = write_jsonl(tmp_path / "articles.jsonl", [{"id": "a", "text": ARTICLE, "outlet": "O"}, {"id": "b", "text": "Netflix was great."}])
+    predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", articles_out=tmp_path / "a.csv", cfg=cfg(), show_progress=False)
+    rows = read_jsonl(tmp_path / "p.jsonl")
+    summary = pd.read_csv(tmp_path / "a.csv").set_index("article_id")
+    assert summary.loc["a", "sentences"] == 4 and summary.loc["b", "sentences"] == 1
+    a_rows = [r for r in rows if r["article_id"] == "a"]
+    expected = sum({"favor": 1, "against": -1}.get(r["stance"], 0) for r in a_rows) / 4
+    assert summary.loc["a", "stance_score"] == pytest.approx(expected, abs=1e-4)
+    assert summary.loc["a", [f"stance_{s}" for s in ("against", "neutral", "favor")]].sum() == 4
+
+
+def test_prediction_refuses_to_overwrite_without_force(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    out = tmp_path / "p.jsonl"
+    out.write_text("keep me\n", encoding="utf-8")
+    with pytest.raises(MediaframeError, match="pass --force"):
+        predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+    predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", force=True, cfg=cfg(), show_progress=False)
+    assert len(read_jsonl(out)) == 3
+
+
+def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+    from mediaframe.prediction_io import PartialWriter, partial_paths
+
+    source, out = sentence_file(tmp_path, 50), tmp_path / "p.jsonl"
+    full = tmp_path / "full.jsonl"
+    predict(tiny_model_dir, source, full, "Netflix", unit="sentence", cfg=cfg(chunk_size=10), show_progress=False)
+    expected = read_jsonl(full)
+    # a run killed after 20 rows, in the middle of writing its third chunk:
+    run = {"model": str(tiny_model_dir.resolve()), "input": str(source.resolve()), "unit": "sentence", "target": "Netflix"}
+    from mediaframe.prediction_io import input_fingerprint
+
+    run["fingerprint"] = input_fingerprint(source)
+    writer = PartialWriter(out, run, resume=False)
+    writer.write(expected[:10], 10)
+    writer.write(expected[10:20], 10)
+    writer.close()
+    partial, _ = partial_paths(out)
+    with open(partial, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(expected[20]) + "\n" + json.dumps(expected[21])[:17])  # a whole line and a torn one
+    report = predict(tiny_model_dir, source, out, "Netflix", unit="sentence", resume=True, cfg=cfg(chunk_size=10), show_progress=False)
+    rows = read_jsonl(out)
+    assert [r["id"] for r in rows] == [f"s{i}" for i in range(50)]
+    assert report.resumed_from == 20 and report.scored == 30
+    assert rows[25]["stance_probs"] == expected[25]["stance_probs"]
+
+
+def test_prediction_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction_io import PartialWriter
+
+    from mediaframe.prediction import predict
+
+    out = tmp_path / "p.jsonl"
+    PartialWriter(out, {"model": "other"}, resume=False).close()
+    with pytest.raises(MediaframeError, match="belongs to another run"):
+        predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", resume=True, cfg=cfg(), show_progress=False)
+    with pytest.raises(MediaframeError, match="pass --resume to go on or --force"):
+        predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+
+
+def test_prediction_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    out = tmp_path / "p.jsonl"
+    predict(tiny_model_dir, sentence_file(tmp_path, 5), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    before = out.read_bytes()
+    report = predict(tiny_model_dir, sentence_file(tmp_path, 5), out, "Netflix", unit="sentence", resume=True, cfg=cfg(), show_progress=False)
+    assert report.scored == 0 and out.read_bytes() == before
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_prediction_rows_without_text_are_skipped_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "Netflix won."}\n{"id": "b"}\nnot json\n{"id": "c", "text": "  "}\n{"id": "d", "text": "Netflix lost."}\n', encoding="utf-8")
+    report = predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert [r["id"] for r in read_jsonl(tmp_path / "p.jsonl")] == ["a", "d"]
+    assert report.skipped == {"no_text": 2, "bad_line": 1}
+
+
+def test_prediction_empty_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    with pytest.raises(MediaframeError, match="is empty; expected"):
+        predict(tiny_model_dir, tmp_path / "empty.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg())
+
+
+def test_prediction_non_utf8_sentence_file_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    (tmp_path / "latin.jsonl").write_bytes('{"text": "Netflix caf\u00e9"}\n'.encode("latin-1"))
+    with pytest.raises(MediaframeError, match="not UTF-8.*re-save it as UTF-8"):
+        predict(tiny_model_dir, tmp_path / "latin.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_prediction_unknown_unit_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    with pytest.raises(MediaframeError, match="--unit 'paragraph': expected 'article'"):
+        predict(tiny_model_dir, sentence_file(tmp_path, 2), tmp_path / "p.jsonl", "Netflix", unit="paragraph", cfg=cfg())
+
+
+def test_prediction_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Netflix " + "strike " * 10_000}, {"text": "Netflix won."}])
+    report = predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert report.truncated == 1 and report.sentences == 2
+
+
+def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.prediction import predict
+
+    paragraph = "Netflix praised the writers and the actors on strike, the company said in a new record year.\n"
+    (tmp_path / "big.txt").write_text(paragraph * (5_000_000 // len(paragraph) + 1), encoding="utf-8")
+    assert (tmp_path / "big.txt").stat().st_size > 5_000_000
+    report = predict(tiny_model_dir, tmp_path / "big.txt", tmp_path / "p.jsonl", "Netflix", cfg=cfg(batch_size=256), show_progress=False)
+    assert report.sentences > 50_000 and report.skipped == {}
