@@ -148,3 +148,110 @@ def hashed_embed(texts: list[str]):
 def fake_embed():
     """The hashed bag-of-words embedder, injectable wherever an Embedder is taken."""
     return hashed_embed
+
+
+# ---------------------------------------------------------------- ingestion and sentences (io, cleaning, segmentation, targets, corpus, cli)
+
+INGEST_DATA = Path(__file__).parent / "data"
+# Western-European text with curly quotes and accents, for the cp1252 (Windows) and UTF-16 files.
+CP1252_TEXT = (
+    "Café owners in Montréal said “the streamer’s prices are too high” — and Netflix’s résumé won’t help.\n\n"
+    "The naïve plan failed.\n"
+)
+BAD_INPUTS = ("empty", "blank", "binary", "cp1252", "utf16", "no_text_csv", "header_only", "empty_folder")
+
+
+@pytest.fixture()
+def cp1252_text() -> str:
+    """The text of the cp1252 and UTF-16 bad-input files, as it must read once decoded."""
+    return CP1252_TEXT
+
+
+@pytest.fixture()
+def txt_corpus() -> Path:
+    """Three .txt articles with a metadata.csv for two of them; the third opens with header lines."""
+    return INGEST_DATA / "txt"
+
+
+@pytest.fixture()
+def html_pages() -> Path:
+    """page.html (an Orbital Foods article inside menus, a promo and a footer) and no_body.html (a sign-in page)."""
+    return INGEST_DATA / "html"
+
+
+@pytest.fixture()
+def article_tables() -> Path:
+    """articles.csv (a text column) and feed.jsonl (the same two articles under other column names)."""
+    return INGEST_DATA / "tables"
+
+
+@pytest.fixture()
+def orbital_targets():
+    """Targets config for the made-up Orbital Foods: aliases (with a ticker) and descriptors."""
+    from mediaframe.config import TargetsConfig
+
+    return TargetsConfig(
+        aliases={"Orbital Foods": ["Orbital Foods", "Orbital Foods Inc", "ORBF"]},
+        descriptors={"Orbital Foods": ["the snack maker", "the company"]},
+    )
+
+
+@pytest.fixture()
+def make_bad_input(tmp_path: Path):
+    """Factory: write one kind of bad input (see BAD_INPUTS) under tmp_path and return its path."""
+
+    def make(kind: str) -> Path:
+        folder = tmp_path / f"bad-{kind}"
+        folder.mkdir()
+        writers = {
+            "empty": lambda: write(folder / "empty.txt", b""),
+            "blank": lambda: write(folder / "blank.txt", b" \n\n \t\n"),
+            "binary": lambda: write(folder / "image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4),
+            "cp1252": lambda: write(folder / "windows.txt", CP1252_TEXT.encode("cp1252")),
+            "utf16": lambda: write(folder / "utf16.txt", CP1252_TEXT.encode("utf-16")),
+            "no_text_csv": lambda: write(folder / "articles.csv", b"id,body,outlet\n1,Some words here.,Daily Ledger\n"),
+            "header_only": lambda: write(folder / "header_only.txt", b"outlet: Daily Ledger\ntitle: A title\n"),
+            "empty_folder": lambda: folder,
+        }
+        return writers[kind]()
+
+    def write(path: Path, data: bytes) -> Path:
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+@pytest.fixture()
+def mixed_corpus(tmp_path: Path, txt_corpus: Path, html_pages: Path) -> Path:
+    """The txt articles plus one bad file of each kind: empty.txt, image.txt (binary), no_body.html,
+    and a metadata.csv row naming missing.txt."""
+    import shutil
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(txt_corpus, folder)
+    shutil.copy(html_pages / "no_body.html", folder / "no_body.html")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)))
+    with open(folder / "metadata.csv", "a", encoding="utf-8") as handle:
+        handle.write("missing.txt,Ghost Gazette,Never saved,,2024-01-01,\n")
+    return folder
+
+
+def long_article_text(chars: int) -> str:
+    """About `chars` characters of hand-written news text: paragraphs, subheadings and bullets, numbered so
+    that no line repeats."""
+    parts, size, n = [], 0, 0
+    while size < chars:
+        n += 1
+        block = (
+            f"Update {n}: the plant schedule\n\n"
+            f"Orbital Foods said on Tuesday that line {n} at its Dayton plant would run a third shift. "
+            f"The snack maker expects output to rise 4.{n % 10}% by Jan. {n % 28 + 1}, according to Dr. Maya Chen. "
+            f"\"We are hiring {n} more people (mostly technicians) this quarter,\" she said. Analysts at J.P. Morgan "
+            f"were less sure... Costs could reach ${n}.5 million.\n\n"
+            f"  • Shift {n} starts at 6 a.m. sharp.\n  • Overtime is voluntary.\n\n"
+        )
+        parts.append(block)
+        size += len(block)
+    return "".join(parts)[:chars]

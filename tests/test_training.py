@@ -63,8 +63,9 @@ def test_training_writes_one_complete_model_folder(tmp_path: Path, tiny_base_mod
     assert load_config(out / "config.toml") == tiny_config(tiny_base_model)
 
 
-def test_training_same_seed_gives_same_metrics_and_weights(tmp_path: Path, tiny_base_model: Path) -> None:
-    cfg = tiny_config(tiny_base_model, "training.epochs=2")
+@pytest.mark.parametrize("bf16", ["off", "auto"])
+def test_training_same_seed_gives_same_metrics_and_weights(tmp_path: Path, tiny_base_model: Path, bf16: str) -> None:
+    cfg = tiny_config(tiny_base_model, "training.epochs=2", f"training.bf16={bf16}")
     first = train(tiny_dataset(), cfg, tmp_path / "one")
     second = train(tiny_dataset(), cfg, tmp_path / "two")
     metrics = [json.loads((m / "metrics.json").read_text()) for m in (first, second)]

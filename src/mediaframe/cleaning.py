@@ -25,10 +25,10 @@ SENTENCE_END = re.compile(r"[.!?…:;\"”’)\]]\s*$")
 CREDIT = re.compile(
     r"^(?:(?:image|photo|photograph|picture|illustration|video|graphic|screenshot|header image)s?"
     r"(?:\s+credits?)?\s*(?:via|by|:|courtesy|©)|via\s+\S|credits?\s*:|source\s*:\s*\S|"
-    r"(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))|"
     r"\(?(?:getty images|ap photo|reuters|shutterstock)\b)",
     re.IGNORECASE,
 )
+COPYRIGHT = re.compile(r"^(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|\d{4}))", re.IGNORECASE)
 TRAILING_CREDIT = re.compile(
     r"[(\[](?:(?:image|photo|photograph|picture|illustration)s?(?:\s+credits?)?\s*(?::|by\b|via\b|courtesy\b)|"
     r"credits?\s*:)[^()\[\]]{1,80}[)\]]\s*$",
@@ -132,6 +132,8 @@ def is_boilerplate(line: str, following: str, article: Article, after_start: boo
     if BREADCRUMB.match(line) and not after_start:
         return True
     if is_byline(line, article) or is_tag_list(line) or is_stamp(line) or is_banner(line):
+        return True
+    if COPYRIGHT.match(line) and len(line.split()) <= 15:
         return True
     if is_heading_like(line) and "|" in line:
         return True  # "Video title | Section" and banner rows

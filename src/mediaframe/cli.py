@@ -44,12 +44,16 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help="The entity whose
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks.")] = False) -> None:
     """Set up logging for every command."""
     state["verbose"] = verbose
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_time=False, show_path=False, markup=False)],
-        force=True,
-    )
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[log_handler()], force=True)
+
+
+def log_handler() -> logging.Handler:
+    """Rich log lines on a terminal; plain one-line records (never wrapped) in pipes, files and CI logs."""
+    if err.is_terminal:
+        return RichHandler(console=err, show_time=False, show_path=False, markup=False)
+    handler = logging.StreamHandler()  # the current sys.stderr
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    return handler
 
 
 def command(func: F) -> F:
@@ -106,7 +110,7 @@ def sentences(
         raise MediaframeError(f"corpus {corpus}: no sentence left after cleaning; check that the files hold article text")
     write_jsonl(rows, out)
     mentioning = sum(row["mentions_target"] for row in rows)
-    err.print(f"{len(articles)} articles -> {len(rows)} sentences ({mentioning} mention {target}) -> {out}")
+    err.print(f"{len(articles)} articles -> {len(rows)} sentences ({mentioning} mention {target}) -> {out}", soft_wrap=True)
 
 
 @command

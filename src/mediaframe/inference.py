@@ -94,14 +94,44 @@ def resolve_dtype(choice: str, device: str) -> str:
     return choice
 
 
+class Bf16Linear(torch.nn.Module):
+    """A linear layer computed in bf16 (weights stored in bf16) that takes and returns fp32.
+
+    Only the matrix products (almost all of the encoder's work) run in bf16; layer norms,
+    softmax and residual sums stay fp32, which keeps labels closer to fp32 than a model cast whole.
+    """
+
+    def __init__(self, linear: torch.nn.Linear) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(linear.weight.detach().to(torch.bfloat16), requires_grad=False)
+        bias = linear.bias.detach().to(torch.bfloat16) if linear.bias is not None else None
+        self.bias = torch.nn.Parameter(bias, requires_grad=False) if bias is not None else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.linear(x.to(torch.bfloat16), self.weight, self.bias).float()
+
+
+def bf16_linears(module: torch.nn.Module) -> torch.nn.Module:
+    """Replace every nn.Linear inside `module` by a Bf16Linear (in place)."""
+    for parent in list(module.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, torch.nn.Linear):
+                setattr(parent, name, Bf16Linear(child))
+    return module
+
+
 def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.nn.Module:
     """The encoder in the chosen precision (a copy where it changes; the loaded model stays fp32)."""
     if dtype == "bf16":
-        return copy.deepcopy(encoder).to(device=device, dtype=torch.bfloat16).eval()
+        return bf16_linears(copy.deepcopy(encoder).to(device)).eval()
     if dtype == "int8":
-        from torch.ao.quantization import quantize_dynamic
+        import warnings
 
-        return quantize_dynamic(copy.deepcopy(encoder).float().cpu().eval(), {torch.nn.Linear}, dtype=torch.qint8)
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        with warnings.catch_warnings():  # torch announces the move of eager quantization to torchao
+            warnings.simplefilter("ignore")
+            return quantize_dynamic(copy.deepcopy(encoder).float().cpu().eval(), {torch.nn.Linear: per_channel_dynamic_qconfig})
     return encoder.to(device).eval()
 
 

@@ -16,9 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from datasets import Dataset, DatasetDict
-from sklearn.metrics import accuracy_score, f1_score
 
 from mediaframe.config import Config, config_toml
 from mediaframe.errors import MediaframeError
@@ -28,7 +26,6 @@ from mediaframe.training_data import fingerprint, label_counts
 
 logger = logging.getLogger(__name__)
 
-BOOTSTRAP_SAMPLES = 1000
 PACKAGES = ("mediaframe", "torch", "transformers", "datasets", "accelerate", "safetensors", "scikit-learn")
 
 
@@ -41,7 +38,7 @@ def save_trained(
         MediaframeError: `out` exists and is neither empty nor a model folder.
     """
     check_replaceable(out)
-    metrics = {name: split_metrics(loaded, splits[name], cfg.seed) for name in ("validation", "test") if name in splits}
+    metrics = {name: split_metrics(loaded, splits[name], cfg) for name in ("validation", "test") if name in splits}
     metrics["training"] = ensemble
     loaded.meta.update(
         {
@@ -85,39 +82,21 @@ def swap_in(staging: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def split_metrics(loaded: LoadedModel, rows: Dataset, seed: int) -> dict[str, Any]:
-    """Per task with labels: n, accuracy and macro-F1 with 95% bootstrap CIs, per-class F1."""
+def split_metrics(loaded: LoadedModel, rows: Dataset, cfg: Config) -> dict[str, Any]:
+    """Per task with labels: the shared evaluation scores (macro-F1 and accuracy with bootstrap CIs, per class, ECE)."""
     from mediaframe.inference import Predictor
+    from mediaframe.metrics import score_predictions
 
     probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"])
     out: dict[str, Any] = {}
     for task in TASKS:
         labels = loaded.labels(task)
         keep = [i for i, v in enumerate(rows[task]) if v is not None]
-        if not keep:
-            continue
-        truth = np.array([labels.index(rows[task][i]) for i in keep])
-        guess = probs[task][keep].argmax(-1)
-        out[task] = task_scores(truth, guess, labels, seed)
+        if keep:
+            guess = [labels[i] for i in probs[task][keep].argmax(-1)]
+            truth, groups = [rows[task][i] for i in keep], [rows["article_id"][i] for i in keep]
+            out[task] = score_predictions(truth, guess, probs[task][keep], labels, cfg.seed, groups, cfg.evaluation)
     return out
-
-
-def task_scores(truth: np.ndarray, guess: np.ndarray, labels: list[str], seed: int) -> dict[str, Any]:
-    """Accuracy and macro-F1 (labels present in truth or guess) with percentile bootstrap 95% CIs."""
-    rng = np.random.default_rng(seed)
-    samples = rng.integers(0, len(truth), size=(BOOTSTRAP_SAMPLES, len(truth)))
-    f1s = [f1_score(truth[s], guess[s], average="macro", zero_division=0) for s in samples]
-    accs = (truth[samples] == guess[samples]).mean(1)
-    per_class = f1_score(truth, guess, labels=range(len(labels)), average=None, zero_division=0)
-    return {
-        "n": len(truth),
-        "macro_f1": float(f1_score(truth, guess, average="macro", zero_division=0)),
-        "macro_f1_ci": [float(np.percentile(f1s, 2.5)), float(np.percentile(f1s, 97.5))],
-        "accuracy": float(accuracy_score(truth, guess)),
-        "accuracy_ci": [float(np.percentile(accs, 2.5)), float(np.percentile(accs, 97.5))],
-        "per_class_f1": {label: float(f) for label, f in zip(labels, per_class, strict=True) if label in
-                         {labels[i] for i in set(truth) | set(guess)}},
-    }
 
 
 def versions() -> dict[str, str]:

@@ -70,7 +70,7 @@ def predict(
             or nothing to score.
     """
     from mediaframe.inference import Predictor
-    from mediaframe.prediction_io import PartialWriter, check_input, count_records, finalize, output_format
+    from mediaframe.prediction_io import PartialWriter, check_input, count_records, finalize, input_fingerprint, output_format
 
     cfg = cfg or load_config()
     check_unit(unit)
@@ -82,7 +82,7 @@ def predict(
     predictor = Predictor(model, settings.batch_size, settings.dtype, device, settings.threads, cfg.targets)
     logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
     run = {"model": str(model.resolve()), "input": str(source.resolve()), "unit": unit, "target": target}
-    run["fingerprint"] = input_fingerprint_of(source)
+    run["fingerprint"] = input_fingerprint(source)
     writer = PartialWriter(out, run, resume)
     report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=articles_out)
     stats: Counter[str] = Counter()
@@ -106,6 +106,7 @@ def predict(
     report.seconds, report.records, report.sentences = time.perf_counter() - started, writer.progress.records, writer.progress.rows
     report.skipped, report.truncated = dict(stats), predictor.truncated
     if not report.sentences:
+        writer.discard()
         raise MediaframeError(f"input {source}: no sentence to score (skipped: {dict(stats) or 'none'}); check the input")
     if articles_out is not None:
         write_article_summary(writer.partial, articles_out, predictor.labels)
@@ -123,12 +124,6 @@ def torch_threads() -> int:
 def check_unit(unit: str) -> None:
     if unit not in UNITS:
         raise MediaframeError(f"--unit {unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
-
-
-def input_fingerprint_of(source: Path) -> str:
-    from mediaframe.prediction_io import input_fingerprint
-
-    return input_fingerprint(source)
 
 
 def prepare_output(out: Path, resume: bool, force: bool) -> bool:

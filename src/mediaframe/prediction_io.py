@@ -258,6 +258,12 @@ class PartialWriter:
     def close(self) -> None:
         self.handle.close()
 
+    def discard(self) -> None:
+        """Remove the partial output and its sidecar (a run that produced nothing)."""
+        self.close()
+        self.partial.unlink(missing_ok=True)
+        self.sidecar.unlink(missing_ok=True)
+
 
 def iter_partial(partial: Path, chunk_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
     """Rows of a partial output, a chunk at a time."""

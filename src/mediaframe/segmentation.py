@@ -41,6 +41,11 @@ TAIL_CHARS = TERMINAL_CHARS + CLOSING + "".join(State.closing_quotes)
 SURE_BREAK = re.compile(r"(?<![^ \t])([a-z]{2,})[.!?][\"”’]? +(?=[A-Z\"“])")
 NOT_SURE = frozenset(State.abbreviations) | {"no"}
 TOKENIZER = Tokenizer(replace_not_contraction=False)
+# A sentence that ends in a number with a decimal part: "closed at $61.30. Volume was light."
+DECIMAL_END = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*\.\d+%?[.!?][\"”’]? +(?=[A-Z\"“])")
+# Titles before a name that syntok does not know as abbreviations.
+TITLES = "Gov|Govs|Rep|Reps|Sens|Rev|Lt|Sgt|Atty|Supt|Cmdr|Maj|Cpl|Pvt|Hon|Pres|Insp|Det|Amb|Messrs|Mmes"
+TITLE_END = re.compile(rf"(?<![^\s(\"“])(?:{TITLES})\.$")
 BRACKET = re.compile(f"[{re.escape(OPENING + CLOSING)}]")
 WORD = re.compile(r"\S+")
 BRACKET_REACH = 60  # words; syntok's bracket look-ahead stops after 50 tokens (a word is one token or more)
@@ -69,12 +74,24 @@ def split_articles(articles: Iterable[Article], cfg: SegmentationConfig | None =
 
 def line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tuple[int, int]]:
     """Sentence spans of one line, shifted by the line's offset in the article."""
+    spans: list[tuple[int, int]] = []
     for piece_start, piece_end in sure_pieces(line):
         piece = line[piece_start:piece_end]
-        spans = [trim(piece, 0, len(piece))] if is_one_sentence(piece) else syntok_spans(piece)
-        for start, end in spans:
-            if end > start:
-                yield from cap_length(piece, offset + piece_start, start, end, cfg.max_sentence_chars)
+        found = [trim(piece, 0, len(piece))] if is_one_sentence(piece) else syntok_spans(piece)
+        spans.extend((piece_start + start, piece_start + end) for start, end in found if end > start)
+    for start, end in join_after_titles(line, spans):
+        yield from cap_length(line, offset, start, end, cfg.max_sentence_chars)
+
+
+def join_after_titles(line: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Undo syntok's splits after a title it does not know ("Gov. Gavin Newsom", "Rep. Ada Brooks")."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and TITLE_END.search(line, joined[-1][0], joined[-1][1]) and line[start : start + 1].isupper():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def syntok_spans(text: str) -> list[tuple[int, int]]:
@@ -87,17 +104,20 @@ def syntok_spans(text: str) -> list[tuple[int, int]]:
 
 
 def sure_pieces(line: str) -> list[tuple[int, int]]:
-    """Cut a line where syntok is sure to split; the pieces cover the line.
+    """Cut a line where syntok is sure to split, and after a price or decimal that ends a sentence.
 
-    syntok looks up to 50 tokens past an opening bracket, so a cut must lie more than
-    BRACKET_REACH words after the last bracket before it.
+    The pieces cover the line. syntok looks up to 50 tokens past an opening bracket, so a
+    sure cut must lie more than BRACKET_REACH words after the last bracket before it.
+    syntok never splits after a token with a dot inside ("closed at $61.30. Volume was
+    light."), so DECIMAL_END cuts are added whatever syntok would say.
     """
     cuts = [m.end() for m in SURE_BREAK.finditer(line) if m.group(1) not in NOT_SURE]
     brackets = [m.start() for m in BRACKET.finditer(line)] if cuts else []
     if brackets:
         words = [m.start() for m in WORD.finditer(line)]
         cuts = [cut for cut in cuts if far_from_brackets(cut, brackets, words)]
-    bounds = [0, *cuts, len(line)]
+    decimals = [m.end() for m in DECIMAL_END.finditer(line)]
+    bounds = [0, *(sorted(set(cuts + decimals)) if decimals else cuts), len(line)]
     return list(zip(bounds, bounds[1:]))
 
 

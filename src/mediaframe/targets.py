@@ -42,11 +42,17 @@ def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
     aliases = lookup(cfg.aliases, name) or [name]
     descriptors = lookup(cfg.descriptors, name)
     return TargetSpec(
-        name=name.strip(),
+        name=canonical_name(cfg, name),
         names=compile_terms([name, *aliases], cfg.case_sensitive_max_len),
         descriptors=compile_terms(descriptors, cfg.case_sensitive_max_len) if descriptors else None,
         descriptor_window=cfg.descriptor_window,
     )
+
+
+def canonical_name(cfg: TargetsConfig, name: str) -> str:
+    """The target as the config spells it ("netflix" -> "Netflix"), else as given."""
+    wanted = name.strip().casefold()
+    return next((key for key in [*cfg.aliases, *cfg.descriptors] if key.casefold() == wanted), name.strip())
 
 
 def lookup(table: dict[str, list[str]], name: str) -> list[str]:

@@ -26,6 +26,7 @@ from mediaframe.codebook import codebook_for
 from mediaframe.config import Config, TrainingConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
+from mediaframe.inference import auto_threads
 from mediaframe.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.optimization import State, average_states, class_weights, optimizer
 from mediaframe.records import TASKS
@@ -111,14 +112,16 @@ class Run:
     def __init__(self, cfg: Config, labels: dict[str, list[str]], device: str, splits: DatasetDict) -> None:
         self.cfg, self.labels, self.device = cfg, labels, device
         self.bf16 = resolve_bf16(cfg.training.bf16, device)
+        if device == "cpu":
+            torch.set_num_threads(cfg.training.threads or auto_threads())
         self.fresh = build_model(cfg.model.base_model, labels, cfg.model)
         tokenize = {"tokenizer": self.fresh.tokenizer, "labels": labels, "max_length": cfg.model.max_length,
                     "mode": cfg.model.target_mode}
         self.train_features = features(splits["train"], **tokenize)
         self.validation_features = features(splits["validation"], **tokenize)
         self.weights = class_weights(self.train_features, labels, cfg.training.class_weights)
-        logger.info("training on %s%s: %d train rows, %d validation rows", device, " with bf16" if self.bf16 else "",
-                    len(self.train_features), len(self.validation_features))
+        logger.info("training on %s%s (%d threads): %d train rows, %d validation rows", device, " with bf16" if self.bf16 else "",
+                    torch.get_num_threads(), len(self.train_features), len(self.validation_features))
 
     def new_model(self, seed: int) -> LoadedModel:
         set_seed(seed)

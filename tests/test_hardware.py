@@ -1,0 +1,46 @@
+"""Device and bf16 detection: read from the hardware, never assumed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import mediaframe.hardware as hardware
+from mediaframe.errors import MediaframeError
+from mediaframe.hardware import bf16_supported, resolve_bf16, resolve_device
+
+CPUINFO = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 {extra}\n\nprocessor\t: 1\n"
+
+
+@pytest.mark.parametrize(("extra", "expected"), [("avx512_bf16", True), ("amx_bf16 amx_tile", True), ("avx512f", False)])
+def test_hardware_cpu_bf16_comes_from_cpu_flags(tmp_path: Path, extra: str, expected: bool) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(CPUINFO.format(extra=extra))
+    assert bf16_supported("cpu", cpuinfo) is expected
+
+
+def test_hardware_unreadable_cpuinfo_means_no_bf16(tmp_path: Path) -> None:
+    assert bf16_supported("cpu", tmp_path / "missing") is False
+
+
+def test_hardware_bf16_off_and_auto_follow_support(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hardware, "bf16_supported", lambda device: False)
+    assert resolve_bf16("auto", "cpu") is False and resolve_bf16("off", "cpu") is False
+    monkeypatch.setattr(hardware, "bf16_supported", lambda device: True)
+    assert resolve_bf16("auto", "cpu") is True and resolve_bf16("off", "cpu") is False
+
+
+def test_hardware_bf16_forced_on_a_gpu_without_it_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hardware, "bf16_supported", lambda device: False)
+    with pytest.raises(MediaframeError, match="no bf16"):
+        resolve_bf16("on", "cuda")
+    assert resolve_bf16("on", "cpu") is True
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal on a machine without a GPU")
+def test_hardware_cuda_without_gpu_is_a_clear_error() -> None:
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(MediaframeError, match="no CUDA GPU"):
+        resolve_device("cuda")
