@@ -255,3 +255,9 @@ def long_article_text(chars: int) -> str:
         parts.append(block)
         size += len(block)
     return "".join(parts)[:chars]
+
+
+@pytest.fixture()
+def make_long_text():
+    """Factory: about N characters of numbered hand-written news text (long_article_text)."""
+    return long_article_text

@@ -203,6 +203,24 @@ class PredictConfig(Section):
     )
 
 
+class DistributedConfig(Section):
+    workers: int = Field(
+        0, ge=0, description="Model actors of `predict --engine ray`; 0 = one per cpus_per_worker CPUs of the cluster."
+    )
+    cpus_per_worker: int = Field(1, ge=1, description="CPUs each model actor reserves; its torch threads.")
+    gpus_per_worker: float = Field(
+        0.0, ge=0.0, description="GPUs each actor reserves with --device cuda (0 = one GPU; 0.5 = two actors share one)."
+    )
+    articles_per_shard: int = Field(200, ge=1, description="Articles per shard (a unit of work, retry and resume).")
+    sentences_per_shard: int = Field(4096, ge=1, description="Sentence rows per shard with --unit sentence.")
+    shard_format: Literal["auto", "parquet", "jsonl"] = Field(
+        "auto", description="Shard files: auto = JSONL for .jsonl/.csv outputs, Parquet for .parquet and folder outputs."
+    )
+    keep_shards: bool = Field(False, description="Keep the shard folder (shards + manifest.json) after merging into --out.")
+    max_restarts: int = Field(3, ge=-1, description="Restarts of a model actor that died (-1 = unlimited).")
+    max_task_retries: int = Field(3, ge=-1, description="Retries of a shard whose actor died while scoring it (-1 = unlimited).")
+
+
 class ReportConfig(Section):
     examples_per_group: int = Field(3, ge=0, description="Most confident against and favor sentences shown per group.")
     top_frames: int = Field(8, ge=1, description="Frames drawn in the stacked bars; the rest are pooled as 'remaining frames'.")
@@ -228,6 +246,7 @@ class Config(BaseModel):
     comparison: ComparisonConfig = ComparisonConfig()
     report: ReportConfig = ReportConfig()
     predict: PredictConfig = PredictConfig()
+    distributed: DistributedConfig = DistributedConfig()
 
 
 def default_config_path() -> Path:

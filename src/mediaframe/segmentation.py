@@ -33,8 +33,10 @@ TEXT = re.compile(r"[^\s\u200b]")  # what syntok counts as text (it treats the z
 TERMINAL_CHARS = "".join(sorted({c for t in State.terminals for c in t}))
 OPENING = "".join(sorted(State.opening_brackets))
 CLOSING = "".join(sorted(State.closing_brackets))
-# A piece needs syntok when a terminal or an opening bracket occurs before its final run of terminals, quotes and brackets.
-NEEDS_SYNTOK = re.compile(f"[{re.escape(TERMINAL_CHARS + OPENING)}]")
+OPENING_BRACKET = re.compile(f"[{re.escape(OPENING)}]")
+TERMINAL_RUN = re.compile(f"[{re.escape(TERMINAL_CHARS)}]+")
+# After a terminal, at most one closing quote, a space and a lowercase word: syntok never splits there ("U.S. plants").
+NO_SPLIT_AFTER = re.compile(r"[\"'”’]? +[a-z]")
 TAIL_CHARS = TERMINAL_CHARS + CLOSING + "".join(State.closing_quotes)
 # Where syntok always splits: ' word. Capital', ' word." Capital', ' word. "Capital', with `word` lowercase
 # letters and neither one of syntok's abbreviations nor "no" ("no. 5").
@@ -48,6 +50,8 @@ TITLES = "Gov|Govs|Rep|Reps|Sens|Rev|Lt|Sgt|Atty|Supt|Cmdr|Maj|Cpl|Pvt|Hon|Pres|
 TITLE_END = re.compile(rf"(?<![^\s(\"“])(?:{TITLES})\.$")
 BRACKET = re.compile(f"[{re.escape(OPENING + CLOSING)}]")
 WORD = re.compile(r"\S+")
+# "word (a short aside) word": syntok moves over it inside the sentence, so it does not block cuts.
+SIMPLE_BRACKETS = re.compile(rf"(?<=[\w,] )\([^{re.escape(TERMINAL_CHARS + OPENING + CLOSING)}\n]{{1,60}}\)(?=,| [a-z])")
 BRACKET_REACH = 60  # words; syntok's bracket look-ahead stops after 50 tokens (a word is one token or more)
 
 
@@ -107,18 +111,23 @@ def sure_pieces(line: str) -> list[tuple[int, int]]:
     """Cut a line where syntok is sure to split, and after a price or decimal that ends a sentence.
 
     The pieces cover the line. syntok looks up to 50 tokens past an opening bracket, so a
-    sure cut must lie more than BRACKET_REACH words after the last bracket before it.
+    sure cut must lie more than BRACKET_REACH words after the last bracket before it (a short
+    aside in parentheses, followed by a comma or a lowercase word, does not count).
     syntok never splits after a token with a dot inside ("closed at $61.30. Volume was
     light."), so DECIMAL_END cuts are added whatever syntok would say.
     """
     cuts = [m.end() for m in SURE_BREAK.finditer(line) if m.group(1) not in NOT_SURE]
-    brackets = [m.start() for m in BRACKET.finditer(line)] if cuts else []
+    brackets = [m.start() for m in BRACKET.finditer(SIMPLE_BRACKETS.sub(blank, line))] if cuts else []
     if brackets:
         words = [m.start() for m in WORD.finditer(line)]
         cuts = [cut for cut in cuts if far_from_brackets(cut, brackets, words)]
     decimals = [m.end() for m in DECIMAL_END.finditer(line)]
     bounds = [0, *(sorted(set(cuts + decimals)) if decimals else cuts), len(line)]
     return list(zip(bounds, bounds[1:]))
+
+
+def blank(match: re.Match[str]) -> str:
+    return " " * len(match.group())
 
 
 def far_from_brackets(cut: int, brackets: list[int], words: list[int]) -> bool:
@@ -130,9 +139,25 @@ def far_from_brackets(cut: int, brackets: list[int], words: list[int]) -> bool:
 
 
 def is_one_sentence(piece: str) -> bool:
-    """No terminal or opening bracket before the final run of terminals, quotes and brackets."""
+    """True when syntok cannot split the piece: before its final run of terminals, quotes and
+    brackets it has no opening bracket and no terminal where syntok would weigh a split."""
     body = piece.rstrip().rstrip(TAIL_CHARS)
-    return bool(body.strip()) and not NEEDS_SYNTOK.search(body)
+    if not body.strip() or OPENING_BRACKET.search(body):
+        return False
+    return all(inside_word(body, m.start(), m.end()) or NO_SPLIT_AFTER.match(body, m.end()) for m in TERMINAL_RUN.finditer(body))
+
+
+def inside_word(text: str, start: int, end: int) -> bool:
+    """A lone '.', '!' or '?' between two letters or digits ("4.5", "U.S"): syntok keeps it inside the token,
+    unless it joins a lowercase to an uppercase letter ("end.The"), where its tokenizer splits."""
+    if end - start != 1 or text[start] not in ".!?" or start == 0 or end == len(text):
+        return False
+    before, after = text[start - 1], text[end]
+    return ASCII_ALNUM(before) and ASCII_ALNUM(after) and not (before.islower() and after.isupper())
+
+
+def ASCII_ALNUM(char: str) -> bool:  # noqa: N802 - reads like the character class it is
+    return char.isascii() and char.isalnum()
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:

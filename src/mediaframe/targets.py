@@ -17,7 +17,7 @@ from mediaframe.records import Mention, Sentence
 
 # A mention is a whole token: not glued to letters, digits, '@', '/', '-' or a domain dot.
 BEFORE = r"(?<![\w@/.\-])"
-AFTER = r"(?![\w@\-]|\.[A-Za-z0-9]|['’](?!s\b)\w)"
+AFTER = r"(?![\w@\-]|\.[A-Za-z0-9]|['’](?![sS]\b)\w)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,125 @@
+"""Target mentions: names, aliases, tickers, possessives, descriptors, and no false hits."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediaframe.config import TargetsConfig, load_config
+from mediaframe.errors import MediaframeError
+from mediaframe.records import Sentence
+from mediaframe.targets import attach_mentions, find_mentions, resolve_target
+
+
+@pytest.fixture(scope="module")
+def netflix():
+    """Netflix as configs/default.toml describes it."""
+    return resolve_target("Netflix", load_config().targets)
+
+
+def mentioned(text: str, spec, named_recently: bool = False) -> list[str]:
+    mentions = find_mentions(text, spec, named_recently)
+    for mention in mentions:
+        assert text[mention.start:mention.end] == mention.text  # offsets into the sentence
+    return [m.text for m in mentions]
+
+
+def sentences(*texts: str, article_id: str = "a") -> list[Sentence]:
+    return [Sentence(article_id=article_id, index=i, text=t, start=0, end=len(t)) for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Netflix raised prices.", ["Netflix"]),
+        ("Netflix's shares fell.", ["Netflix"]),
+        ("Netflix’s shares fell.", ["Netflix"]),
+        ("NETFLIX'S BIG BET", ["NETFLIX"]),
+        ("Analysts like netflix now.", ["netflix"]),
+        ("Netflix Inc said so.", ["Netflix Inc"]),
+        ("Netflix, Inc. said so.", ["Netflix, Inc."]),
+        ("Shares of NFLX rose 2%.", ["NFLX"]),
+        ("Netflix Inc (NASDAQ: NFLX) fell.", ["Netflix Inc", "NFLX"]),
+        ("Watch it on Netflix.", ["Netflix"]),
+        ('"Netflix," he said, "is winning."', ["Netflix"]),
+        ("#Netflix trended all day.", ["Netflix"]),
+    ],
+)
+def test_targets_names_aliases_and_possessives(netflix, text: str, expected: list[str]) -> None:
+    assert mentioned(text, netflix) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fans of netflixandchill.com met downtown.",
+        "See www.netflix.com/title/80100172 for details.",
+        "Write to press@netflix.com today.",
+        "The #netflixandchill tag trended.",
+        "Netflixian habits are hard to break.",
+        "The fund sold nflx and bought bonds.",  # tickers match in capitals only
+        "Pick it up from the https://example.org/netflix page.",
+    ],
+)
+def test_targets_no_false_hit_inside_other_tokens(netflix, text: str) -> None:
+    assert mentioned(text, netflix) == []
+
+
+def test_targets_descriptor_counts_in_a_sentence_that_names_the_target(netflix) -> None:
+    assert mentioned("Netflix said the streaming giant would grow.", netflix) == ["Netflix", "the streaming giant"]
+
+
+def test_targets_descriptor_alone_needs_a_recent_name(netflix) -> None:
+    assert mentioned("The company declined to comment.", netflix, named_recently=False) == []
+    assert mentioned("The company declined to comment.", netflix, named_recently=True) == ["The company"]
+    assert mentioned("The streamer’s plan failed.", netflix, named_recently=True) == ["The streamer"]
+
+
+def test_targets_attach_mentions_uses_the_descriptor_window(netflix) -> None:
+    texts = ("Netflix raised prices.", "The company said demand held.", "Rivals waited.", "Viewers grumbled.",
+             "The company said more.", "Weeks passed.", "Then the company spoke again.")
+    result = list(attach_mentions(sentences(*texts), netflix))
+    assert [[m.text for m in s.mentions] for s in result] == [
+        ["Netflix"], ["The company"], [], [], [], [], []]  # window 3: sentence 4 is too far from sentence 0
+    assert [s.mentions_target for s in result] == [True, True, False, False, False, False, False]
+    assert {s.target for s in result} == {"Netflix"}
+
+
+def test_targets_descriptor_window_restarts_per_article(netflix) -> None:
+    first = sentences("Netflix raised prices.", article_id="a")
+    second = sentences("The company declined to comment.", article_id="b")
+    result = list(attach_mentions(first + second, netflix))
+    assert [s.mentions_target for s in result] == [True, False]
+
+
+def test_targets_article_without_the_target_has_no_mentions(netflix) -> None:
+    texts = ("A local paving firm won the contract, and the company expects to finish by October.",
+             "The streaming of council meetings starts next week.")
+    assert not any(s.mentions_target for s in attach_mentions(sentences(*texts), netflix))
+
+
+def test_targets_other_company_from_config(orbital_targets: TargetsConfig) -> None:
+    spec = resolve_target("Orbital Foods", orbital_targets)
+    assert mentioned("Orbital Foods Inc said the snack maker would hire.", spec) == ["Orbital Foods Inc", "the snack maker"]
+    assert mentioned("Orbital Foods' rival declined to comment.", spec) == ["Orbital Foods"]
+    assert mentioned("ORBF rose; orbf is not a ticker here.", spec) == ["ORBF"]
+    assert mentioned("Netflix and the company grew.", spec) == []
+
+
+def test_targets_unconfigured_target_matches_its_name_only() -> None:
+    spec = resolve_target("Crestline Snacks", TargetsConfig())
+    assert mentioned("Crestline Snacks’ chief said the company would grow.", spec) == ["Crestline Snacks"]
+    assert mentioned("CRESTLINE  SNACKS RISES", spec) == ["CRESTLINE  SNACKS"]
+
+
+def test_targets_name_is_spelled_as_the_config_spells_it() -> None:
+    assert resolve_target(" netflix ", load_config().targets).name == "Netflix"
+    assert resolve_target("Crestline Snacks", TargetsConfig()).name == "Crestline Snacks"
+
+
+def test_targets_longest_alias_wins(netflix) -> None:
+    assert mentioned("Netflix Inc and Netflix", netflix) == ["Netflix Inc", "Netflix"]
+
+
+def test_targets_empty_target_is_refused() -> None:
+    with pytest.raises(MediaframeError, match="expected a target name such as --target Netflix"):
+        resolve_target("  ")
