@@ -6,7 +6,11 @@ and exclamation marks) split exactly right. Speed: sentences a second over the c
 corpus (data/seed), repeated; each segmenter runs in this one process, and the ratio is
 against pysbd.
 
-    .venv/bin/python bench/segmenters.py [--seconds 3]
+    .venv/bin/python bench/segmenters.py [--seconds 3] [--article-mb 5]
+
+Then a 5 MB article through corpus_sentences (clean, split, find mentions), CPU seconds, with
+mediaframe's splitter and with plain syntok on every line (the baseline), for seed text
+repeated and for text dense in abbreviations, decimals and asides.
 
 pysbd is a dependency of mediaframe (pyproject.toml); if it is missing: pip install pysbd
 """
@@ -15,13 +19,17 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest.mock import patch
 
+from mediaframe import segmentation
 from mediaframe.cleaning import clean
-from mediaframe.config import SegmentationConfig
+from mediaframe.config import SegmentationConfig, load_config
+from mediaframe.corpus import corpus_sentences
 from mediaframe.io import read_articles
-from mediaframe.segmentation import line_spans, syntok_spans
+from mediaframe.records import Article
+from mediaframe.segmentation import cap_length, line_spans, syntok_spans
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 
@@ -129,9 +137,56 @@ def speed(split: Splitter, lines: list[str], seconds: float) -> float:
     return sentences / (time.process_time() - start)
 
 
+def dense_text(chars: int) -> str:
+    """News-like text where nearly every sentence holds an abbreviation, a decimal or an aside."""
+    blocks, size, n = [], 0, 0
+    while size < chars:
+        n += 1
+        block = (
+            f"Update {n}: the plant schedule\n\nOrbital Foods said on Tuesday that line {n} would run a third shift. "
+            f"The snack maker expects output to rise 4.{n % 10}% by Jan. {n % 28 + 1}, according to Dr. Maya Chen. "
+            f'"We are hiring {n} more people (mostly technicians) this quarter," she said. Analysts at J.P. Morgan '
+            f"were less sure... Costs could reach ${n}.5 million.\n\n  • Shift {n} starts at 6 a.m. sharp.\n\n"
+        )
+        blocks.append(block)
+        size += len(block)
+    return "".join(blocks)[:chars]
+
+
+def plain_line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tuple[int, int]]:
+    """The baseline: plain syntok on the whole line, no shortcuts and no extra rules."""
+    for start, end in syntok_spans(line):
+        yield from cap_length(line, offset, start, end, cfg.max_sentence_chars)
+
+
+def article_seconds(text: str) -> tuple[float, float, int]:
+    """CPU seconds of corpus_sentences on one article with mediaframe's splitter and with plain syntok."""
+    cfg = load_config()
+    article = Article(id="big", text=text)
+    timings = []
+    for spans in (segmentation.line_spans, plain_line_spans):
+        with patch.object(segmentation, "line_spans", spans):
+            start = time.process_time()
+            count = sum(1 for _ in corpus_sentences([article], "Netflix", cfg))
+            timings.append(time.process_time() - start)
+    return timings[0], timings[1], count
+
+
+def report_articles(megabytes: float) -> None:
+    chars = int(megabytes * 1_000_000)
+    seed = "\n\n".join(path.read_text(encoding="utf-8") for path in sorted(SEED.glob("*.txt")))
+    texts = {"seed text repeated": (seed * (chars // len(seed) + 1))[:chars], "dense text": dense_text(chars)}
+    print(f"\n{megabytes:g} MB article through corpus_sentences, CPU seconds")
+    print(f"{'text':<22}{'sentences':>11}{'plain syntok':>14}{'mediaframe':>12}{'speed-up':>10}")
+    for name, text in texts.items():
+        mediaframe, plain, count = article_seconds(text)
+        print(f"{name:<22}{count:>11,}{plain:>14.2f}{mediaframe:>12.2f}{plain / mediaframe:>9.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="CPU seconds of timing per segmenter")
+    parser.add_argument("--article-mb", type=float, default=5.0, help="size of the long-article test (0: skip it)")
     args = parser.parse_args()
     lines = seed_lines()
     splitters = {
@@ -151,6 +206,8 @@ def main() -> None:
         print(f"{name:<30}{score:>13.1%}{held:>16.1%}{rate:>13,.0f}{rate / baseline:>9.1f}x")
     for name, paragraph in misses:
         print(f"  {name} misses: {paragraph} -> {splitters[name](paragraph)}")
+    if args.article_mb:
+        report_articles(args.article_mb)
 
 
 if __name__ == "__main__":

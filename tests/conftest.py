@@ -237,27 +237,3 @@ def mixed_corpus(tmp_path: Path, txt_corpus: Path, html_pages: Path) -> Path:
         handle.write("missing.txt,Ghost Gazette,Never saved,,2024-01-01,\n")
     return folder
 
-
-def long_article_text(chars: int) -> str:
-    """About `chars` characters of hand-written news text: paragraphs, subheadings and bullets, numbered so
-    that no line repeats."""
-    parts, size, n = [], 0, 0
-    while size < chars:
-        n += 1
-        block = (
-            f"Update {n}: the plant schedule\n\n"
-            f"Orbital Foods said on Tuesday that line {n} at its Dayton plant would run a third shift. "
-            f"The snack maker expects output to rise 4.{n % 10}% by Jan. {n % 28 + 1}, according to Dr. Maya Chen. "
-            f"\"We are hiring {n} more people (mostly technicians) this quarter,\" she said. Analysts at J.P. Morgan "
-            f"were less sure... Costs could reach ${n}.5 million.\n\n"
-            f"  • Shift {n} starts at 6 a.m. sharp.\n  • Overtime is voluntary.\n\n"
-        )
-        parts.append(block)
-        size += len(block)
-    return "".join(parts)[:chars]
-
-
-@pytest.fixture()
-def make_long_text():
-    """Factory: about N characters of numbered hand-written news text (long_article_text)."""
-    return long_article_text

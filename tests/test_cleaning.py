@@ -87,6 +87,12 @@ def test_cleaning_drops_caption_above_its_credit() -> None:
     assert cleaned_lines(text) == [HEADLINE, FIRST, LAST]
 
 
+def test_cleaning_caption_length_follows_the_config() -> None:
+    text = around("a family watching television at night\nImage via Orbital Press")
+    lines = clean(Article(id="a", text=text), CleaningConfig(max_caption_words=3)).text.splitlines()
+    assert lines == [HEADLINE, FIRST, "a family watching television at night", LAST]  # 6 words: not a caption
+
+
 def test_cleaning_drops_caption_with_trailing_credit() -> None:
     text = around("The new Dayton line on opening day. (Photo: Jane Roe/Valley Post)")
     assert cleaned_lines(text) == [HEADLINE, FIRST, LAST]
@@ -100,6 +106,12 @@ def test_cleaning_keeps_short_sentence_before_a_credit() -> None:
 def test_cleaning_author_box_closes_the_article() -> None:
     text = f"{HEADLINE}\n\n{FIRST}\n\n{LAST}\n\nAbout the author\n\nJordan Pike\n\nJordan Pike covers snacks for us."
     assert cleaned_lines(text) == [HEADLINE, FIRST, LAST]
+
+
+def test_cleaning_author_box_inside_the_text_keeps_the_text_after_it() -> None:
+    later = [f"Paragraph {i} of the story goes on here." for i in range(8)]
+    text = "\n\n".join([HEADLINE, FIRST, "About the author", "Jordan Pike", *later])
+    assert cleaned_lines(text) == [HEADLINE, FIRST, *later]
 
 
 def test_cleaning_drops_the_author_name_line() -> None:

@@ -128,3 +128,28 @@ def test_inference_physical_cores_is_positive() -> None:
     from mediaframe.inference import physical_cores
 
     assert 1 <= physical_cores() <= 4096
+
+
+@pytest.mark.parametrize("mode", ["pair", "marked", "marked_pair", "none"])
+def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode: str) -> None:
+    from mediaframe.inference import Predictor
+    from mediaframe.modeling import encode
+
+    meta_file = tiny_model_copy / "mediaframe.json"
+    meta_file.write_text(meta_file.read_text(encoding="utf-8").replace('"target_mode": "pair"', f'"target_mode": "{mode}"'), encoding="utf-8")
+    predictor = Predictor(tiny_model_copy)
+    assert predictor.loaded.meta["target_mode"] == mode
+    texts, targets = [*SENTENCES, "the strike " * 200], ["Netflix"] * 6
+    mentions = [[{"start": 0, "end": 7}] if t.startswith("Netflix") else [] for t in texts]
+    fast = predictor.tokenize(texts, targets, mentions, list(range(6)))
+    meta = predictor.loaded.meta
+    slow = encode(predictor.loaded.tokenizer, texts, targets, mentions, meta["max_length"], meta["target_mode"])
+    assert fast["input_ids"] == slow["input_ids"] and fast["token_type_ids"] == slow["token_type_ids"]
+    assert predictor.truncated == 1
+
+
+def test_inference_row_labels_follow_unrounded_argmax(predictor) -> None:
+    rows = predictor.predict_rows([{"text": t, "target": "Netflix"} for t in SENTENCES])
+    probs = predictor.predict_proba(SENTENCES, ["Netflix"] * 5, [[{"start": 0, "end": 7}]] * 5)
+    for task in TASKS:
+        assert [r[task] for r in rows] == [predictor.labels[task][i] for i in probs[task].argmax(1)]

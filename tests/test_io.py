@@ -202,6 +202,13 @@ def test_io_cp1252_file_is_decoded_with_detection(make_bad_input, cp1252_text: s
     assert any("windows.txt: not UTF-8; decoded as cp1252" in r.getMessage() for r in caplog.records)
 
 
+def test_io_undecodable_bytes_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "noise.txt"
+    path.write_bytes(bytes((i * 37 + 11) % 255 + 1 for i in range(3000)))  # no NUL, no encoding
+    with pytest.raises(MediaframeError, match=r"noise\.txt: not UTF-8 and no text encoding could be detected; re-save"):
+        read_articles(path)
+
+
 def test_io_latin1_file_is_decoded(tmp_path: Path) -> None:
     path = tmp_path / "latin.txt"
     path.write_bytes("Le café de Montréal a fermé; la société a dit non.\n".encode("latin-1"))

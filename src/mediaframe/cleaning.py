@@ -48,7 +48,9 @@ LINK_LIST = re.compile(
     re.IGNORECASE,
 )
 SHOP = re.compile(r"shop now|buy now|order now|free shipping|use (?:promo |discount )?code \w+", re.IGNORECASE)
-BANNER = re.compile(r"\d+\s?% off\b|subscribe (?:now|today)|sign up (?:now|today)|limited time|sale ends", re.IGNORECASE)
+BANNER = re.compile(
+    r"\d+\s?% off\b|subscribe (?:now|today)|sign up (?:now|today)|limited time|sale ends", re.IGNORECASE
+)
 MIN_READ = re.compile(r"\b\d+\s*min(?:ute)?s?\.?\s+read\b", re.IGNORECASE)
 BYLINE = re.compile(
     r"^(?:[A-Z]{2,4}\s+)?(?i:by|written by|posted by|words by|reporting by|story by)\s+"
@@ -64,6 +66,7 @@ DATE_LINE = re.compile(
 )
 STAMP_LINE = re.compile(r"^(?:published|updated|posted|last updated)\b.{0,50}\d", re.IGNORECASE)
 BREADCRUMB = re.compile(r"^home(?:\s*[›>»/|]\s*|\s+)[\w &'-]{1,40}$", re.IGNORECASE)
+AUTHOR_BOX_LINES = 6  # an author box with at most this many lines after it ends the article
 AUTHOR_BOX = re.compile(r"^about (?:the )?(?:author|writer|contributor|reporter)s?\b\s*(?::|$)", re.IGNORECASE)
 HASHTAGS = re.compile(r"^(?:#\w+[\s,]*){2,}$")
 SOCIAL = re.compile(
@@ -108,16 +111,21 @@ def normalise_line(line: str) -> str:
 def keep_content(lines: list[str], article: Article, cfg: CleaningConfig) -> list[str]:
     """Walk the non-empty lines and keep those that are article content."""
     content = [line for line in lines if line]
+    title = normalised(article.title) if article.title else None
     kept: list[str] = []
     seen: set[str] = set()  # normalised kept lines: a heading-like line seen before is a repeated headline
+    in_box = False
     for index, line in enumerate(content):
         if AUTHOR_BOX.match(line):
-            break  # an author box closes the article: everything after it is the box
-        following = content[index + 1] if index + 1 < len(content) else ""
-        is_title = bool(article.title) and same_text(line, article.title)
-        if not is_title and is_boilerplate(line, following, article, bool(kept), cfg):
+            if len(content) - index - 1 <= AUTHOR_BOX_LINES:
+                break  # an author box at the end closes the article: the rest is the box
+            in_box = True  # a box inside the text: drop its heading and the name lines under it
             continue
+        in_box = in_box and is_heading_like(line)
+        following = content[index + 1] if index + 1 < len(content) else ""
         key = normalised(line)
+        if in_box or (key != title and is_boilerplate(line, following, article, bool(kept), cfg)):
+            continue
         if is_heading_like(line) and key in seen:
             continue
         seen.add(key)
@@ -142,15 +150,18 @@ def is_boilerplate(line: str, following: str, article: Article, after_start: boo
 
 def is_banner(line: str) -> bool:
     """A shop or subscription banner; the weaker cues ("20% off") only on banner-shaped lines."""
-    if SHOP.search(line) and len(line.split()) <= 20:
+    words = len(line.split())
+    if words > 25:
+        return False
+    if words <= 20 and SHOP.search(line):
         return True
-    shaped = is_heading_like(line) or len(line.split()) <= 8
+    shaped = words <= 8 or is_heading_like(line)
     return shaped and bool(BANNER.search(line) or MIN_READ.search(line))
 
 
 def is_caption(line: str, following: str, cfg: CleaningConfig) -> bool:
-    """A short unpunctuated line right above an image credit."""
-    return is_heading_like(line) and is_credit(following) and len(line.split()) <= max(cfg.max_caption_words, 12)
+    """A short unpunctuated line (cleaning.max_caption_words words at most) right above an image credit."""
+    return is_heading_like(line) and is_credit(following) and len(line.split()) <= cfg.max_caption_words
 
 
 def is_heading_like(line: str) -> bool:
@@ -173,7 +184,9 @@ def is_byline(line: str, article: Article) -> bool:
 
 def is_stamp(line: str) -> bool:
     """A date, time or 'Updated ...' line on its own."""
-    return bool(DATE_LINE.match(line)) or (bool(STAMP_LINE.match(line)) and is_heading_like(line) and len(line.split()) <= 12)
+    if DATE_LINE.match(line):
+        return True
+    return bool(STAMP_LINE.match(line)) and is_heading_like(line) and len(line.split()) <= 12
 
 
 def is_tag_list(line: str) -> bool:

@@ -56,8 +56,8 @@ def log_handler() -> logging.Handler:
     return handler
 
 
-def command(func: F) -> F:
-    """Register a command whose MediaframeError becomes one red line on stderr and exit code 1."""
+def reporting_user_errors(func: F) -> Callable[..., Any]:
+    """Wrap a command so that a MediaframeError becomes one red line on stderr and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -69,7 +69,12 @@ def command(func: F) -> F:
             err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
-    app.command()(wrapper)
+    return wrapper
+
+
+def command(func: F) -> F:
+    """Register a top-level command with the user-error handling above."""
+    app.command()(reporting_user_errors(func))
     return func
 
 
@@ -257,18 +262,7 @@ app.add_typer(annotate_app, name="annotate")
 
 def annotate_command(func: F) -> F:
     """Register a command on `mediaframe annotate` with the same error handling as `command`."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MediaframeError as exc:
-            if state["verbose"]:
-                err.print_exception()
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-
-    annotate_app.command(name=func.__name__.removeprefix("annotate_"))(wrapper)
+    annotate_app.command(name=func.__name__.removeprefix("annotate_"))(reporting_user_errors(func))
     return func
 
 
@@ -352,6 +346,9 @@ def predict(
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Sentences per forward pass (predict.batch_size).")] = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="auto, fp32, bf16 or int8 (predict.dtype).")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
+    engine: Annotated[str, typer.Option("--engine", help="local (one process) or ray (Ray Data; see docs/SCALING.md).")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="With --engine ray: a cluster to join (auto, ray://head:10001).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="With --engine ray: model actors (distributed.workers).", min=1)] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
@@ -360,10 +357,11 @@ def predict(
 
     Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
     """
-    from mediaframe.prediction import predict as predict_corpus
+    from mediaframe.distributed import choose_engine
 
     extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
     cfg = config_from(config, [*(set_ or []), *extra])
+    predict_corpus = choose_engine(engine, address, workers)  # prediction.predict, or distributed.predict_ray
     report = predict_corpus(model, source, out, target, unit, articles, resume, force, cfg, device)
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""

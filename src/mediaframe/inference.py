@@ -22,7 +22,7 @@ import torch
 
 from mediaframe.config import TargetsConfig
 from mediaframe.hardware import bf16_supported, resolve_device
-from mediaframe.modeling import LoadedModel, encode, load_model
+from mediaframe.modeling import LoadedModel, encode, load_model, mark_mentions
 from mediaframe.records import TASKS
 from mediaframe.targets import TargetSpec, find_mentions, resolve_target
 
@@ -171,6 +171,7 @@ class Predictor:
         self.labels = {task: self.loaded.labels(task) for task in TASKS}
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
+        self.backend = rust_tokenizer(self.loaded)
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         logger.debug("predictor: %s on %s, %d threads", self.dtype, self.device, torch.get_num_threads())
 
@@ -220,19 +221,30 @@ class Predictor:
         mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
         index: list[int],
     ) -> dict[str, list[list[int]]]:
-        """Token ids of every input in one fast-tokenizer call; counts truncated inputs."""
+        """Token ids of every input in one call; counts truncated inputs.
+
+        With a fast tokenizer the Rust backend is called directly (same ids as `modeling.encode`,
+        without the per-row Python conversion of the transformers wrapper, which costs as much
+        as the tokenization itself).
+        """
         meta = self.loaded.meta
         spans = [list(mentions[i]) for i in index] if mentions is not None else None
-        encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
-        encodings = getattr(encoded, "encodings", None)
-        if encodings:
-            cut = sum(1 for e in encodings if e.overflowing)
-        else:
-            cut = sum(1 for ids in encoded["input_ids"] if len(ids) >= meta["max_length"])
+        if self.backend is None:
+            encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
+            self.count_truncated(sum(1 for ids in encoded["input_ids"] if len(ids) >= meta["max_length"]))
+            return {key: encoded[key] for key in ("input_ids", "token_type_ids") if key in encoded}
+        mode = meta["target_mode"]
+        if mode in ("marked", "marked_pair"):
+            texts = [mark_mentions(t, m) for t, m in zip(texts, spans or [[]] * len(texts), strict=True)]
+        inputs: list[Any] = list(zip(texts, targets, strict=True)) if mode in ("pair", "marked_pair") else texts
+        encodings = self.backend.encode_batch(inputs)
+        self.count_truncated(sum(1 for e in encodings if e.overflowing))
+        return {"input_ids": [e.ids for e in encodings], "token_type_ids": [e.type_ids for e in encodings]}
+
+    def count_truncated(self, cut: int) -> None:
         if cut:
             self.truncated += cut
-            logger.debug("%d inputs truncated to max_length=%d tokens", cut, meta["max_length"])
-        return {key: encoded[key] for key in ("input_ids", "token_type_ids") if key in encoded}
+            logger.debug("%d inputs truncated to max_length=%d tokens", cut, self.loaded.meta["max_length"])
 
     def score_encoded(self, encoded: dict[str, list[list[int]]]) -> dict[str, np.ndarray]:
         """Probabilities for tokenized inputs: sorted by length, padded per batch."""
@@ -265,8 +277,12 @@ class Predictor:
         targets = [str(row.get("target") or default_target) for row in rows]
         mentions = [self.row_mentions(row, target) for row, target in zip(rows, targets, strict=True)]
         probs = self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
+        rounded = {task: np.round(probs[task], PROB_DIGITS).tolist() for task in TASKS}
+        best = {task: probs[task].argmax(1).tolist() for task in TASKS}
         return [
-            prediction_row(row, targets[i], mentions[i], {task: probs[task][i] for task in TASKS}, self.labels)
+            prediction_row(
+                row, targets[i], mentions[i], {t: rounded[t][i] for t in TASKS}, {t: best[t][i] for t in TASKS}, self.labels
+            )
             for i, row in enumerate(rows)
         ]
 
@@ -286,6 +302,22 @@ class Predictor:
         if target not in self.specs:
             self.specs[target] = resolve_target(target, self.targets)
         return [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(str(row["text"]), self.specs[target], False)]
+
+
+def rust_tokenizer(loaded: LoadedModel) -> Any | None:
+    """A private copy of the fast tokenizer's Rust backend, set to truncate like `modeling.encode`; None if slow."""
+    backend = getattr(loaded.tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    backend = copy.deepcopy(backend)
+    pair = loaded.meta["target_mode"] in ("pair", "marked_pair")
+    backend.no_padding()
+    backend.enable_truncation(
+        loaded.meta["max_length"],
+        strategy="only_first" if pair else "longest_first",
+        direction=getattr(loaded.tokenizer, "truncation_side", "right"),
+    )
+    return backend
 
 
 def pad_batch(
@@ -312,18 +344,18 @@ def prediction_row(
     row: Mapping[str, Any],
     target: str,
     mentions: Sequence[Mapping[str, Any]],
-    probs: Mapping[str, np.ndarray],
+    probs: Mapping[str, Sequence[float]],
+    best: Mapping[str, int],
     labels: Mapping[str, Sequence[str]],
 ) -> dict[str, Any]:
-    """One output row: ids and metadata of the input, labels, probabilities and confidences."""
+    """One output row: ids and metadata of the input, labels (index `best` per task), probabilities, confidences."""
     out: dict[str, Any] = {name: row.get(name, "") for name in ROW_FIELDS}
     out["target"] = target
     out["mentions_target"] = bool(mentions)
     for task in TASKS:
-        values = probs[task]
-        out[task] = labels[task][int(values.argmax())]
+        out[task] = labels[task][best[task]]
     for task in TASKS:
-        out[f"{task}_probs"] = {label: round(float(p), PROB_DIGITS) for label, p in zip(labels[task], probs[task], strict=True)}
+        out[f"{task}_probs"] = dict(zip(labels[task], probs[task], strict=True))
     for task in TASKS:
-        out[f"{task}_confidence"] = round(float(probs[task].max()), PROB_DIGITS)
+        out[f"{task}_confidence"] = probs[task][best[task]]
     return out

@@ -60,7 +60,9 @@ def decode_bytes(raw: bytes, path: Path) -> str:
         if raw.startswith(bom):
             return raw.decode(encoding, errors="replace").lstrip("\ufeff")
     if b"\x00" in raw[:8192]:
-        raise MediaframeError(f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text")
+        raise MediaframeError(
+            f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text"
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -68,11 +70,8 @@ def decode_bytes(raw: bytes, path: Path) -> str:
     encoding = detect_encoding(raw)
     if encoding is None:
         raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
-    text = raw.decode(encoding, errors="replace")
-    if sum(1 for ch in text[:8192] if ch < " " and ch not in "\t\n\r\f") > len(text[:8192]) // 20:
-        raise MediaframeError(f"{path}: file looks binary (control characters); expected text; remove it from the corpus")
     logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, encoding)
-    return text
+    return raw.decode(encoding, errors="replace")
 
 
 def detect_encoding(raw: bytes) -> str | None:
@@ -134,7 +133,8 @@ def read_folder(folder: Path, cfg: DataConfig) -> list[Article]:
     report_unreadable(folder)
     if not files:
         raise MediaframeError(
-            f"corpus folder {folder} holds no .txt, .html or JSONL/CSV file; add article files to it or pass another folder"
+            f"corpus folder {folder} holds no .txt, .html or JSONL/CSV file; "
+            "add article files to it or pass another folder"
         )
     report_missing_files(folder, metadata, files)
     articles: list[Article] = []
@@ -182,7 +182,8 @@ def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
             key = next((k for k in ("file", "filename", "file_name", "path") if rows and k in rows[0]), None)
             if rows and key is None:
                 raise MediaframeError(
-                    f"{path}: expected a 'file' column naming each article file; found {sorted(rows[0])}; add or rename it"
+                    f"{path}: expected a 'file' column naming each article file; found {sorted(rows[0])}; "
+                    "add or rename it"
                 )
             return {
                 Path(str(row[key]).strip()).name: {k: clean_value(v) for k, v in row.items()}
@@ -204,7 +205,9 @@ def read_txt_article(path: Path, meta: dict[str, str]) -> Article:
     header, body = split_header(text)
     fields = {**header, **{k: v for k, v in meta.items() if v}}
     if not body.strip():
-        raise MediaframeError(f"{path}: the article body is empty; write the text below the header lines and a blank line")
+        raise MediaframeError(
+            f"{path}: the article body is empty; write the text below the header lines and a blank line"
+        )
     return make_article(fields, body, default_id=path.stem, source=str(path))
 
 

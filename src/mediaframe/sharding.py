@@ -15,15 +15,15 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from mediaframe.config import Config, DataConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.io import HTML_SUFFIXES, TABLE_SUFFIXES, is_article_file, make_article, read_metadata, rename_columns
+from mediaframe.io import TABLE_SUFFIXES, is_article_file, make_article, read_metadata, rename_columns
 from mediaframe.records import Article
-from mediaframe.shard_io import filesystem, is_local
+from mediaframe.shard_io import filesystem, is_local, uri_like
 
 MAX_SLICES_PER_ROW_GROUP = 64  # a Parquet row group is read once per shard cut from it: bound that re-reading
 
@@ -62,21 +62,22 @@ def plan_shards(uri: str, unit: str, cfg: Config) -> list[Shard]:
     """
     fs, path = filesystem(uri)
     size = cfg.distributed.sentences_per_shard if unit == "sentence" else cfg.distributed.articles_per_shard
-    files = input_files(fs, path, uri, unit)
+    files, folder = input_files(fs, path, uri, unit)
+    metadata = read_metadata(Path(path)) if folder and is_local(uri) else {}
     pieces: list[Shard] = []
     run: list[str] = []
     for file in files:
         if Path(file).suffix.lower() in TABLE_SUFFIXES:
-            pieces += article_file_shards(run, path, size) + table_shards(fs, file, size)
+            pieces += article_file_shards(run, path, size, metadata) + table_shards(fs, file, uri_like(file, uri), size)
             run = []
         else:
             run.append(Path(file).name)
-    pieces += article_file_shards(run, path if files != [path] else str(Path(path).parent), size)
-    return [Shard(**{**asdict(s), "id": i, "files": s.files}) for i, s in enumerate(pieces)]
+    pieces += article_file_shards(run, path if folder else str(Path(path).parent), size, metadata)
+    return [replace(piece, id=number) for number, piece in enumerate(pieces)]
 
 
-def input_files(fs: Any, path: str, uri: str, unit: str) -> list[str]:
-    """The input files in reading order: the file itself, or a folder's article/table files sorted by name."""
+def input_files(fs: Any, path: str, uri: str, unit: str) -> tuple[list[str], bool]:
+    """The input files in reading order (a folder's article/table files sorted by name), and whether it is a folder."""
     from pyarrow.fs import FileSelector, FileType
 
     info = fs.get_file_info(path)
@@ -84,7 +85,7 @@ def input_files(fs: Any, path: str, uri: str, unit: str) -> list[str]:
         raise MediaframeError(f"input {uri} not found; pass a folder of articles, or a JSONL/CSV/Parquet file or folder")
     if info.type == FileType.File:
         check_kind(path, uri, unit)
-        return [path]
+        return [path], False
     found = sorted((i.path for i in fs.get_file_info(FileSelector(path)) if i.type == FileType.File), key=lambda p: Path(p).name)
     files = [p for p in found if is_article_file(Path(p)) and (unit == "article" or Path(p).suffix.lower() in TABLE_SUFFIXES)]
     if not files:
@@ -92,7 +93,7 @@ def input_files(fs: Any, path: str, uri: str, unit: str) -> list[str]:
         raise MediaframeError(f"input folder {uri} holds no {wanted} file; add some, or point at another folder")
     for file in files:
         check_kind(file, uri, unit)
-    return files
+    return files, True
 
 
 def check_kind(file: str, uri: str, unit: str) -> None:
@@ -106,25 +107,23 @@ def check_kind(file: str, uri: str, unit: str) -> None:
         )
 
 
-def article_file_shards(names: list[str], folder: str, size: int) -> list[Shard]:
+def article_file_shards(names: list[str], folder: str, size: int, metadata: dict[str, dict[str, str]]) -> list[Shard]:
     """Runs of .txt/.html article files, `size` files a shard, with their metadata.csv rows."""
-    if not names:
-        return []
-    metadata = read_metadata(Path(folder)) if (Path(folder) / names[0]).parent.is_dir() else {}
     groups = [tuple(names[i : i + size]) for i in range(0, len(names), size)]
     return [Shard(0, "files", folder, files=g, meta={n: metadata[n] for n in g if n in metadata}) for g in groups]
 
 
-def table_shards(fs: Any, file: str, size: int) -> list[Shard]:
+def table_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
+    """Shards of one table file (`file` on `fs`, known to the shards by its URI)."""
     suffix = Path(file).suffix.lower()
     if suffix == ".parquet":
-        return parquet_shards(fs, file, size)
+        return parquet_shards(fs, file, uri, size)
     if suffix in (".csv", ".tsv"):
-        return [Shard(0, "csv", file)]  # CSV cannot be cut without parsing it: one shard per file
-    return jsonl_shards(fs, file, size)
+        return [Shard(0, "csv", uri)]  # CSV cannot be cut without parsing it: one shard per file
+    return jsonl_shards(fs, file, uri, size)
 
 
-def jsonl_shards(fs: Any, file: str, size: int) -> list[Shard]:
+def jsonl_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
     """Byte ranges of `size` valid JSON rows each, found by one pass over the file."""
     shards: list[Shard] = []
     start = offset = rows = 0
@@ -134,10 +133,10 @@ def jsonl_shards(fs: Any, file: str, size: int) -> list[Shard]:
             rows += is_row(raw, file, number)
             offset += len(raw)
             if rows == size:
-                shards.append(Shard(0, "jsonl", file, start, offset, first, line_of_start))
+                shards.append(Shard(0, "jsonl", uri, start, offset, first, line_of_start))
                 start, first, line_of_start, rows = offset, first + rows, number + 1, 0
     if rows or not shards:
-        shards.append(Shard(0, "jsonl", file, start, -1, first, line_of_start))
+        shards.append(Shard(0, "jsonl", uri, start, -1, first, line_of_start))
     return shards
 
 
@@ -155,7 +154,7 @@ def is_row(raw: bytes, file: str, number: int) -> bool:
         return False
 
 
-def parquet_shards(fs: Any, file: str, size: int) -> list[Shard]:
+def parquet_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
     """Row ranges along row groups: small groups joined up to `size` rows, large ones cut (at most 64 cuts)."""
     import pyarrow.parquet as pq
 
@@ -167,17 +166,17 @@ def parquet_shards(fs: Any, file: str, size: int) -> list[Shard]:
         rows = meta.row_group(group).num_rows
         step = max(size, -(-rows // MAX_SLICES_PER_ROW_GROUP))
         if rows > size and row > start:  # close the run of small groups before a large one
-            shards.append(Shard(0, "parquet", file, start, row, start + 1))
+            shards.append(Shard(0, "parquet", uri, start, row, start + 1))
             start = row
         for cut in range(row + step, row + rows, step) if rows > size else ():
-            shards.append(Shard(0, "parquet", file, start, cut, start + 1))
+            shards.append(Shard(0, "parquet", uri, start, cut, start + 1))
             start = cut
         row += rows
         if row - start >= size:
-            shards.append(Shard(0, "parquet", file, start, row, start + 1))
+            shards.append(Shard(0, "parquet", uri, start, row, start + 1))
             start = row
     if row > start or not shards:
-        shards.append(Shard(0, "parquet", file, start, row, start + 1))
+        shards.append(Shard(0, "parquet", uri, start, row, start + 1))
     return shards
 
 
@@ -216,23 +215,24 @@ def articles_of(
 
 
 def table_rows(shard: Shard, stats: Counter[str]) -> Iterator[dict[str, Any]]:
-    fs, _ = filesystem(shard.path)
+    fs, path = filesystem(shard.path)
     if shard.kind == "parquet":
-        yield from parquet_rows(fs, shard)
+        yield from parquet_rows(fs, path, shard)
     elif shard.kind == "csv":
-        yield from csv_rows(fs, shard.path)
+        yield from csv_rows(fs, path)
     else:
-        yield from jsonl_rows(fs, shard, stats)
+        yield from jsonl_rows(fs, path, shard, stats)
 
 
-def jsonl_rows(fs: Any, shard: Shard, stats: Counter[str]) -> Iterator[dict[str, Any]]:
+def jsonl_rows(fs: Any, path: str, shard: Shard, stats: Counter[str]) -> Iterator[dict[str, Any]]:
+    """The shard's byte range, split into lines and parsed as `prediction_io` does."""
     from mediaframe.prediction_io import parse_line
 
-    with fs.open_input_file(shard.path) as handle:
+    with fs.open_input_file(path) as handle:
         handle.seek(shard.start)
         data = handle.read() if shard.stop < 0 else handle.read(shard.stop - shard.start)
     text = data.decode("utf-8-sig" if shard.start == 0 else "utf-8")
-    for number, line in enumerate(text.splitlines(), start=shard.line):
+    for number, line in enumerate(io.StringIO(text, newline=""), start=shard.line):
         row = parse_line(line, Path(shard.path), number, stats)
         if row is not None:
             yield row
@@ -250,10 +250,11 @@ def csv_rows(fs: Any, path: str) -> Iterator[dict[str, Any]]:
     yield from (dict(row) for row in csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
-def parquet_rows(fs: Any, shard: Shard) -> Iterator[dict[str, Any]]:
+def parquet_rows(fs: Any, path: str, shard: Shard) -> Iterator[dict[str, Any]]:
+    """The shard's rows: the row groups it overlaps, sliced to its range."""
     import pyarrow.parquet as pq
 
-    with fs.open_input_file(shard.path) as handle:
+    with fs.open_input_file(path) as handle:
         parquet = pq.ParquetFile(handle)
         row = 0
         for group in range(parquet.metadata.num_row_groups):
@@ -263,7 +264,3 @@ def parquet_rows(fs: Any, shard: Shard) -> Iterator[dict[str, Any]]:
                 lo, hi = max(shard.start - row, 0), min(shard.stop - row, rows)
                 yield from table.slice(lo, hi - lo).to_pylist()
             row += rows
-
-
-def is_text_file(name: str) -> bool:
-    return Path(name).suffix.lower() in HTML_SUFFIXES | {".txt"}
