@@ -194,3 +194,14 @@ def test_cleaning_many_short_lines_take_linear_time() -> None:
     lines = cleaned_lines(text)
     assert len(lines) == 20_000
     assert time.process_time() - start < 5  # was quadratic: 5,000 such lines took 40 s
+
+
+def test_cleaning_rejoins_hard_wrapped_paragraphs() -> None:
+    text = (
+        "Orbital Foods said on Monday that its quarterly profit rose\n"
+        "sharply, beating the forecasts of analysts who had expected\n"
+        "a weaker quarter.\n\nIts shares rose 4% in early trading.\n- cheaper plans\n- more ads\n"
+    )
+    lines = clean(Article(id="wrapped", text=text)).text.splitlines()
+    assert lines[0].endswith("who had expected a weaker quarter.")
+    assert lines[1:] == ["Its shares rose 4% in early trading.", "cheaper plans", "more ads"]

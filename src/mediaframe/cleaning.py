@@ -92,7 +92,7 @@ def clean(article: Article, cfg: CleaningConfig | None = None) -> Article:
         The article with its cleaned text; every other field is unchanged.
     """
     cfg = cfg or CleaningConfig()
-    lines = [normalise_line(line) for line in article.text.splitlines()]
+    lines = [normalise_line(line) for line in unwrap_lines(article.text.splitlines())]
     kept = keep_content(lines, article, cfg) if cfg.enabled else [line for line in lines if line]
     title = normalise_line(article.title)
     if title and not any(same_text(title, line) for line in kept[:3]):
@@ -101,6 +101,29 @@ def clean(article: Article, cfg: CleaningConfig | None = None) -> Article:
     if dropped > 0:
         logger.debug("%s: %d boilerplate lines removed", article.id, dropped)
     return replace(article, text="\n".join(kept))
+
+
+def unwrap_lines(lines: list[str]) -> list[str]:
+    """Re-join hard-wrapped paragraphs: a line of six or more words that stops mid-sentence
+    continues on the next line when that line starts in lower case and is not a bullet."""
+    joined: list[str] = []
+    for line in lines:
+        previous = joined[-1] if joined else ""
+        if is_wrapped(previous, line):
+            joined[-1] = f"{previous.rstrip()} {line.strip()}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def is_wrapped(previous: str, line: str) -> bool:
+    stripped = line.strip()
+    return (
+        len(previous.split()) >= 6
+        and not SENTENCE_END.search(previous)
+        and stripped[:1].islower()
+        and not BULLET.match(line)
+    )
 
 
 def normalise_line(line: str) -> str:
