@@ -123,7 +123,7 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
     single = pd.read_parquet(tmp_path / "single.parquet")
     assert spread["id"].tolist() == single["id"].tolist() and spread["outlet"].iloc[0] == "Outlet 0"
     assert spread[["stance", "sentiment", "frame"]].equals(single[["stance", "sentiment", "frame"]])
-    manifest = json.loads((tmp_path / "ray.parquet.shards" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "ray.parquet.shards" / "_manifest.json").read_text())
     assert manifest["complete"] and manifest["rows"] == len(single) and manifest["run"]["shards"] == 5
     assert sorted(s["file"] for s in manifest["shards"].values()) == [f"part-{i:05d}.parquet" for i in range(5)]
     assert sum(s["rows"] for s in manifest["shards"].values()) == len(single)
@@ -201,8 +201,8 @@ def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_mode
     settings = cfg("distributed.sentences_per_shard=50", "distributed.keep_shards=true")
     predict_ray(tiny_model_dir, source, out, unit="sentence", target="Netflix", cfg=settings, workers=2, show_progress=False)
     first = out.read_bytes()
-    manifest = json.loads((shards / "manifest.json").read_text())
-    (shards / "manifest.json").write_text(json.dumps({**manifest, "complete": False}))  # as if killed before the end
+    manifest = json.loads((shards / "_manifest.json").read_text())
+    (shards / "_manifest.json").write_text(json.dumps({**manifest, "complete": False}))  # as if killed before the end
     out.unlink()
     for name in ("part-00001.parquet", "part-00004.parquet"):
         (shards / name).unlink()
@@ -214,6 +214,9 @@ def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_mode
     assert report.scored == 100 and report.resumed_from == 200 and report.sentences == 300
     assert {p.name: p.stat().st_mtime_ns for p in shards.glob("part-*") if p.name in kept} == kept
     assert out.read_bytes() == first
+    import pandas as pd
+
+    assert len(pd.read_parquet(shards)) == 300  # the shard folder reads as one Parquet dataset (the manifest is skipped)
     again = predict_ray(tiny_model_dir, source, out, unit="sentence", target="Netflix", cfg=settings, resume=True)
     assert again.scored == 0 and again.sentences == 0  # finished: nothing to resume
 
@@ -248,7 +251,7 @@ def test_distributed_resume_of_another_run_is_refused(tmp_path: Path, tiny_model
     source = write_lines(tmp_path / "s.jsonl", [json.dumps({"id": "s1", "text": "Netflix pays writers."})])
     shards = tmp_path / "out.jsonl.shards"
     shards.mkdir()
-    (shards / "manifest.json").write_text(json.dumps({"run": {"target": "Other"}, "complete": False, "shards": {}}))
+    (shards / "_manifest.json").write_text(json.dumps({"run": {"target": "Other"}, "complete": False, "shards": {}}))
     with pytest.raises(MediaframeError, match="belongs to another run"):
         predict_ray(tiny_model_dir, source, tmp_path / "out.jsonl", "Netflix", unit="sentence", cfg=cfg(), resume=True)
     with pytest.raises(MediaframeError, match="unfinished run exists"):

@@ -43,8 +43,11 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help="The entity whose
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks.")] = False) -> None:
     """Set up logging for every command."""
+    from mediaframe.data_parallel import is_main_process
+
     state["verbose"] = verbose
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[log_handler()], force=True)
+    level = logging.DEBUG if verbose else logging.INFO if is_main_process() else logging.WARNING  # torchrun: rank 0 logs
+    logging.basicConfig(level=level, handlers=[log_handler()], force=True)
 
 
 def log_handler() -> logging.Handler:

@@ -212,11 +212,13 @@ class DistributedConfig(Section):
         0.0, ge=0.0, description="GPUs each actor reserves with --device cuda (0 = one GPU; 0.5 = two actors share one)."
     )
     articles_per_shard: int = Field(200, ge=1, description="Articles per shard (a unit of work, retry and resume).")
-    sentences_per_shard: int = Field(4096, ge=1, description="Sentence rows per shard with --unit sentence.")
+    sentences_per_shard: int = Field(
+        2048, ge=1, description="Sentence rows per shard with --unit sentence (a multiple of predict.chunk_size keeps its batches)."
+    )
     shard_format: Literal["auto", "parquet", "jsonl"] = Field(
         "auto", description="Shard files: auto = JSONL for .jsonl/.csv outputs, Parquet for .parquet and folder outputs."
     )
-    keep_shards: bool = Field(False, description="Keep the shard folder (shards + manifest.json) after merging into --out.")
+    keep_shards: bool = Field(False, description="Keep the shard folder (shards + _manifest.json) after merging into --out.")
     max_restarts: int = Field(3, ge=-1, description="Restarts of a model actor that died (-1 = unlimited).")
     max_task_retries: int = Field(3, ge=-1, description="Retries of a shard whose actor died while scoring it (-1 = unlimited).")
 

@@ -7,12 +7,12 @@
    (torch threads = the CPUs it reserves), scores whole shards and writes each as one file named
    from its id. Ray restarts an actor that dies and retries its shard; the retry rewrites the same
    file, so no row is lost or doubled.
-4. Collect (driver): shard summaries go to manifest.json as they arrive; at the end the shards are
+4. Collect (driver): shard summaries go to _manifest.json as they arrive; at the end the shards are
    merged in shard order into --out. --resume skips the shards whose files exist.
 
 A local --out file gets its shards in `<out>.shards/` (removed after the merge unless
 distributed.keep_shards); an --out in object storage (s3://bucket/predictions) is a folder of
-shards plus manifest.json. With no --address a local Ray is started (one CPU per physical core,
+shards plus _manifest.json. With no --address a local Ray is started (one CPU per physical core,
 no dashboard, quiet logs) and stopped at the end; with one (`auto`, `ray://head:10001`) the run
 joins that cluster. A Ray session already open in this process (a notebook, the tests) is used as is.
 """
@@ -69,7 +69,7 @@ def import_ray() -> Any:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where a run writes: shard files and manifest.json in `folder`, merged into `final` (None: the folder is the output)."""
+    """Where a run writes: shard files and _manifest.json in `folder`, merged into `final` (None: the folder is the output)."""
 
     folder: str
     final: Path | None

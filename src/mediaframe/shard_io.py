@@ -4,7 +4,7 @@ Locations are local paths or URIs of any filesystem pyarrow opens (s3://, gs://,
 file://). A shard file is named from its shard id and written whole or not at all: locally
 to a temporary name that is then renamed over the final one, in object storage as one
 upload that becomes visible when it completes. A retried or repeated shard therefore
-replaces its file instead of adding rows. `manifest.json` beside the shards lists them
+replaces its file instead of adding rows. `_manifest.json` beside the shards lists them
 with their row counts, the model and the input fingerprint.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 from mediaframe.errors import MediaframeError
 
-MANIFEST = "manifest.json"
+MANIFEST = "_manifest.json"  # a leading _ keeps Parquet dataset readers (pandas, pyarrow, Spark) off it
 SHARD_FILE = re.compile(r"^part-(\d{5,})\.(parquet|jsonl)$")
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+):/+")
 COLLAPSED_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+):/(?!/)")  # Path("s3://b/k") prints as "s3:/b/k"

@@ -29,7 +29,7 @@ class ShardRun:
     """One run's manifest and report, updated as shard summaries arrive.
 
     Args:
-        folder: where the shard files and manifest.json are.
+        folder: where the shard files and _manifest.json are.
         final: the merged output file, or None when the shard folder is the output.
         run: what identifies the run (model digest, input fingerprint, unit, target, shards, dtype).
         manifest: the manifest to work on (new, or an unfinished run's); None: nothing left to do.
@@ -108,7 +108,7 @@ class ShardRun:
             MediaframeError: shards missing (a run that stopped early), or no sentence in the whole input.
         """
         from mediaframe.prediction import log_report
-        from mediaframe.shard_io import merge_shards, remove_shards
+        from mediaframe.shard_io import merge_shards, remove_shards, remove_temporaries
 
         missing = [i for i in range(self.run["shards"]) if str(i) not in self.shards]
         if missing:
@@ -119,6 +119,7 @@ class ShardRun:
             raise MediaframeError(f"input {self.run['input']}: no sentence to score (skipped: {self.report.skipped or 'none'}); check the input")
         self.manifest.update(complete=True, rows=self.report.sentences)
         self.save()
+        remove_temporaries(self.folder)  # left by actors killed while writing
         if self.final is not None:
             merge_shards(self.folder, names, self.final)
         if self.report.articles_out is not None:

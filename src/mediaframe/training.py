@@ -24,6 +24,7 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from mediaframe.codebook import codebook_for
 from mediaframe.config import Config, TrainingConfig
+from mediaframe.data_parallel import barrier, check_ranks_agree, is_main_process, world_size
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
 from mediaframe.inference import auto_threads
@@ -88,7 +89,11 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     run = Run(cfg, labels, resolve_device(device or cfg.training.device), splits)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
-    return save_trained(loaded, cfg, splits, codebook.raw, ensemble | {"source": source}, out)
+    check_ranks_agree(loaded.model)  # under torchrun/accelerate every process holds the same weights
+    if is_main_process():  # one model folder, written by rank 0 while the others wait
+        save_trained(loaded, cfg, splits, codebook.raw, ensemble | {"source": source}, out)
+    barrier()
+    return out
 
 
 def prepare_splits(dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]]) -> DatasetDict:
@@ -113,7 +118,7 @@ class Run:
         self.cfg, self.labels, self.device = cfg, labels, device
         self.bf16 = resolve_bf16(cfg.training.bf16, device)
         if device == "cpu":
-            torch.set_num_threads(cfg.training.threads or auto_threads())
+            torch.set_num_threads(cfg.training.threads or max(1, auto_threads() // world_size()))  # cores shared by ranks
         self.fresh = build_model(cfg.model.base_model, labels, cfg.model)
         tokenize = {"tokenizer": self.fresh.tokenizer, "labels": labels, "max_length": cfg.model.max_length,
                     "mode": cfg.model.target_mode}
@@ -143,7 +148,7 @@ class Run:
         return FitResult(seed, state, score, tracker.history)
 
     def trainer(self, model: MultiTaskModel, workdir: Path, seed: int, tracker: ValidationTracker) -> Trainer:
-        steps_per_epoch = -(-len(self.train_features) // self.cfg.training.batch_size)
+        steps_per_epoch = -(-len(self.train_features) // (self.cfg.training.batch_size * world_size()))
         args = training_arguments(self.cfg.training, workdir, seed, self.device, self.bf16, steps_per_epoch)
         trainer = Trainer(
             model=model,
