@@ -158,17 +158,20 @@ def main() -> int:
 def print_agreement(model: Path, probs: dict[str, dict[str, np.ndarray]], threads: int, batch_size: int) -> None:
     print("\nlabel agreement with fp32 (share of identical labels):")
     for dtype in ("bf16", "int8"):
-        print(f"  NewsMTSC sentences, {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in agreement(probs["fp32"], probs[dtype]).items()))
-    if not GOLD.is_file():
-        print(f"  seed gold: skipped ({GOLD} absent)")
-        return
-    gold = read_jsonl(GOLD)
-    texts, targets = [g["text"] for g in gold], [g.get("target") or "Netflix" for g in gold]
-    exact = Predictor(model, batch_size, "fp32", threads=threads).predict_rows([{"text": t, "target": g} for t, g in zip(texts, targets)])
-    for dtype in ("bf16", "int8"):
-        fast = Predictor(model, batch_size, dtype, threads=threads).predict_rows([{"text": t, "target": g} for t, g in zip(texts, targets)])
-        same = {task: np.mean([a[task] == b[task] for a, b in zip(exact, fast)]) for task in ("stance", "sentiment", "frame")}
-        print(f"  seed gold ({len(gold)} sentences), {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in same.items()))
+        print(f"  NewsMTSC benchmark sentences, {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in agreement(probs["fp32"], probs[dtype]).items()))
+    test = [{"text": r["sentence"], "target": r["mention"], "mentions": [{"start": r["from"], "end": r["to"]}]}
+            for r in read_jsonl(NEWSMTSC / "rw_test.jsonl")]
+    gold = [{"text": g["text"], "target": g.get("target") or "Netflix"} for g in read_jsonl(GOLD)] if GOLD.is_file() else []
+    for name, rows in ((f"NewsMTSC rw_test ({len(test)} sentences)", test), (f"seed gold ({len(gold)} sentences)", gold)):
+        if not rows:
+            print(f"  {name}: skipped (file absent)")
+            continue
+        exact = Predictor(model, batch_size, "fp32", threads=threads).predict_rows(rows)
+        for dtype in ("bf16", "int8"):
+            fast = Predictor(model, batch_size, dtype, threads=threads).predict_rows(rows)
+            same = {task: np.mean([a[task] == b[task] for a, b in zip(exact, fast)]) for task in ("stance", "sentiment", "frame")}
+            same["all three"] = np.mean([all(a[t] == b[t] for t in ("stance", "sentiment", "frame")) for a, b in zip(exact, fast)])
+            print(f"  {name}, {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in same.items()))
 
 
 if __name__ == "__main__":

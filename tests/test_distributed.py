@@ -109,7 +109,7 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
     out = tmp_path / "ray.parquet"
     args = ["predict", str(tiny_model_dir), str(corpus), "--target", "Netflix", "--out", str(out), "--engine", "ray",
             "--workers", "2", "--dtype", "fp32", "--set", "predict.threads=1", "--set", "distributed.articles_per_shard=2",
-            "--set", "distributed.keep_shards=true"]
+            "--set", "distributed.keep_shards=true", "--articles", str(tmp_path / "ray-articles.csv")]
     handlers = logging.root.handlers[:]
     try:
         result = CliRunner().invoke(app, args)
@@ -119,8 +119,10 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
     import pandas as pd
 
     spread = pd.read_parquet(out)
-    predict(tiny_model_dir, corpus, tmp_path / "single.parquet", "Netflix", cfg=cfg(), show_progress=False)
+    predict(tiny_model_dir, corpus, tmp_path / "single.parquet", "Netflix", articles_out=tmp_path / "single-articles.csv",
+            cfg=cfg(), show_progress=False)
     single = pd.read_parquet(tmp_path / "single.parquet")
+    assert (tmp_path / "ray-articles.csv").read_text() == (tmp_path / "single-articles.csv").read_text()
     assert spread["id"].tolist() == single["id"].tolist() and spread["outlet"].iloc[0] == "Outlet 0"
     assert spread[["stance", "sentiment", "frame"]].equals(single[["stance", "sentiment", "frame"]])
     manifest = json.loads((tmp_path / "ray.parquet.shards" / "_manifest.json").read_text())

@@ -142,7 +142,7 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         "- Labels not present in the training data for a task are never learned; weak labels carry their rules' biases.",
         "- Stance transferred from NewsMTSC is sentiment toward a person in political news, not stance in general.",
         "- Aggregate outlet comparisons are more reliable than any single prediction.", "",
-        "## Use", "", "```", "mediaframe predict COVERAGE --model THIS_FOLDER --out predictions.jsonl", "```", "",
+        "## Use", "", "```", "mediaframe predict THIS_FOLDER COVERAGE --target TARGET --out predictions.jsonl", "```", "",
     ]
     return "\n".join(lines)
 

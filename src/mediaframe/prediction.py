@@ -70,7 +70,7 @@ def predict(
             or nothing to score.
     """
     from mediaframe.inference import Predictor
-    from mediaframe.prediction_io import PartialWriter, check_input, count_records, finalize, input_fingerprint, output_format
+    from mediaframe.prediction_io import PartialWriter, check_input, input_fingerprint, output_format
 
     cfg = cfg or load_config()
     check_unit(unit)
@@ -82,20 +82,15 @@ def predict(
     predictor = Predictor(model, settings.batch_size, settings.dtype, device, settings.threads, cfg.targets)
     logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
     run = {"model": str(model.resolve()), "input": str(source.resolve()), "unit": unit, "target": target}
-    run["fingerprint"] = input_fingerprint(source)
-    writer = PartialWriter(out, run, resume)
+    writer = PartialWriter(out, {**run, "fingerprint": input_fingerprint(source)}, resume)
     report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=articles_out)
     stats: Counter[str] = Counter()
     started = time.perf_counter()
     try:
         records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
         chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
-        with progress_bar(count_records(source, unit), writer.progress.records, show_progress) as bar:
-            for rows, consumed in chunks:
-                writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
-                report.scored += len(rows)
-                bar.update(consumed)
-                bar.set_postfix_str(f"{report.scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
+        with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar:
+            report.scored = score_chunks(chunks, predictor, writer, target, bar)
     except KeyboardInterrupt:
         raise MediaframeError(
             f"interrupted after {writer.progress.rows:,} sentences; they are kept in {writer.partial}; "
@@ -103,14 +98,25 @@ def predict(
         ) from None
     finally:
         writer.close()
-    report.seconds, report.records, report.sentences = time.perf_counter() - started, writer.progress.records, writer.progress.rows
-    report.skipped, report.truncated = dict(stats), predictor.truncated
+    report.seconds, report.skipped, report.truncated = time.perf_counter() - started, dict(stats), predictor.truncated
+    return finish_run(report, writer, source, predictor.labels)
+
+
+def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[str, list[str]]) -> PredictReport:
+    """Write the article summary, turn the partial output into the output, log the counts.
+
+    Raises:
+        MediaframeError: not one sentence was scored (the partial output is removed).
+    """
+    from mediaframe.prediction_io import finalize
+
+    report.records, report.sentences = writer.progress.records, writer.progress.rows
     if not report.sentences:
         writer.discard()
-        raise MediaframeError(f"input {source}: no sentence to score (skipped: {dict(stats) or 'none'}); check the input")
-    if articles_out is not None:
-        write_article_summary(writer.partial, articles_out, predictor.labels)
-    finalize(out)
+        raise MediaframeError(f"input {source}: no sentence to score (skipped: {report.skipped or 'none'}); check the input")
+    if report.articles_out is not None:
+        write_article_summary(writer.partial, report.articles_out, labels)
+    finalize(report.out)
     log_report(report)
     return report
 
@@ -119,6 +125,25 @@ def torch_threads() -> int:
     import torch
 
     return torch.get_num_threads()
+
+
+def count_records_of(source: Path, unit: str) -> int | None:
+    from mediaframe.prediction_io import count_records
+
+    return count_records(source, unit)
+
+
+def score_chunks(
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any
+) -> int:
+    """Score each chunk and append it to the output; returns the number of rows scored."""
+    scored, started = 0, time.perf_counter()
+    for rows, consumed in chunks:
+        writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
+        scored += len(rows)
+        bar.update(consumed)
+        bar.set_postfix_str(f"{scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
+    return scored
 
 
 def check_unit(unit: str) -> None:
