@@ -181,7 +181,7 @@ def test_prediction_non_utf8_sentence_file_is_one_clear_error(tmp_path: Path, ti
     (tmp_path / "latin.jsonl").write_bytes('{"text": "Netflix caf\u00e9"}\n'.encode("latin-1"))
     with pytest.raises(MediaframeError, match="not UTF-8.*re-save it as UTF-8"):
         predict(tiny_model_dir, tmp_path / "latin.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
-    assert not (tmp_path / "p.jsonl").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latin.jsonl"]  # no output, no partial run left behind
 
 
 def test_prediction_unknown_unit_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -207,3 +207,23 @@ def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: 
     assert (tmp_path / "big.txt").stat().st_size > 5_000_000
     report = predict(tiny_model_dir, tmp_path / "big.txt", tmp_path / "p.jsonl", "Netflix", cfg=cfg(batch_size=256), show_progress=False)
     assert report.sentences > 50_000 and report.skipped == {}
+
+
+def test_prediction_prefetch_keeps_order_and_raises_the_producers_error() -> None:
+    from mediaframe.prediction import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def failing():
+        yield 1
+        raise MediaframeError("broken input")
+
+    with pytest.raises(MediaframeError, match="broken input"):
+        list(prefetch(failing()))
+
+
+def test_prediction_chunks_hold_whole_records() -> None:
+    from mediaframe.prediction import chunk_rows
+
+    chunks = list(chunk_rows([[{"i": 1}] * 3, [], [{"i": 2}] * 4, [{"i": 3}]], size=4))
+    assert [(len(rows), records) for rows, records in chunks] == [(7, 3), (1, 1)]

@@ -115,7 +115,9 @@ class ModelConfig(Section):
 
 
 class TrainingConfig(Section):
-    epochs: float = Field(3.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner.")
+    epochs: float = Field(
+        3.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
+    )
     learning_rate: float = Field(5e-5, gt=0, lt=1, description="Peak learning rate of the heads and the top encoder layer.")
     batch_size: int = Field(32, ge=1, description="Training rows per step.")
     eval_batch_size: int = Field(128, ge=1, description="Rows per batch when scoring the validation split.")
@@ -157,7 +159,8 @@ class TrainingConfig(Section):
     )
     extra_stance_max_rows: int = Field(0, ge=0, description="Cap on the extra stance rows, sampled with the seed (0: all).")
     threads: int = Field(
-        0, ge=0, description="CPU threads for torch; 0: one per physical core other jobs leave idle (set it for bit-equal reruns)."
+        0, ge=0,
+        description="CPU threads for torch; 0: one per physical core other jobs leave idle (fix it for bit-equal reruns).",
     )
     show_progress: bool | None = Field(None, description="Progress bar: null shows it only on a terminal.")
 

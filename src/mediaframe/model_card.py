@@ -127,7 +127,7 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         f"- training labels: {json.dumps(data['label_counts'])}",
         f"- data fingerprint (sha256 of the training rows): `{meta['data_fingerprint']}`", "",
         "## Training", "",
-        f"- base model: {meta['base_model']}; input: {meta['target_mode']}; max length {meta['max_length']} tokens",
+        f"- base model: {meta['base_model'].replace('default', 'default (embedded all-MiniLM-L6-v2)')}; input: {meta['target_mode']}; max length {meta['max_length']} tokens",
         f"- epochs {cfg['training']['epochs']}, learning rate {cfg['training']['learning_rate']}, batch "
         f"{cfg['training']['batch_size']}, layer decay {cfg['training']['layer_decay']}, class weights "
         f"{cfg['training']['class_weights']}, seeds {ensemble['seeds']} -> {ensemble['chosen']}",

@@ -27,7 +27,6 @@ from mediaframe.records import Article, Sentence
 logger = logging.getLogger(__name__)
 
 UNITS = ("article", "sentence")
-SCORES = {"stance": {"favor": 1.0, "against": -1.0}, "sentiment": {"positive": 1.0, "negative": -1.0}}
 
 
 @dataclass
@@ -91,6 +90,10 @@ def predict(
         chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
         with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar:
             report.scored = score_chunks(chunks, predictor, writer, target, bar)
+    except MediaframeError:
+        if not writer.progress.rows:
+            writer.discard()  # bad input found before anything was written: leave no partial run behind
+        raise
     except KeyboardInterrupt:
         raise MediaframeError(
             f"interrupted after {writer.progress.rows:,} sentences; they are kept in {writer.partial}; "
@@ -262,23 +265,40 @@ def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator
 
 
 def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Run an iterator in a background thread, `depth` items ahead (reading overlaps scoring)."""
+    """Run an iterator in a background thread, `depth` items ahead (reading overlaps scoring).
+
+    When the consumer stops early (an error, an interrupt), the producer thread stops too.
+    """
     done = object()
     box: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for item in items:
-                box.put(item)
-            box.put(done)
+                if not hand_over(item):
+                    return
+            hand_over(done)
         except BaseException as exc:  # handed to the consumer, raised there
-            box.put(exc)
+            hand_over(exc)
 
     threading.Thread(target=produce, daemon=True, name="mediaframe-prefetch").start()
-    while (item := box.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
@@ -290,44 +310,8 @@ def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
 # ---------------------------------------------------------------- per-article summary
 
 
-def summarize_articles(chunks: Iterable[list[dict[str, Any]]], labels: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """Per article: sentences, mentions, counts per label, mean stance and sentiment scores.
-
-    A sentence scores +1 (favor, positive), -1 (against, negative) or 0; `*_score` is the
-    mean over all the article's sentences, `stance_score_mentions` over those naming the target.
-    """
-    groups: dict[str, dict[str, Any]] = {}
-    for chunk in chunks:
-        for row in chunk:
-            group = groups.setdefault(row["article_id"], new_summary(row, labels))
-            group["sentences"] += 1
-            mentions = bool(row.get("mentions_target"))
-            group["mentions_target"] += mentions
-            for task in labels:
-                if row.get(task) is not None:
-                    group[f"{task}_{row[task]}"] = group.get(f"{task}_{row[task]}", 0) + 1
-            for task, values in SCORES.items():
-                group[f"_{task}_sum"] += values.get(row.get(task) or "", 0.0)
-            group["_mention_stance_sum"] += SCORES["stance"].get(row.get("stance") or "", 0.0) if mentions else 0.0
-    return [finish_summary(group) for group in groups.values()]
-
-
-def new_summary(row: dict[str, Any], labels: dict[str, list[str]]) -> dict[str, Any]:
-    fields = {name: row.get(name, "") for name in ("article_id", "outlet", "date", "title", "target")}
-    counts = {f"{task}_{label}": 0 for task, names in labels.items() for label in names}
-    sums = {"_stance_sum": 0.0, "_sentiment_sum": 0.0, "_mention_stance_sum": 0.0}
-    return {**fields, "sentences": 0, "mentions_target": 0, **counts, **sums}
-
-
-def finish_summary(group: dict[str, Any]) -> dict[str, Any]:
-    for task in SCORES:
-        group[f"{task}_score"] = round(group.pop(f"_{task}_sum") / max(group["sentences"], 1), 4)
-    mention_sum = group.pop("_mention_stance_sum")
-    group["stance_score_mentions"] = round(mention_sum / group["mentions_target"], 4) if group["mentions_target"] else None
-    return group
-
-
 def write_article_summary(partial: Path, out: Path, labels: dict[str, list[str]]) -> None:
+    from mediaframe.article_summary import summarize_articles
     from mediaframe.prediction_io import iter_partial, write_rows
 
     rows = summarize_articles(iter_partial(partial), labels)

@@ -86,7 +86,8 @@ def iter_table_rows(path: Path, stats: Counter[str]) -> Iterator[dict[str, Any]]
                     yield row
     except UnicodeDecodeError:
         raise MediaframeError(
-            f"{path}: not UTF-8 (after line {number}); re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8"
+            f"{path}: not UTF-8 (near line {number + 1}); expected UTF-8 text; re-save it as UTF-8, e.g. "
+            "iconv -f latin1 -t utf-8"
         ) from None
 
 
@@ -162,7 +163,8 @@ def iter_sentence_rows(path: Path, cfg: DataConfig, stats: Counter[str]) -> Iter
 def count_records(path: Path, unit: str) -> int | None:
     """How many records the input holds, where that is cheap to know (for the progress bar's ETA)."""
     if path.is_dir():
-        return sum(1 for p in path.iterdir() if p.is_file() and is_article_file(p) and p.suffix.lower() not in TABLE_SUFFIXES) or None
+        files = [p for p in path.iterdir() if p.is_file() and is_article_file(p)]
+        return None if any(p.suffix.lower() in TABLE_SUFFIXES for p in files) else len(files) or None
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pyarrow.parquet as pq
@@ -246,7 +248,8 @@ class PartialWriter:
         self.handle.write(data)
         self.handle.flush()
         os.fsync(self.handle.fileno())
-        self.progress = Progress(self.progress.records + records, self.progress.rows + len(rows), self.progress.bytes + len(data))
+        done = self.progress
+        self.progress = Progress(done.records + records, done.rows + len(rows), done.bytes + len(data))
         self.save()
 
     def save(self) -> None:

@@ -140,7 +140,7 @@ class ShardRun:
 
 
 def write_article_summary(folder: str, names: list[str], out: Path, labels: dict[str, list[str]]) -> None:
-    from mediaframe.prediction import summarize_articles
+    from mediaframe.article_summary import summarize_articles
     from mediaframe.prediction_io import write_rows
     from mediaframe.shard_io import shard_chunks
 
