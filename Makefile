@@ -18,8 +18,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test,ray,onnx]"
 	touch $(STAMP)
 
+OUT    := out
+SEED   := data/seed
+GOLD   := data/gold/seed_gold.jsonl
+
+# The main job on the embedded seed corpus: build -> train -> evaluate -> predict -> compare.
 demo: install
-	$(BIN)/mediaframe demo
+	$(BIN)/mediaframe build $(SEED) --target Netflix --gold $(GOLD) --out $(OUT)/seed-dataset --folds --force
+	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/default --force
+	$(BIN)/mediaframe evaluate models/default $(OUT)/seed-dataset --json $(OUT)/evaluation.json --out $(OUT)/evaluation
+	$(BIN)/mediaframe predict models/default $(SEED) --target Netflix --out $(OUT)/predictions.jsonl --articles $(OUT)/articles.csv --force
+	$(BIN)/mediaframe compare $(OUT)/predictions.jsonl --by outlet --out $(OUT)/report --force
+	@echo "report: $(OUT)/report/report.html"
 
 test: install
 	bash scripts/install-chromium.sh

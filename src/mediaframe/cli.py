@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -46,6 +47,8 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug lo
     from mediaframe.data_parallel import is_main_process
 
     state["verbose"] = verbose
+    if not verbose:  # the per-tensor "Loading weights" bar of transformers says nothing to a user
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     level = logging.DEBUG if verbose else logging.INFO if is_main_process() else logging.WARNING  # torchrun: rank 0 logs
     logging.basicConfig(level=level, handlers=[log_handler()], force=True)
 

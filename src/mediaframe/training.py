@@ -27,7 +27,7 @@ from mediaframe.config import Config, TrainingConfig
 from mediaframe.data_parallel import barrier, check_ranks_agree, is_main_process, world_size
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
-from mediaframe.inference import auto_threads
+from mediaframe.inference import physical_cores
 from mediaframe.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.optimization import State, average_states, class_weights, optimizer
 from mediaframe.records import TASKS
@@ -118,7 +118,7 @@ class Run:
         self.cfg, self.labels, self.device = cfg, labels, device
         self.bf16 = resolve_bf16(cfg.training.bf16, device)
         if device == "cpu":
-            torch.set_num_threads(cfg.training.threads or max(1, auto_threads() // world_size()))  # cores shared by ranks
+            torch.set_num_threads(cfg.training.threads or max(1, physical_cores() // world_size()))  # fixed: same seed, same weights
         self.fresh = build_model(cfg.model.base_model, labels, cfg.model)
         tokenize = {"tokenizer": self.fresh.tokenizer, "labels": labels, "max_length": cfg.model.max_length,
                     "mode": cfg.model.target_mode}
