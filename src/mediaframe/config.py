@@ -160,7 +160,7 @@ class TrainingConfig(Section):
     extra_stance_max_rows: int = Field(0, ge=0, description="Cap on the extra stance rows, sampled with the seed (0: all).")
     threads: int = Field(
         0, ge=0,
-        description="CPU threads for torch; 0: one per physical core other jobs leave idle (fix it for bit-equal reruns).",
+        description="CPU threads for torch; 0: one per physical core (a fixed count, so one seed gives the same weights).",
     )
     show_progress: bool | None = Field(None, description="Progress bar: null shows it only on a terminal.")
 
