@@ -1,6 +1,9 @@
 """Batch scoring on Ray Data (`mediaframe predict --engine ray`): the single-process engine's rows, spread out.
 
-1. Plan (driver): `sharding.plan_shards` cuts the input into shards numbered in input order.
+1. Plan (driver): `sharding.plan_shards` cuts the input into shards numbered in input order; the
+   Ray Dataset is made of these shard descriptions (`from_items`), each read by a task. Ray's own
+   readers (`read_parquet`, `read_json`) are not used: they cut blocks where they like and number
+   no row, while retry, resume and the default ids need the same shards and row numbers every run.
 2. Read and segment (Ray tasks, `shard_work.segment_shards`): each shard's articles are cleaned,
    segmented and searched for the target by the single-process engine's own code.
 3. Score (a pool of Ray actors, `shard_work.ShardScorer`): each actor loads the model once
@@ -11,8 +14,8 @@
    merged in shard order into --out. --resume skips the shards whose files exist.
 
 A local --out file gets its shards in `<out>.shards/` (removed after the merge unless
-distributed.keep_shards); an --out in object storage (s3://bucket/predictions) is a folder of
-shards plus _manifest.json. With no --address a local Ray is started (one CPU per physical core,
+distributed.keep_shards); an --out URI (s3://bucket/predictions, or file:///data/predictions)
+is a folder of shards plus _manifest.json. With no --address a local Ray is started (one CPU per physical core,
 no dashboard, quiet logs) and stopped at the end; with one (`auto`, `ray://head:10001`) the run
 joins that cluster. A Ray session already open in this process (a notebook, the tests) is used as is.
 """
@@ -77,16 +80,16 @@ class Layout:
 
 
 def layout_of(out: Path, cfg: DistributedConfig) -> Layout:
-    """A local --out file gets `<out>.shards/` merged into it; an --out in object storage is the shard folder.
+    """A local --out file gets `<out>.shards/` merged into it; an --out URI (s3://, gs://, file://) is the shard folder.
 
     Raises:
         MediaframeError: a local --out that is not a .jsonl, .csv or .parquet file name.
     """
     from mediaframe.prediction_io import output_format
-    from mediaframe.shard_io import is_local, uri_of
+    from mediaframe.shard_io import is_uri, uri_of
 
     uri = uri_of(out)
-    if not is_local(uri):
+    if is_uri(uri):
         return Layout(uri.rstrip("/"), None, "jsonl" if cfg.shard_format == "jsonl" else "parquet")
     fmt = output_format(out)
     auto = "parquet" if fmt == "parquet" else "jsonl"

@@ -41,6 +41,11 @@ def uri_of(path: Path | str) -> str:
     return f"file:///{rest}" if scheme == "file" else f"{scheme}://{rest}"
 
 
+def is_uri(location: str) -> bool:
+    """Whether a location names its filesystem (s3://, gs://, file://, ...) rather than being a plain path."""
+    return SCHEME.match(location) is not None
+
+
 def is_local(uri: str) -> bool:
     match = SCHEME.match(uri)
     return match is None or match.group(1).lower() == "file"

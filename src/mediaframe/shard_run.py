@@ -108,12 +108,18 @@ class ShardRun:
             MediaframeError: shards missing (a run that stopped early), or no sentence in the whole input.
         """
         from mediaframe.prediction import log_report
-        from mediaframe.shard_io import merge_shards, remove_shards, remove_temporaries
+        from mediaframe.shard_io import finished_shards, merge_shards, remove_shards, remove_temporaries
 
         missing = [i for i in range(self.run["shards"]) if str(i) not in self.shards]
         if missing:
             raise MediaframeError(f"{len(missing)} shards were not scored (first: {missing[0]}); run the same command with --resume")
         names = [self.shards[str(i)]["file"] for i in range(self.run["shards"])]
+        unseen = sorted(set(names) - set(finished_shards(self.folder).values()))
+        if unseen:
+            raise MediaframeError(
+                f"{len(unseen)} shard files reported written are not in {self.folder} (first: {unseen[0]}); on a cluster "
+                "--out must be on storage every node writes to (s3://..., gs://..., or a shared file system)"
+            )
         self.fill_report()
         if not self.report.sentences:
             raise MediaframeError(f"input {self.run['input']}: no sentence to score (skipped: {self.report.skipped or 'none'}); check the input")
