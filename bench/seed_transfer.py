@@ -1,14 +1,15 @@
 """Does NewsMTSC transfer help the stance head on the seed corpus? Leave-one-article-out, pooled.
 
-For each recipe, one model per fold of a dataset built with `--folds` (train on four articles,
-stop early on one, test on the fifth); the five test articles' predictions are pooled and
+For each recipe, one model per fold of a dataset built with `--folds` (train on three articles,
+stop early on a fourth, test on the fifth); the five test articles' predictions are pooled and
 scored once with `evaluation.evaluate_fold_paths`, beside the majority, weak-labeler and TF-IDF
 baselines trained on the same fold rows. Prints stance/sentiment/frame macro-F1 per recipe and
 appends a JSON line per recipe to --log.
 
     mediaframe build data/seed --target Netflix --gold data/gold/seed_gold.jsonl --out /tmp/seed-ds --folds
-    python bench/seed_transfer.py /tmp/seed-ds --work /tmp/seed-loao --log /tmp/seed-loao.jsonl
+    python bench/seed_transfer.py /tmp/seed-ds --work /tmp/seed-loao --log /tmp/seed-loao.jsonl --seeds 13,14,15
     python bench/seed_transfer.py /tmp/seed-ds --recipe "transfer:training.extra_stance_max_rows=4000"
+    python bench/seed_transfer.py /tmp/seed-ds --zero-shot /tmp/newsmtsc-model   # score a model as it is, no training
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from mediaframe.training import train_path
 
 RECIPES = {  # name: overrides on configs/default.toml
     "seed only": ["training.extra_stance_data="],
-    "seed + NewsMTSC": [],
+    "seed + 2,000 NewsMTSC rows, mixed": ["training.transfer=mixed", "training.extra_stance_max_rows=2000"],
+    "NewsMTSC first, then seed (default)": [],
 }
 
 
@@ -34,19 +36,30 @@ def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", datefmt="%H:%M:%S")
     folds = json.loads((args.dataset / "folds" / "folds.json").read_text())
+    if args.zero_shot:
+        cfg = load_config(args.config, args.set)
+        pairs = [(args.zero_shot, args.dataset / "folds" / fold["name"]) for fold in folds]
+        report(f"zero-shot {args.zero_shot}", args.set, evaluate_fold_paths(pairs, cfg).to_dict(), 0.0, args.log)
+        return 0
     recipes = dict(recipe.split(":", 1) for recipe in args.recipe) if args.recipe else None
     for name, overrides in (recipes and {k: v.split(",") for k, v in recipes.items()} or RECIPES).items():
-        cfg = load_config(args.config, [*overrides, *args.set])
-        started = time.perf_counter()
-        pairs = []
-        for fold in folds:
-            fold_dir = args.dataset / "folds" / fold["name"]
-            model_dir = args.work / name.replace(" ", "_").replace("+", "plus") / fold["name"]
-            pairs.append((train_path(fold_dir, cfg, model_dir), fold_dir))
-        train_s = time.perf_counter() - started
-        result = evaluate_fold_paths(pairs, cfg)
-        report(name, overrides + args.set, result.to_dict(), train_s, args.log)
+        for seed in args.seeds or [None]:
+            seeded = [*overrides, *args.set, *([f"training.seeds=[{seed}]"] if seed is not None else [])]
+            run_recipe(name + (f", seed {seed}" if seed is not None else ""), seeded, folds, args)
     return 0
+
+
+def run_recipe(name: str, overrides: list[str], folds: list[dict], args: argparse.Namespace) -> None:
+    """One model per fold, the held-out articles pooled and scored once beside the baselines."""
+    cfg = load_config(args.config, overrides)
+    started = time.perf_counter()
+    pairs = []
+    for fold in folds:
+        fold_dir = args.dataset / "folds" / fold["name"]
+        model_dir = args.work / name.replace(" ", "_").replace("+", "plus").replace(",", "") / fold["name"]
+        pairs.append((train_path(fold_dir, cfg, model_dir), fold_dir))
+    train_s = time.perf_counter() - started
+    report(name, overrides, evaluate_fold_paths(pairs, cfg).to_dict(), train_s, args.log)
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +68,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "configs" / "default.toml")
     parser.add_argument("--set", action="append", default=[], help="override for every recipe")
     parser.add_argument("--recipe", action="append", help="NAME:key=value,key=value (replaces the built-in recipes)")
+    parser.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], help="run each recipe per fine-tuning seed (training.seeds; a cached first stage keeps `seed`): 13,14,15")
+    parser.add_argument("--zero-shot", type=Path, help="score this model folder on every fold's test, untrained there")
     parser.add_argument("--work", type=Path, default=Path("/tmp/mediaframe-seed-loao"), help="fold models go here")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per recipe")
     return parser.parse_args()

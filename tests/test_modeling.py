@@ -68,6 +68,34 @@ def test_modeling_label_schema_mismatch_is_named(tiny_model_dir: Path) -> None:
         check_label_schema(meta, {"frame": ["economic", "other"]}, "data.jsonl")
 
 
+def codebook_labels() -> dict[str, list[str]]:
+    codebook = load_codebook()
+    return {task: list(codebook.labels(task)) for task in TASKS}
+
+
+def test_modeling_mediaframe_folder_as_base_continues_from_its_heads(tiny_model_dir: Path) -> None:
+    trained = load_model(tiny_model_dir)
+    continued = build_model(str(tiny_model_dir), codebook_labels(), ModelConfig(max_length=64, dropout=0.3)).model.eval()
+    batch = batch_for(trained.tokenizer, ["netflix slammed the writers."])
+    for task in TASKS:
+        assert torch.equal(trained.model(**batch)[f"{task}_logits"], continued(**batch)[f"{task}_logits"])
+    assert continued.dropout.p == 0.3
+
+
+def test_modeling_continuing_records_both_origins(tiny_model_dir: Path) -> None:
+    meta = build_model(str(tiny_model_dir), codebook_labels(), ModelConfig(max_length=64)).meta
+    assert meta["continued_from"] == str(tiny_model_dir)
+    assert meta["base_model"] == load_model(tiny_model_dir).meta["base_model"]
+
+
+def test_modeling_continuing_needs_the_same_labels_and_pooling(tiny_model_dir: Path) -> None:
+    labels = codebook_labels()
+    with pytest.raises(MediaframeError, match="stance labels"):
+        build_model(str(tiny_model_dir), {**labels, "stance": ["against", "favor"]}, ModelConfig())
+    with pytest.raises(MediaframeError, match="set model.pooling='mean'"):
+        build_model(str(tiny_model_dir), labels, ModelConfig(pooling="cls"))
+
+
 def test_modeling_unreachable_base_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MediaframeError, match="could not be loaded"):
         build_model(str(tmp_path / "no-such-model"), {t: ["a", "b"] for t in TASKS}, ModelConfig())

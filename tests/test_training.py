@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from datasets import Dataset, DatasetDict
 from safetensors.torch import load_file
 
@@ -103,6 +104,30 @@ def test_training_seed_ensemble_and_snapshot_averaging_are_recorded(tmp_path: Pa
     assert len(summary["history"]["1"]) == 2
 
 
+def test_training_continues_from_a_trained_model_folder(tmp_path: Path, tiny_base_model: Path) -> None:
+    first = train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "first")
+    second = train(tiny_dataset("stance"), tiny_config(first, "training.epochs=1"), tmp_path / "second")
+    meta = load_model(second).meta
+    assert meta["continued_from"] == str(first) and meta["base_model"] == str(tiny_base_model)
+    assert f"continued from the mediaframe model {first}" in (second / "README.md").read_text()
+    before, after = (load_file(str(m / "model.safetensors")) for m in (first, second))
+    moved = {task: (after[f"heads.{task}.weight"] - before[f"heads.{task}.weight"]).abs().max() for task in ("stance", "frame")}
+    assert moved["frame"] < 1e-3 < moved["stance"], "no frame labels: only weight decay touches the frame head"
+
+
+def test_training_prior_correction_shifts_only_head_biases_and_is_recorded(tmp_path: Path, tiny_base_model: Path) -> None:
+    on = train(tiny_dataset(), tiny_config(tiny_base_model), tmp_path / "on")
+    off = train(tiny_dataset(), tiny_config(tiny_base_model, "training.prior_correction=false"), tmp_path / "off")
+    offsets = json.loads((on / "metrics.json").read_text())["training"]["label_prior_offsets"]
+    assert "label_prior_offsets" not in json.loads((off / "metrics.json").read_text())["training"]
+    corrected, plain = (load_file(str(m / "model.safetensors")) for m in (on, off))
+    assert all(torch.equal(corrected[k], plain[k]) for k in corrected if not k.endswith("bias") or "heads" not in k)
+    labels = load_model(on).meta["labels"]
+    for task in ("stance", "sentiment", "frame"):
+        shift = corrected[f"heads.{task}.bias"] - plain[f"heads.{task}.bias"]
+        assert torch.allclose(shift, torch.tensor([offsets[task][label] for label in labels[task]]), atol=1e-3)
+
+
 def test_training_label_outside_codebook_is_refused(tmp_path: Path, tiny_base_model: Path) -> None:
     bad = rows("a", 2)
     bad[3]["stance"] = "positive"
@@ -172,6 +197,38 @@ def test_training_transfer_rows_come_from_a_path_capped(tmp_path: Path, tiny_bas
     cfg = tiny_config(tiny_base_model, f"training.extra_stance_data={file}", "training.extra_stance_max_rows=5")
     extra = transfer_rows(cfg)
     assert len(extra) == 5 and {r["stance"] for r in extra} == {"favor"}
+
+
+def transfer_config(tmp_path: Path, base: Path, *overrides: str) -> Config:
+    file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, [-1, 0, 1][i % 3]) for i in range(30)])
+    return tiny_config(base, f"training.extra_stance_data={file}", f"training.transfer_cache={tmp_path / 'cache'}",
+                       *overrides)
+
+
+def test_training_sequential_transfer_continues_from_a_cached_first_stage(
+    tmp_path: Path, tiny_base_model: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cfg = transfer_config(tmp_path, tiny_base_model)
+    meta = load_model(train(tiny_dataset(), cfg, tmp_path / "one")).meta
+    [stage] = (tmp_path / "cache").iterdir()
+    assert meta["continued_from"] == str(stage) and meta["data"]["train_rows"] == 24, "extra rows stay out of train"
+    first = load_model(stage).meta
+    assert first["data"]["label_counts"]["stance"] and not first["data"]["label_counts"]["sentiment"]
+    assert first["data"]["train_rows"] + first["data"]["validation_rows"] == 30
+    caplog.clear()
+    caplog.set_level("INFO", logger="mediaframe.transfer")
+    again = load_model(train(tiny_dataset(), cfg, tmp_path / "two")).meta
+    assert "reusing the first-stage stance model" in caplog.text and again["continued_from"] == str(stage)
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [stage.name]
+    train(tiny_dataset(), transfer_config(tmp_path, tiny_base_model, "training.transfer_epochs=2"), tmp_path / "three")
+    assert len(list((tmp_path / "cache").iterdir())) == 2, "other first-stage settings, another cached model"
+
+
+def test_training_mixed_transfer_adds_the_extra_rows_to_train(tmp_path: Path, tiny_base_model: Path) -> None:
+    cfg = transfer_config(tmp_path, tiny_base_model, "training.transfer=mixed")
+    meta = load_model(train(tiny_dataset(), cfg, tmp_path / "model")).meta
+    assert meta["data"]["train_rows"] == 24 + 30 and "continued_from" not in meta
+    assert not (tmp_path / "cache").exists()
 
 
 def test_training_transfer_without_newsmtsc_warns_and_goes_on(

@@ -242,8 +242,9 @@ def baseline_training_rows(
         logger.warning("no training data known for the majority and TF-IDF baselines; pass --train DATA")
         return None, None
     model_cfg = model_config(meta, cfg)
-    rows = load_training_data(path, model_cfg)["train"].to_list() + transfer_rows(model_cfg)
-    check_fingerprint(rows, meta)
+    own, extra = load_training_data(path, model_cfg)["train"].to_list(), transfer_rows(model_cfg)
+    check_fingerprint(own + extra if model_cfg.training.transfer == "mixed" else own, meta)
+    rows = own + extra  # every row the model learned from (sequential transfer: its first stage's too)
     logger.info("baselines learn from %s: %d rows", path, len(rows))
     return rows, str(path)
 

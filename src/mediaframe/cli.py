@@ -254,12 +254,14 @@ def train(
 
     Example: mediaframe train out/dataset --out models/default --config configs/default.toml
     """
+    from mediaframe.data_parallel import is_main_process
     from mediaframe.training import train_path
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
     folder = train_path(data, cfg, out, device)
-    err.print(f"model -> {folder} (validation macro-F1 in {folder / 'metrics.json'})")
+    if is_main_process():  # under torchrun, one line for the one model folder
+        err.print(f"model -> {folder} (validation macro-F1 in {folder / 'metrics.json'})")
 
 
 annotate_app = typer.Typer(help="Export sentences for human labeling and import the labels back as gold.", no_args_is_help=True)

@@ -158,6 +158,19 @@ class TrainingConfig(Section):
         "", description="Extra stance rows for transfer: '' none, 'newsmtsc' (local copy, else the hub), or a path."
     )
     extra_stance_max_rows: int = Field(0, ge=0, description="Cap on the extra stance rows, sampled with the seed (0: all).")
+    prior_correction: bool = Field(
+        True, description="Shift each head's bias so its mean prediction on the training rows matches their label "
+        "frequencies (add-one smoothed): a label the data never uses is rarely predicted."
+    )
+    transfer: Literal["sequential", "mixed"] = Field(
+        "sequential",
+        description="Use of the extra stance rows: sequential = train a model on them first, then fine-tune it on the "
+        "data; mixed = add them to the training rows.",
+    )
+    transfer_epochs: float = Field(1.0, gt=0, description="Epochs of the first (transfer-rows) stage of sequential transfer.")
+    transfer_cache: str = Field(
+        "", description="Folder keeping first-stage models for reuse ('' = $XDG_CACHE_HOME/mediaframe/transfer)."
+    )
     threads: int = Field(
         0, ge=0,
         description="CPU threads for torch; 0: one per physical core (a fixed count, so one seed gives the same weights).",

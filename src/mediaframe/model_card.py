@@ -127,10 +127,15 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         f"- training labels: {json.dumps(data['label_counts'])}",
         f"- data fingerprint (sha256 of the training rows): `{meta['data_fingerprint']}`", "",
         "## Training", "",
-        f"- base model: {meta['base_model'].replace('default', 'default (embedded all-MiniLM-L6-v2)')}; input: {meta['target_mode']}; max length {meta['max_length']} tokens",
+        f"- base model: {meta['base_model'].replace('default', 'default (embedded all-MiniLM-L6-v2)')}"
+        + (f", continued from the mediaframe model {meta['continued_from']}" if meta.get("continued_from") else "")
+        + f"; input: {meta['target_mode']}; max length {meta['max_length']} tokens",
         f"- epochs {cfg['training']['epochs']}, learning rate {cfg['training']['learning_rate']}, batch "
         f"{cfg['training']['batch_size']}, layer decay {cfg['training']['layer_decay']}, class weights "
         f"{cfg['training']['class_weights']}, seeds {ensemble['seeds']} -> {ensemble['chosen']}",
+        *([f"- label-prior correction (logit offsets added to the head biases): "
+           f"{json.dumps(ensemble['label_prior_offsets']['stance'])} for stance, and the other tasks in metrics.json"]
+          if "stance" in ensemble.get("label_prior_offsets", {}) else []),
         f"- libraries: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}", "",
         "## Metrics (95% bootstrap CIs)", "",
         "| split | task | n | macro-F1 | accuracy |", "|---|---|---|---|---|",

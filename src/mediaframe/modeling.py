@@ -110,12 +110,18 @@ class LoadedModel:
 
 
 def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> LoadedModel:
-    """A fresh model: pretrained encoder from `base_model`, new heads for the given label sets.
+    """A model to train: pretrained encoder from `base_model`, new heads for the given label sets.
+
+    A mediaframe model folder as `base_model` continues from its encoder and heads instead
+    (e.g. a model fine-tuned on NewsMTSC, adapted to a new corpus).
 
     Raises:
-        MediaframeError: the base model cannot be loaded (not a local folder and no hub access).
+        MediaframeError: the base model cannot be loaded (not a local folder and no hub access),
+            or a mediaframe model folder with other labels or pooling.
     """
     source = resolve_base_model(base_model)
+    if (Path(source) / META_FILE).is_file():
+        return continue_from(Path(source), labels, cfg)
     try:
         encoder = AutoModel.from_pretrained(source)
         tokenizer = AutoTokenizer.from_pretrained(source)
@@ -136,6 +142,32 @@ def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelCon
         "pooling": cfg.pooling,
     }
     return LoadedModel(model, tokenizer, meta)
+
+
+def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> LoadedModel:
+    """A trained mediaframe model as the starting point of further fine-tuning (same labels and pooling)."""
+    parent = load_model(path)
+    check_label_schema(parent.meta, labels, f"base model {path}")
+    if parent.meta.get("pooling", "mean") != cfg.pooling:
+        raise MediaframeError(
+            f"base model {path} pools with {parent.meta.get('pooling')!r} but model.pooling is {cfg.pooling!r}; "
+            f"set model.pooling={parent.meta.get('pooling')!r} to continue from it"
+        )
+    if parent.meta.get("target_mode") != cfg.target_mode:
+        logger.warning("base model %s was trained with target_mode %r; continuing with %r",
+                       path, parent.meta.get("target_mode"), cfg.target_mode)
+    parent.model.dropout.p = cfg.dropout
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "base_model": parent.meta["base_model"],
+        "continued_from": str(path),
+        "labels": {task: list(labels[task]) for task in TASKS},
+        "max_length": cfg.max_length,
+        "target_mode": cfg.target_mode,
+        "pooling": cfg.pooling,
+    }
+    return LoadedModel(parent.model, parent.tokenizer, meta)
 
 
 def encode(

@@ -28,6 +28,7 @@ from mediaframe.data_parallel import barrier, check_ranks_agree, is_main_process
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
 from mediaframe.inference import physical_cores
+from mediaframe.label_prior import correct_label_priors
 from mediaframe.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.optimization import State, average_states, class_weights, optimizer
 from mediaframe.records import TASKS
@@ -67,6 +68,10 @@ def train_path(data: Path, cfg: Config, out: Path, device: str | None = None) ->
 def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = None, source: str = "") -> Path:
     """Fine-tune the three-head model on `dataset` and write the model folder `out`.
 
+    Extra stance rows (`training.extra_stance_data`) either train a first-stage model that this
+    run then continues from (`training.transfer = "sequential"`, see `transfer`) or join the
+    training rows ("mixed").
+
     Args:
         dataset: splits train and validation (a grouped validation split is made when missing;
             a test split, when present, is scored for the model card).
@@ -82,13 +87,20 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
         MediaframeError: bad labels, an empty split, unavailable hardware, or an `out` that is not a model folder.
     """
     from mediaframe.model_card import save_trained
+    from mediaframe.transfer import continue_after_transfer
 
     codebook = codebook_for(cfg.labeling)
     labels = {task: list(codebook.labels(task)) for task in TASKS}
-    splits = prepare_splits(dataset, cfg, labels)
-    run = Run(cfg, labels, resolve_device(device or cfg.training.device), splits)
+    device = resolve_device(device or cfg.training.device)
+    extra, fit_cfg = transfer_rows(cfg), cfg
+    if extra and cfg.training.transfer == "sequential":  # first a model on the extra rows, then continue from it
+        extra, fit_cfg = [], continue_after_transfer(extra, cfg, device)
+    splits = prepare_splits(dataset, cfg, labels, extra)
+    run = Run(fit_cfg, labels, device, splits)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
+    if cfg.training.prior_correction:
+        ensemble["label_prior_offsets"] = correct_label_priors(loaded, splits["train"])
     check_ranks_agree(loaded.model)  # under torchrun/accelerate every process holds the same weights
     if is_main_process():  # one model folder, written by rank 0 while the others wait
         save_trained(loaded, cfg, splits, codebook.raw, ensemble | {"source": source}, out)
@@ -96,11 +108,12 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     return out
 
 
-def prepare_splits(dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]]) -> DatasetDict:
-    """Add the transfer rows to train, make a validation split if missing, check every label."""
+def prepare_splits(
+    dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]], extra: list[dict[str, Any]]
+) -> DatasetDict:
+    """Add the extra (mixed-in transfer) rows to train, make a validation split if missing, check every label."""
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise MediaframeError("training data has no train rows; build a dataset with labeled sentences first")
-    extra = transfer_rows(cfg)
     splits = DatasetDict({name: rows_dataset(split.to_list()) for name, split in dataset.items()})
     if extra:
         splits["train"] = rows_dataset(splits["train"].to_list() + extra)
