@@ -2,7 +2,8 @@
 
 `train` runs one fit per seed (CPU or GPU, bf16 autocast where the hardware has it),
 keeps the best validation snapshot (optionally the average of the k best), averages
-the seeds' weights when that scores better on validation, and writes one model folder
+the seeds' weights when that scores better on validation, corrects the heads' label priors
+(`label_prior`), and writes one model folder
 (the model-folder contract: safetensors, tokenizer, mediaframe.json, config.toml,
 metrics.json, README.md), atomically, with no checkpoint left behind.
 """
