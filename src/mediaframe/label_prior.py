@@ -12,6 +12,7 @@ rows' label frequencies with add-one smoothing, so a label never seen keeps a sm
 from __future__ import annotations
 
 import logging
+
 import numpy as np
 import torch
 from datasets import Dataset
@@ -32,11 +33,11 @@ def correct_label_priors(loaded: LoadedModel, rows: Dataset, batch_size: int = 6
     probs = Predictor(loaded, batch_size=batch_size).predict_proba(rows["text"], rows["target"], rows["mentions"])
     offsets: dict[str, dict[str, float]] = {}
     for task in TASKS:
-        labels = loaded.labels(task)
-        keep = [i for i, label in enumerate(rows[task]) if label is not None]
+        labels, given = loaded.labels(task), rows[task]
+        keep = [i for i, label in enumerate(given) if label is not None]
         if not keep:
             continue
-        counts = np.array([sum(1 for i in keep if rows[task][i] == label) for label in labels], dtype=np.float64)
+        counts = np.array([sum(1 for i in keep if given[i] == label) for label in labels], dtype=np.float64)
         offset = prior_offsets(probs[task][keep], (counts + SMOOTHING) / (counts.sum() + SMOOTHING * len(labels)))
         with torch.no_grad():
             bias = loaded.model.heads[task].bias
