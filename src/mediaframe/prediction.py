@@ -22,6 +22,7 @@ from typing import Any
 
 from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
+from mediaframe.interrupts import deferred_interrupt
 from mediaframe.records import Article, Sentence
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ def predict(
     try:
         records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
         chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
-        with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar:
-            report.scored = score_chunks(chunks, predictor, writer, target, bar)
+        with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar, \
+                deferred_interrupt() as interrupted:
+            report.scored = score_chunks(chunks, predictor, writer, target, bar, interrupted)
     except MediaframeError:
         if not writer.progress.rows:
             writer.discard()  # bad input found before anything was written: leave no partial run behind
@@ -137,12 +139,19 @@ def count_records_of(source: Path, unit: str) -> int | None:
 
 
 def score_chunks(
-    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any,
+    interrupted: threading.Event,
 ) -> int:
-    """Score each chunk and append it to the output; returns the number of rows scored."""
+    """Score each chunk and append it to the output; returns the number of rows scored.
+
+    Raises:
+        KeyboardInterrupt: after the chunk during which Ctrl-C was pressed has been written.
+    """
     scored, started = 0, time.perf_counter()
     for rows, consumed in chunks:
         writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
         scored += len(rows)
         bar.update(consumed)
         bar.set_postfix_str(f"{scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
