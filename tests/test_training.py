@@ -224,6 +224,14 @@ def test_training_sequential_transfer_continues_from_a_cached_first_stage(
     assert len(list((tmp_path / "cache").iterdir())) == 2, "other first-stage settings, another cached model"
 
 
+def test_training_unwritable_transfer_cache_is_a_clear_error(tmp_path: Path, tiny_base_model: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    cfg = transfer_config(tmp_path, tiny_base_model, f"training.transfer_cache={tmp_path / 'file' / 'cache'}")
+    with pytest.raises(MediaframeError, match="transfer cache .* cannot be written"):
+        train(tiny_dataset(), cfg, tmp_path / "model")
+    assert not (tmp_path / "model").exists()
+
+
 def test_training_mixed_transfer_adds_the_extra_rows_to_train(tmp_path: Path, tiny_base_model: Path) -> None:
     cfg = transfer_config(tmp_path, tiny_base_model, "training.transfer=mixed")
     meta = load_model(train(tiny_dataset(), cfg, tmp_path / "model")).meta

@@ -19,6 +19,7 @@ from typing import Any
 from datasets import DatasetDict
 
 from mediaframe.config import Config
+from mediaframe.errors import MediaframeError
 from mediaframe.modeling import META_FILE
 from mediaframe.training_data import fingerprint, rows_dataset, with_validation
 
@@ -41,6 +42,13 @@ def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str) -> P
     if (folder / META_FILE).is_file():
         logger.info("transfer: reusing the first-stage stance model %s (same rows and settings)", folder)
         return folder
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MediaframeError(
+            f"the transfer cache {folder.parent} cannot be written ({exc.strerror}); "
+            "set training.transfer_cache to a writable folder"
+        ) from None
     logger.info("transfer: training a first-stage stance model on %d extra rows (%s epochs) -> %s",
                 len(rows), stage.training.epochs, folder)
     splits = with_validation(DatasetDict({"train": train_rows}), stage)
