@@ -12,6 +12,7 @@ rows' label frequencies with add-one smoothing, so a label never seen keeps a sm
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import numpy as np
 import torch
@@ -37,7 +38,8 @@ def correct_label_priors(loaded: LoadedModel, rows: Dataset, batch_size: int = 6
         keep = [i for i, label in enumerate(given) if label is not None]
         if not keep:
             continue
-        counts = np.array([sum(1 for i in keep if given[i] == label) for label in labels], dtype=np.float64)
+        found = Counter(given[i] for i in keep)
+        counts = np.array([found[label] for label in labels], dtype=np.float64)
         offset = prior_offsets(probs[task][keep], (counts + SMOOTHING) / (counts.sum() + SMOOTHING * len(labels)))
         with torch.no_grad():
             bias = loaded.model.heads[task].bias

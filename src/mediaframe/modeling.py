@@ -132,7 +132,12 @@ def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelCon
         ) from None
     num_labels = {task: len(labels[task]) for task in TASKS}
     model = MultiTaskModel(encoder, num_labels, pooling=cfg.pooling, dropout=cfg.dropout)
-    meta = {
+    return LoadedModel(model, tokenizer, model_meta(base_model, labels, cfg))
+
+
+def model_meta(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> dict[str, Any]:
+    """The start of mediaframe.json: format, base model, label maps and input settings."""
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "base_model": base_model,
@@ -141,7 +146,6 @@ def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelCon
         "target_mode": cfg.target_mode,
         "pooling": cfg.pooling,
     }
-    return LoadedModel(model, tokenizer, meta)
 
 
 def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> LoadedModel:
@@ -157,16 +161,7 @@ def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig
         logger.warning("base model %s was trained with target_mode %r; continuing with %r",
                        path, parent.meta.get("target_mode"), cfg.target_mode)
     parent.model.dropout.p = cfg.dropout
-    meta = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "base_model": parent.meta["base_model"],
-        "continued_from": str(path),
-        "labels": {task: list(labels[task]) for task in TASKS},
-        "max_length": cfg.max_length,
-        "target_mode": cfg.target_mode,
-        "pooling": cfg.pooling,
-    }
+    meta = model_meta(parent.meta["base_model"], labels, cfg) | {"continued_from": str(path)}
     return LoadedModel(parent.model, parent.tokenizer, meta)
 
 
