@@ -21,10 +21,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from mediaframe.config import REPO_ROOT, load_config
+from mediaframe.config import load_config
 from mediaframe.importers import read_newsmtsc
 from mediaframe.inference import Predictor
 from mediaframe.modeling import load_model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc"
 PUBLISHED = {  # model: (rw F1m, rw acc, mt F1m, mt acc), Table 2 of Hamborg & Donnay (EACL 2021)

@@ -28,8 +28,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mediaframe.config import REPO_ROOT, ModelConfig, load_config
+from mediaframe.config import ModelConfig, load_config
 from mediaframe.inference import Predictor, auto_threads, physical_cores, resolve_dtype
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"
 GOLD = REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"

@@ -32,8 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from mediaframe.config import REPO_ROOT, ModelConfig, load_config
+from mediaframe.config import ModelConfig, load_config
 from mediaframe.inference import physical_cores
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"
 GOLD = REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"

@@ -21,9 +21,11 @@ import sys
 import time
 from pathlib import Path
 
-from mediaframe.config import REPO_ROOT, load_config
+from mediaframe.config import load_config
 from mediaframe.evaluation import evaluate_fold_paths
 from mediaframe.training import train_path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 RECIPES = {  # name: overrides on configs/default.toml
     "seed only": ["training.extra_stance_data="],

@@ -20,6 +20,8 @@ set the project has, so the weak labeler's choices are measured here, not on the
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import math
 import sys
 import time
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from sklearn.metrics import accuracy_score, f1_score
 
 from mediaframe.codebook import codebook_for, load_codebook
-from mediaframe.config import REPO_ROOT, LabelingConfig, load_config
+from mediaframe.config import LabelingConfig, load_config
 from mediaframe.corpus import corpus_sentences
 from mediaframe.gold import match_gold, read_gold
 from mediaframe.importers import read_newsmtsc
@@ -38,6 +40,8 @@ from mediaframe.label_model import aggregate, cross_validate, default_model, fit
 from mediaframe.labeling import collect_votes
 from mediaframe.records import Mention, Sentence, WeakLabel
 from mediaframe.weak_rules import (
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
     Resources, RuleInput, build_resources, by_sign, compound, labeling_functions, rule_inputs, without_names,
 )
 

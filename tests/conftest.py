@@ -45,7 +45,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Pa
     from mediaframe.records import TASKS
 
     codebook = load_codebook()
-    loaded = build_model(str(tiny_base_model), {t: codebook.labels(t) for t in TASKS}, ModelConfig(max_length=64))
+    loaded = build_model(str(tiny_base_model), {t: codebook.labels(t) for t in TASKS}, ModelConfig(max_length=64, target_mode="pair"))
     folder = tmp_path_factory.mktemp("tiny-mediaframe") / "model"
     save_model(loaded, folder)
     return folder

@@ -10,6 +10,7 @@ from mediaframe.baselines import (
     ABSTAIN,
     BaselineOutput,
     majority_label,
+    vader_output,
     run_baselines,
     tfidf_lr_probs,
     weak_output,
@@ -43,13 +44,23 @@ def test_baselines_tfidf_learns_a_separable_toy_set() -> None:
 def test_baselines_run_leaves_out_what_cannot_run_with_reasons() -> None:
     rows = [row("netflix is good", "favor")]
     outputs, skipped = run_baselines("stance", LABELS, rows, None, Config(), "no labeler here")
-    assert outputs == {}
+    assert set(outputs) == {"vader"}, "VADER needs no training rows"
     assert skipped == {"majority": "no training rows given", "tfidf_lr": "no training rows given",
                        "weak": "no labeler here"}
     one_class = [row("a", "neutral"), row("b", "neutral")]
     outputs, skipped = run_baselines("stance", LABELS, rows, one_class, Config(), [None])
     assert outputs["majority"].predictions == ["neutral"]
     assert "one stance label" in skipped["tfidf_lr"]
+
+
+def test_baselines_vader_reads_the_sentence_tone_for_stance_and_sentiment() -> None:
+    rows = [row("What a wonderful, brilliant success.", "favor"), row("A terrible, awful failure.", "against"),
+            row("The meeting is on Tuesday.", "neutral")]
+    assert vader_output("stance", LABELS, rows).predictions == ["favor", "against", "neutral"]
+    sentiment = vader_output("sentiment", ("negative", "neutral", "positive"), rows).predictions
+    assert sentiment == ["positive", "negative", "neutral"]
+    outputs, _ = run_baselines("frame", ("economic", "other"), rows, None, Config(), "none")
+    assert "vader" not in outputs, "VADER has no frame"
 
 
 def test_baselines_weak_abstention_takes_majority_else_counts_wrong() -> None:

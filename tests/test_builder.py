@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 
 from mediaframe.builder import build
 from mediaframe.cli import app
-from mediaframe.config import REPO_ROOT, load_config
+from mediaframe.config import load_config
 from mediaframe.dataset import COLUMNS
 from mediaframe.errors import MediaframeError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 TARGET = "Orbital Foods"
 NO_MODEL = ["labeling.embedding_model=none"]

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mediaframe.config import REPO_ROOT
 from mediaframe.errors import MediaframeError
 from mediaframe.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 SEED = REPO_ROOT / "data" / "seed"
 ROW_FIELDS = {"id", "article_id", "index", "text", "start", "end", "outlet", "date", "title", "author", "url", "target",

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from mediaframe.cleaning import clean
-from mediaframe.config import REPO_ROOT, load_config
+from mediaframe.config import load_config
 from mediaframe.corpus import article_sentences, corpus_sentences
 from mediaframe.io import read_articles
 from mediaframe.records import Article
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 SEED = REPO_ROOT / "data" / "seed"
 

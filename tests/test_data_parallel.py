@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from mediaframe.config import REPO_ROOT
 from mediaframe.data_parallel import check_ranks_agree, is_main_process, weights_digest, world_size
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 TEXTS = [("netflix is good.", "favor", "positive", "economic"), ("netflix is terrible.", "against", "negative", "economic"),
          ("the strike was bad.", "neutral", "negative", "policy"), ("netflix pays actors a record.", "favor", "positive", "economic"),

@@ -11,11 +11,13 @@ import pytest
 
 from mediaframe import io
 from mediaframe.codebook import Codebook, load_codebook
-from mediaframe.config import REPO_ROOT, load_config
+from mediaframe.config import load_config
 from mediaframe.corpus import article_sentences, corpus_sentences
 from mediaframe.errors import MediaframeError
 from mediaframe.gold import GoldMatch, check_target, match_gold, read_gold
 from mediaframe.records import Article, GoldLabel, Sentence
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 SEED_DIR = REPO_ROOT / "data" / "seed"
 SEED_GOLD = REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"

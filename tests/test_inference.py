@@ -153,3 +153,19 @@ def test_inference_row_labels_follow_unrounded_argmax(predictor) -> None:
     probs = predictor.predict_proba(SENTENCES, ["Netflix"] * 5, [[{"start": 0, "end": 7}]] * 5)
     for task in TASKS:
         assert [r[task] for r in rows] == [predictor.labels[task][i] for i in probs[task].argmax(1)]
+
+
+def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_model_dir: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    rows = [  # given out of order: the article's sentence 1 names the target, sentence 2 describes it
+        {"text": "The company declined to comment.", "article_id": "a", "index": 2},
+        {"text": "Orbital Foods raised prices.", "article_id": "a", "index": 1},
+        {"text": "The company is new.", "article_id": "a", "index": 0},
+        {"text": "The company declined to comment.", "article_id": "b", "index": 0},
+    ]
+    predictor = Predictor(tiny_model_dir)
+    found = predictor.rows_mentions(rows, ["Orbital Foods"] * 4)
+    assert [[m["text"] for m in mentions] for mentions in found] == [["The company"], ["Orbital Foods"], [], []]
+    out = predictor.predict_rows(rows, default_target="Orbital Foods")
+    assert [row["mentions_target"] for row in out] == [True, True, False, False]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mediaframe.config import TargetsConfig, load_config
@@ -54,7 +56,6 @@ def test_targets_names_aliases_and_possessives(netflix, text: str, expected: lis
         "Fans of netflixandchill.com met downtown.",
         "See www.netflix.com/title/80100172 for details.",
         "Write to press@netflix.com today.",
-        "The #netflixandchill tag trended.",
         "Netflixian habits are hard to break.",
         "The fund sold nflx and bought bonds.",  # tickers match in capitals only
         "Pick it up from the https://example.org/netflix page.",
@@ -77,7 +78,7 @@ def test_targets_descriptor_alone_needs_a_recent_name(netflix) -> None:
 def test_targets_attach_mentions_uses_the_descriptor_window(netflix) -> None:
     texts = ("Netflix raised prices.", "The company said demand held.", "Rivals waited.", "Viewers grumbled.",
              "The company said more.", "Weeks passed.", "Then the company spoke again.")
-    result = list(attach_mentions(sentences(*texts), netflix))
+    result = list(attach_mentions(sentences(*texts), replace(netflix, descriptor_window=3)))
     assert [[m.text for m in s.mentions] for s in result] == [
         ["Netflix"], ["The company"], [], [], [], [], []]  # window 3: sentence 4 is too far from sentence 0
     assert [s.mentions_target for s in result] == [True, True, False, False, False, False, False]
@@ -105,9 +106,9 @@ def test_targets_other_company_from_config(orbital_targets: TargetsConfig) -> No
     assert mentioned("Netflix and the company grew.", spec) == []
 
 
-def test_targets_unconfigured_target_matches_its_name_only() -> None:
+def test_targets_unconfigured_target_matches_its_name_and_generic_descriptions() -> None:
     spec = resolve_target("Crestline Snacks", TargetsConfig())
-    assert mentioned("Crestline Snacks’ chief said the company would grow.", spec) == ["Crestline Snacks"]
+    assert mentioned("Crestline Snacks’ chief said the company would grow.", spec) == ["Crestline Snacks", "the company"]
     assert mentioned("CRESTLINE  SNACKS RISES", spec) == ["CRESTLINE  SNACKS"]
 
 
@@ -123,3 +124,37 @@ def test_targets_longest_alias_wins(netflix) -> None:
 def test_targets_empty_target_is_refused() -> None:
     with pytest.raises(MediaframeError, match="expected a target name such as --target Netflix"):
         resolve_target("  ")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The firm said demand held.", ["The firm"]),
+        ("Shares of the US giant fell 3%.", ["the US giant"]),
+        ("Analysts expect the streaming heavyweight to recover.", ["the streaming heavyweight"]),
+        ("The Burbank-based studio declined to comment.", ["The Burbank-based studio"]),
+        ("The platform's outage lasted an hour.", ["The platform"]),
+        ("For a company that prides itself on service, it was a bad week.", ["a company"]),
+        ("The rival studio gained viewers.", []),  # another entity
+        ("The company Hulu said it would wait.", []),  # named as someone else
+        ("The team behind the show celebrated.", []),  # a bare common head needs a modifier
+        ("Fans called for a boycott of the theme park.", []),
+    ],
+)
+def test_targets_generic_descriptions_count_once_the_article_named_the_target(text: str, expected: list[str]) -> None:
+    spec = resolve_target("Orbital Foods", TargetsConfig())
+    assert mentioned(text, spec, named_recently=True) == expected
+    assert mentioned(text, spec, named_recently=False) == [], "never before the article names the target"
+
+
+def test_targets_hashtags_that_contain_the_name_are_mentions() -> None:
+    spec = resolve_target("Warner Bros", TargetsConfig())
+    assert mentioned("Fans posted #BoycottWarnerBros all night.", spec) == ["#BoycottWarnerBros"]
+    assert mentioned("#CancelNetflix trended.", resolve_target("Netflix", TargetsConfig())) == ["#CancelNetflix"]
+    assert mentioned("The #WarnerBrothers tag was quiet.", spec) == []
+
+
+def test_targets_the_default_window_covers_the_whole_article(netflix) -> None:
+    texts = ("Netflix raised prices.", *(f"Filler sentence {i}." for i in range(20)), "The company said more.")
+    result = list(attach_mentions(sentences(*texts), netflix))
+    assert [m.text for m in result[-1].mentions] == ["The company"]

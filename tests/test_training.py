@@ -11,11 +11,13 @@ import torch
 from datasets import Dataset, DatasetDict
 from safetensors.torch import load_file
 
-from mediaframe.config import REPO_ROOT, Config, load_config
+from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
 from mediaframe.modeling import load_model
 from mediaframe.training import train
 from mediaframe.training_data import load_training_data, transfer_rows
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 TINY_CONFIG = REPO_ROOT / "configs" / "tiny.toml"
 SENTENCES = [
@@ -239,20 +241,13 @@ def test_training_mixed_transfer_adds_the_extra_rows_to_train(tmp_path: Path, ti
     assert not (tmp_path / "cache").exists()
 
 
-def test_training_transfer_without_newsmtsc_warns_and_goes_on(
-    tmp_path: Path, tiny_base_model: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    import datasets
-
-    import mediaframe.training_data as training_data
-
-    def offline(*args: Any, **kwargs: Any) -> None:
-        raise ConnectionError("offline")
-
-    monkeypatch.setattr(training_data, "LOCAL_NEWSMTSC", tmp_path / "absent")
-    monkeypatch.setattr(datasets, "load_dataset", offline)
-    assert transfer_rows(tiny_config(tiny_base_model, "training.extra_stance_data=newsmtsc")) == []
-    assert "seed data alone" in caplog.text
+def test_training_newsmtsc_asked_for_but_missing_is_one_clear_error(tmp_path: Path, tiny_base_model: Path) -> None:
+    cfg = tiny_config(tiny_base_model, "training.extra_stance_data=newsmtsc", f"sources.benchmarks={tmp_path / 'absent'}")
+    with pytest.raises(MediaframeError, match=r"NewsMTSC not found: expected .*absent/newsmtsc/split_flat/train.jsonl"):
+        transfer_rows(cfg)
+    with pytest.raises(MediaframeError, match="NewsMTSC not found"):
+        train(tiny_dataset(), cfg, tmp_path / "model")
+    assert not (tmp_path / "model").exists()
 
 
 def test_training_unknown_data_form_is_refused(tmp_path: Path, tiny_base_model: Path) -> None:

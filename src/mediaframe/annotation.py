@@ -225,6 +225,19 @@ def agreement(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]])
     return out
 
 
+def record_agreement(path: Path, name: str, kappa: dict[str, dict[str, Any]]) -> None:
+    """Keep one labeled set's agreement in a JSON file of all sets: {name: {"n": .., "kappa": {task: ..}, ..}}."""
+    table = json.loads(read_text(path)) if path.is_file() else {}
+    table[name] = {
+        "n": max(k["n"] for k in kappa.values()),
+        "kappa": {task: k["kappa"] for task, k in kappa.items() if k["kappa"] is not None},
+        "agreement": {task: k["agreement"] for task, k in kappa.items() if k["agreement"] is not None},
+    }
+    with atomic_output(path) as handle:
+        json.dump(dict(sorted(table.items())), handle, indent=2)
+        handle.write("\n")
+
+
 def merge_annotators(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Gold from the first annotator, filled from the second where the first left a task empty;
     each disagreement is written into the row's note."""

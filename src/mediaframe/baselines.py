@@ -159,6 +159,8 @@ def run_baselines(
         The outputs by baseline name, and the reason for each baseline left out.
     """
     outputs, skipped = trained_baselines(task, labels, rows, train_rows, cfg)
+    if task in VADER_TASKS:
+        outputs["vader"] = vader_output(task, labels, rows)
     if isinstance(weak, str):
         skipped["weak"] = weak
     else:
@@ -166,6 +168,23 @@ def run_baselines(
     for name, reason in skipped.items():
         logger.info("%s baseline %s left out: %s", task, name, reason)
     return outputs, skipped
+
+
+VADER_TASKS = ("stance", "sentiment")
+VADER_BAND = 0.05  # the compound score's usual neutral band (Hutto and Gilbert, 2014)
+
+
+def vader_output(task: str, labels: Sequence[str], rows: Sequence[dict[str, Any]]) -> BaselineOutput:
+    """Plain VADER on the whole sentence: compound above the band is favor/positive, below it against/negative."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    analyzer = SentimentIntensityAnalyzer()
+    negative, neutral, positive = ("against", "neutral", "favor") if task == "stance" else ("negative", "neutral", "positive")
+    predictions = []
+    for row in rows:
+        compound = analyzer.polarity_scores(str(row["text"]))["compound"]
+        predictions.append(positive if compound > VADER_BAND else negative if compound < -VADER_BAND else neutral)
+    return BaselineOutput([p if p in labels else labels[0] for p in predictions])
 
 
 def trained_baselines(
@@ -204,8 +223,11 @@ def weak_output(votes: Sequence[str | None], labels: Sequence[str], majority: Ba
 
 def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
     """Rows of a dataset folder's split, or of a NewsMTSC/labeled table file."""
+    from mediaframe.sources import SOURCE_LOADERS, load_source
     from mediaframe.training_data import read_folder, read_rows
 
+    if not path.exists() and str(path) in SOURCE_LOADERS:  # a labeled source by name, e.g. narrative_frames_test
+        return load_source(str(path), cfg).rows
     if not path.exists():
         raise MediaframeError(f"data {path} not found; pass a built dataset folder, a labeled table or NewsMTSC JSONL")
     if not path.is_dir():
@@ -233,7 +255,9 @@ def baseline_training_rows(
     folder, read with the model's config: the same validation hold-out and transfer rows), checked
     against the fingerprint it records.
     """
-    from mediaframe.training_data import load_training_data, transfer_rows
+    from mediaframe.codebook import codebook_for
+    from mediaframe.training import prepare_splits
+    from mediaframe.training_data import extra_sources, load_training_data
 
     if train is not None:
         return read_split(train, cfg, "train"), str(train)
@@ -242,9 +266,15 @@ def baseline_training_rows(
         logger.warning("no training data known for the majority and TF-IDF baselines; pass --train DATA")
         return None, None
     model_cfg = model_config(meta, cfg)
-    own, extra = load_training_data(path, model_cfg)["train"].to_list(), transfer_rows(model_cfg)
-    check_fingerprint(own + extra if model_cfg.training.transfer == "mixed" else own, meta)
-    rows = own + extra  # every row the model learned from (sequential transfer: its first stage's too)
+    dataset, sources = load_training_data(path, model_cfg), extra_sources(model_cfg)
+    if model_cfg.training.transfer == "mixed":  # the pooled, weighted train split exactly as training made it
+        labels = {task: list(codebook_for(model_cfg.labeling).labels(task)) for task in TASKS}
+        rows = prepare_splits(dataset, model_cfg, labels, sources)["train"].to_list()
+        check_fingerprint(rows, meta)
+    else:  # every row the model learned from: its own and its first stage's
+        own = dataset["train"].to_list()
+        check_fingerprint(own, meta)
+        rows = own + [row for source in sources for row in source.rows]
     logger.info("baselines learn from %s: %d rows", path, len(rows))
     return rows, str(path)
 

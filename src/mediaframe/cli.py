@@ -304,18 +304,23 @@ def annotate_import(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
+    agreement: Annotated[Path | None, typer.Option("--agreement", help="JSON file that keeps each labeled set's kappa (updated under --name).", dir_okay=False)] = None,
+    name: Annotated[str, typer.Option("--name", help="The labeled set's name in the --agreement file.")] = "",
 ) -> None:
     """Read labeled annotation files back into a gold JSONL, checking every label; kappa for two annotators.
 
-    Example: mediaframe annotate import alice.csv bob.csv --out data/gold/new_gold.jsonl
+    Example: mediaframe annotate import alice.csv bob.csv --out data/gold/new_gold.jsonl --agreement data/labels/agreement.json --name new
     """
-    from mediaframe.annotation import import_annotation
+    from mediaframe.annotation import import_annotation, record_agreement
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
     written, kappa = import_annotation(files, out, cfg)
     for task, k in kappa.items():
         err.print(f"{task}: Cohen's kappa {k['kappa']} (raw agreement {k['agreement']}, {k['n']} sentences)", highlight=False)
+    if agreement is not None and kappa:
+        record_agreement(agreement, name or out.stem, kappa)
+        err.print(f"agreement of {name or out.stem!r} -> {agreement}", highlight=False)
     err.print(f"{written} gold rows -> {out}", highlight=False)
 
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediaframe.config import REPO_ROOT, LabelingConfig
+from mediaframe.config import RESOURCES, LabelingConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.records import TASKS
 
-DEFAULT_CODEBOOK = REPO_ROOT / "configs" / "codebook.toml"
+DEFAULT_CODEBOOK = Path(str(RESOURCES / "codebook.toml"))  # package data; configs/codebook.toml links to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +132,10 @@ def lexicons_from_dict(raw: dict[str, Any]) -> Lexicons:
 
 
 def resolve_codebook_path(name: str) -> Path:
-    """A codebook path from the config: '' is the default; relative paths are tried from the cwd, then the repo."""
+    """A codebook path from the config: '' is the packaged default; other paths are taken as given."""
     if not name:
         return DEFAULT_CODEBOOK
-    path = Path(name)
-    if path.is_absolute() or path.exists():
-        return path
-    return REPO_ROOT / path if (REPO_ROOT / path).exists() else path
+    return Path(name)
 
 
 def codebook_for(cfg: LabelingConfig) -> Codebook:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,8 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mediaframe.errors import MediaframeError
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parent.parent
+RESOURCES = resources.files("mediaframe") / "resources"  # package data: default.toml, codebook.toml
 
 
 class Section(BaseModel):
@@ -42,17 +42,19 @@ class SegmentationConfig(Section):
 
 class TargetsConfig(Section):
     aliases: dict[str, list[str]] = Field(
-        default_factory=dict, description="Target name -> its names (matched with possessives, case-insensitive)."
+        default_factory=lambda: {"Netflix": ["Netflix", "Netflix Inc", "Netflix, Inc.", "NFLX"]}, description="Target name -> its names (matched with possessives, case-insensitive)."
     )
     descriptors: dict[str, list[str]] = Field(
-        default_factory=dict,
+        default_factory=lambda: {"Netflix": ["the streamer", "the streaming giant", "the streaming service",
+                                             "the streaming company", "the streaming platform", "the media giant",
+                                             "the company"]},
         description="Target name -> descriptions ('the streamer') that count once the article has named it.",
     )
     case_sensitive_max_len: int = Field(
         5, description="All-caps aliases this short or shorter (tickers such as NFLX) match case-sensitively."
     )
     descriptor_window: int = Field(
-        3, description="A descriptor counts when the article named the target this many sentences before, or fewer."
+        50, description="A descriptor counts when the article named the target this many sentences before, or fewer."
     )
 
 
@@ -102,13 +104,22 @@ class ImportConfig(Section):
     target: str = Field("", description="Target of every row of a labeled table that has no target column.")
 
 
+class SourcesConfig(Section):
+    benchmarks: str = Field(
+        "../shared/benchmarks",
+        description="Folder holding newsmtsc/ and narrative_frames/ (their texts are read from here, never copied).",
+    )
+    labels: str = Field("data/labels", description="The team's labels of real news, keyed by source ids and offsets.")
+    written: str = Field("data/written", description="The team's written coverage (articles with labeled sentences).")
+
+
 class ModelConfig(Section):
     base_model: str = Field(
         "default", description="'default' (the embedded all-MiniLM-L6-v2), a Hugging Face model id or a local folder."
     )
     max_length: int = Field(128, description="Tokens per input (sentence + target); longer inputs are truncated.")
     target_mode: Literal["pair", "marked", "marked_pair", "none"] = Field(
-        "pair", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all."
+        "marked", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all."
     )
     pooling: Literal["mean", "cls"] = Field("mean", description="Sentence representation fed to the heads.")
     dropout: float = Field(0.1, description="Dropout before the classification heads.")
@@ -116,10 +127,10 @@ class ModelConfig(Section):
 
 class TrainingConfig(Section):
     epochs: float = Field(
-        3.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
+        10.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
     )
     learning_rate: float = Field(5e-5, gt=0, lt=1, description="Peak learning rate of the heads and the top encoder layer.")
-    batch_size: int = Field(32, ge=1, description="Training rows per step.")
+    batch_size: int = Field(16, ge=1, description="Training rows per step.")
     eval_batch_size: int = Field(128, ge=1, description="Rows per batch when scoring the validation split.")
     scheduler: Literal["linear", "cosine", "constant_with_warmup"] = Field(
         "linear", description="Learning-rate schedule after warmup."
@@ -135,7 +146,7 @@ class TrainingConfig(Section):
     )
     evals_per_epoch: int = Field(1, ge=1, le=20, description="Validation passes per epoch (each a candidate snapshot).")
     early_stopping_patience: int = Field(
-        2, ge=0, description="Stop after this many validations without a better macro-F1 (0: never stop early)."
+        3, ge=0, description="Stop after this many validations without a better macro-F1 (0: never stop early)."
     )
     average_checkpoints: int = Field(
         1, ge=1, description="Average the weights of the k best validation snapshots (kept only if validation agrees)."
@@ -155,15 +166,30 @@ class TrainingConfig(Section):
         0.15, gt=0, lt=1, description="Share of articles held out for validation when the data has no validation split."
     )
     extra_stance_data: str = Field(
-        "", description="Extra stance rows for transfer: '' none, 'newsmtsc' (local copy, else the hub), or a path."
+        "newsmtsc", description="Extra stance rows: '' none, 'newsmtsc' (under sources.benchmarks, with the team's "
+        "sentence labels from sources.labels), or a labeled table's path."
     )
-    extra_stance_max_rows: int = Field(0, ge=0, description="Cap on the extra stance rows, sampled with the seed (0: all).")
+    extra_sources: list[str] = Field(
+        default_factory=lambda: ["narrative_frames", "written"],
+        description="More labeled sources pooled with the data: narrative_frames, written, or labeled tables' paths.",
+    )
+    source_weights: dict[str, int] = Field(
+        default_factory=lambda: {"data": 3, "written": 2},
+        description="Source name -> times its training rows are repeated (the user's own rows are 'data').",
+    )
+    extra_validation_fraction: float = Field(
+        0.1, ge=0, lt=1, description="Share of the extra sources' articles held out into validation (mixed transfer)."
+    )
+    extra_stance_max_rows: int = Field(
+        3000, ge=0, description="Cap on the stance-only NewsMTSC rows, sampled with the seed (0: all; rows with sentence "
+        "labels all stay)."
+    )
     prior_correction: bool = Field(
         True, description="Shift each head's bias so its mean prediction on the training rows matches their label "
         "frequencies (add-one smoothed): a label the data never uses is rarely predicted."
     )
     transfer: Literal["sequential", "mixed"] = Field(
-        "sequential",
+        "mixed",
         description="Use of the extra stance rows: sequential = train a model on them first, then fine-tune it on the "
         "data; mixed = add them to the training rows.",
     )
@@ -255,6 +281,7 @@ class Config(BaseModel):
     cleaning: CleaningConfig = CleaningConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     targets: TargetsConfig = TargetsConfig()
+    sources: SourcesConfig = SourcesConfig()
     model: ModelConfig = ModelConfig()
     training: TrainingConfig = TrainingConfig()
     labeling: LabelingConfig = LabelingConfig()
@@ -268,8 +295,8 @@ class Config(BaseModel):
 
 
 def default_config_path() -> Path:
-    """configs/default.toml of the project checkout."""
-    return REPO_ROOT / "configs" / "default.toml"
+    """The packaged default.toml (configs/default.toml in the checkout links to it)."""
+    return Path(str(RESOURCES / "default.toml"))
 
 
 def parse_override_value(raw: str) -> Any:

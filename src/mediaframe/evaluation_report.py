@@ -20,7 +20,7 @@ from mediaframe.io import atomic_output
 if TYPE_CHECKING:
     from mediaframe.evaluation import EvaluationResult
 
-SYSTEMS = {"majority": "majority class", "weak": "weak labeler", "tfidf_lr": "TF-IDF + LR"}
+SYSTEMS = {"majority": "majority class", "vader": "VADER", "weak": "weak labeler", "tfidf_lr": "TF-IDF + LR"}
 
 
 def number(value: float | None) -> str:

@@ -275,7 +275,7 @@ class Predictor:
         found here from the target's aliases and descriptors.
         """
         targets = [str(row.get("target") or default_target) for row in rows]
-        mentions = [self.row_mentions(row, target) for row, target in zip(rows, targets, strict=True)]
+        mentions = self.rows_mentions(rows, targets)
         probs = self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
         rounded = {task: np.round(probs[task], PROB_DIGITS).tolist() for task in TASKS}
         best = {task: probs[task].argmax(1).tolist() for task in TASKS}
@@ -292,16 +292,41 @@ class Predictor:
 
         return pd.DataFrame(self.predict_rows(batch.to_dict(orient="records")))
 
-    def row_mentions(self, row: Mapping[str, Any], target: str) -> list[dict[str, Any]]:
-        """The row's mentions as dicts, found from the target's patterns when the row has none."""
-        given = row.get("mentions")
-        if given is not None and not isinstance(given, float):
-            return [dict(m) for m in given]
-        if not target.strip():
-            return []
+    def rows_mentions(self, rows: Sequence[Mapping[str, Any]], targets: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """Each row's mentions: its own when given, else found from its target's patterns.
+
+        Rows that carry `article_id` and `index` are read in their article's order, so that a
+        description ("the company") counts after a sentence that named the target, as in articles.
+        """
+        out: list[list[dict[str, Any]]] = [[] for _ in rows]
+        last_named: dict[tuple[str, str], int] = {}
+        for i in sorted(range(len(rows)), key=lambda i: (str(rows[i].get("article_id") or ""), sentence_index(rows[i]))):
+            given, target = rows[i].get("mentions"), targets[i]
+            if given is not None and not isinstance(given, float):
+                out[i] = [dict(m) for m in given]
+                continue
+            if not target.strip():
+                continue
+            spec = self.spec(target)
+            text, key, index = str(rows[i]["text"]), (str(rows[i].get("article_id") or ""), target), sentence_index(rows[i])
+            named_recently = bool(key[0]) and index - last_named.get(key, -10**9) <= spec.descriptor_window
+            out[i] = [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(text, spec, named_recently)]
+            if spec.names.search(text):
+                last_named[key] = index
+        return out
+
+    def spec(self, target: str) -> TargetSpec:
         if target not in self.specs:
             self.specs[target] = resolve_target(target, self.targets)
-        return [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(str(row["text"]), self.specs[target], False)]
+        return self.specs[target]
+
+
+def sentence_index(row: Mapping[str, Any]) -> int:
+    """A row's position in its article (0 when it has none)."""
+    try:
+        return int(row.get("index") or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def rust_tokenizer(loaded: LoadedModel) -> Any | None:

@@ -39,6 +39,7 @@ def save_trained(
     """
     check_replaceable(out)
     metrics = {name: split_metrics(loaded, splits[name], cfg) for name in ("validation", "test") if name in splits}
+    sources = ensemble.pop("data_sources", [])
     metrics["training"] = ensemble
     loaded.meta.update(
         {
@@ -47,6 +48,7 @@ def save_trained(
             "data_fingerprint": fingerprint(splits["train"]),
             "data": {f"{name}_rows": len(split) for name, split in splits.items()}
             | {"label_counts": label_counts(splits["train"]), "transfer": cfg.training.extra_stance_data,
+               "sources": sources,
                "path": str(Path(ensemble["source"]).resolve()) if ensemble.get("source") else ""},
             "metrics": {name: metrics[name] for name in ("validation", "test") if name in metrics},
             "versions": versions(),
@@ -123,8 +125,8 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         "## Data", "",
         f"- training rows: {data['train_rows']:,}; validation rows: {data.get('validation_rows', 0):,}; "
         f"test rows: {data.get('test_rows', 0):,}",
-        f"- transfer data for the stance head: {data['transfer'] or 'none'}",
-        f"- training labels: {json.dumps(data['label_counts'])}",
+        *source_lines(data.get("sources", [])),
+        f"- training labels (after source weights): {json.dumps(data['label_counts'])}",
         f"- data fingerprint (sha256 of the training rows): `{meta['data_fingerprint']}`", "",
         "## Training", "",
         f"- base model: {meta['base_model'].replace('default', 'default (embedded all-MiniLM-L6-v2)')}"
@@ -150,6 +152,20 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         "## Use", "", "```", "mediaframe predict THIS_FOLDER COVERAGE --target TARGET --out predictions.jsonl", "```", "",
     ]
     return "\n".join(lines)
+
+
+def source_lines(sources: list[dict[str, Any]]) -> list[str]:
+    """One line per labeled source: what it is, how many rows, its labels and the annotators' agreement."""
+    lines = ["- learned from:"] if sources else []
+    for source in sources:
+        kappa = source.get("kappa") or {}
+        agreement = ("; Cohen's kappa of an independent second annotation: "
+                     + ", ".join(f"{task} {value:.2f}" for task, value in kappa.items())) if kappa else ""
+        counts = "; ".join(f"{task} " + ", ".join(f"{k} {v}" for k, v in labels.items())
+                           for task, labels in source["label_counts"].items() if labels)
+        lines.append(f"  - **{source['name']}** ({source['origin']}, {source['kind']} labels): {source['rows']:,} rows; "
+                     f"{counts}{agreement}")
+    return lines
 
 
 def metric_rows(metrics: dict[str, dict[str, Any]]) -> list[str]:

@@ -1,13 +1,17 @@
-"""Target mentions: names and aliases (with possessives), and descriptors such as "the streamer".
+"""Target mentions: names and aliases (with possessives), hashtags, and descriptions such as "the streamer".
 
-A descriptor ("the company") counts as a mention only once the article has named the
-target within the last few sentences, so that it most likely means the target.
+A description counts as a mention only once the article has named the target within the last
+few sentences, so that it most likely means the target. Descriptions are found for any target
+without a per-target list: "the" with up to three modifiers and a head noun that names a kind
+of organisation ("the firm", "the US giant", "the streaming heavyweight", "the Burbank-based
+studio"); a configured list (`targets.descriptors`) adds more. A description that names
+another entity ("the rival studio", "the company Hulu") is not a mention.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 
@@ -18,6 +22,32 @@ from mediaframe.records import Mention, Sentence
 # A mention is a whole token: not glued to letters, digits, '@', '/', '-' or a domain dot.
 BEFORE = r"(?<![\w@/.\-])"
 AFTER = r"(?![\w@\-]|\.[A-Za-z0-9]|['’](?![sS]\b)\w)"
+# Head nouns that name a kind of organisation: "the <modifiers> <kind>" means the target once it was named.
+KINDS = (
+    "company", "firm", "giant", "platform", "provider", "studio", "streamer", "conglomerate", "heavyweight", "titan",
+    "behemoth", "powerhouse", "juggernaut", "corporation", "carrier", "airline", "automaker", "carmaker",
+    "manufacturer", "retailer", "grocer", "lender", "insurer", "broadcaster", "publisher", "multinational",
+    "startup", "start-up", "utility", "planemaker", "bank", "club", "organisation", "organization", "charity",
+)
+# Heads too common alone ("the team behind the show"): they count with a modifier ("the streaming service").
+MODIFIED_KINDS = (
+    "service", "group", "network", "business", "brand", "chain", "label", "developer", "operator", "maker",
+    "outfit", "enterprise", "agency", "team", "league", "university", "regulator", "body", "committee",
+)
+# Modifiers that point away from the target ("the rival studio", "another company").
+OTHER = r"rival|other|another|competing|competitor|parent|sister|smaller|larger|former|new|second|same|first|last|next|central"
+MODIFIER = r"(?:[A-Za-z][\w&.'’\-]*|\$?\d[\d.,]*(?:-\w+)?)"
+DESCRIPTION = re.compile(
+    rf"(?<![\w@#/])[Tt]he\s+(?!(?:{OTHER})\b)"
+    rf"(?:(?:{MODIFIER}\s+){{0,3}}?(?:{'|'.join(KINDS)})|(?:{MODIFIER}\s+){{1,3}}?(?:{'|'.join(MODIFIED_KINDS)}))(?![\w\-])"
+)
+# "for a company that markets itself as...": an indefinite description of the subject, a common news idiom.
+SUBJECT_DESCRIPTION = re.compile(
+    rf"(?<=\b[Ff]or )an?\s+(?:{MODIFIER}\s+){{0,3}}?(?:{'|'.join(KINDS + MODIFIED_KINDS)})"
+    r"(?=\s+(?:that|which|whose|long|still|already|once|so|with|now|used|known|accustomed)\b)"
+)
+# "the company Hulu", "the studio's rival Paramount": a capitalised name right after points elsewhere.
+NAMED_AFTER = re.compile(r"\s*,?\s+[A-Z][\w&.\-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +58,7 @@ class TargetSpec:
     names: re.Pattern[str]
     descriptors: re.Pattern[str] | None
     descriptor_window: int
+    hashtags: re.Pattern[str] | None = None
 
 
 def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
@@ -46,7 +77,16 @@ def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
         names=compile_terms([name, *aliases], cfg.case_sensitive_max_len),
         descriptors=compile_terms(descriptors, cfg.case_sensitive_max_len) if descriptors else None,
         descriptor_window=cfg.descriptor_window,
+        hashtags=hashtag_pattern([name, *aliases]),
     )
+
+
+def hashtag_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """Hashtags that contain a name with its spaces removed ("#CancelNetflix", "#DisneyPlus")."""
+    squeezed = sorted({re.sub(r"[^\w]", "", t) for t in terms if len(re.sub(r"[^\w]", "", t)) >= 3}, key=len, reverse=True)
+    if not squeezed:
+        return None
+    return re.compile(r"#\w*(?i:" + "|".join(map(re.escape, squeezed)) + r")\w*")
 
 
 def canonical_name(cfg: TargetsConfig, name: str) -> str:
@@ -82,21 +122,37 @@ def find_mentions(text: str, spec: TargetSpec, named_recently: bool) -> tuple[Me
         named_recently: whether the article named the target within the descriptor window.
     """
     found = [Mention(m.start(), m.end(), m.group()) for m in spec.names.finditer(text)]
-    if spec.descriptors is not None and (found or named_recently):
-        taken = [(m.start, m.end) for m in found]
-        for match in spec.descriptors.finditer(text):
-            if not any(s < match.end() and match.start() < e for s, e in taken):
-                found.append(Mention(match.start(), match.end(), match.group()))
+    if spec.hashtags is not None:
+        add_free(found, spec.hashtags.finditer(text))
+    if found or named_recently:
+        if spec.descriptors is not None:
+            add_free(found, spec.descriptors.finditer(text))
+        add_free(found, (m for m in DESCRIPTION.finditer(text) if not NAMED_AFTER.match(text, m.end())))
+        add_free(found, SUBJECT_DESCRIPTION.finditer(text))
     return tuple(sorted(found, key=lambda m: m.start))
+
+
+def add_free(found: list[Mention], matches: Iterable[re.Match[str]]) -> None:
+    """Add the matches that overlap no mention found so far."""
+    for match in matches:
+        if not any(m.start < match.end() and match.start() < m.end for m in found):
+            found.append(Mention(match.start(), match.end(), match.group()))
 
 
 def attach_mentions(sentences: Iterable[Sentence], spec: TargetSpec) -> Iterator[Sentence]:
     """Set `target` and `mentions` on every sentence, article by article."""
-    for _, article_sentences in groupby(sentences, key=lambda s: s.article_id):
-        last_named = -10**9
-        for sentence in article_sentences:
-            named_recently = sentence.index - last_named <= spec.descriptor_window
-            mentions = find_mentions(sentence.text, spec, named_recently)
-            if spec.names.search(sentence.text):
-                last_named = sentence.index
+    for _, group in groupby(sentences, key=lambda s: s.article_id):
+        article = list(group)
+        for sentence, mentions in zip(article, mentions_in_order([s.text for s in article], spec), strict=True):
             yield replace(sentence, target=spec.name, mentions=mentions)
+
+
+def mentions_in_order(texts: Sequence[str], spec: TargetSpec) -> list[tuple[Mention, ...]]:
+    """Mentions in each sentence of one article, in order: a description counts after a sentence that named it."""
+    last_named = -10**9
+    found = []
+    for index, text in enumerate(texts):
+        found.append(find_mentions(text, spec, index - last_named <= spec.descriptor_window))
+        if spec.names.search(text):
+            last_named = index
+    return found

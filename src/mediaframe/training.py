@@ -11,7 +11,10 @@ metrics.json, README.md), atomically, with no checkpoint left behind.
 from __future__ import annotations
 
 import logging
+import random
 import tempfile
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,10 +41,11 @@ from mediaframe.training_data import (
     MultiTaskCollator,
     check_labels,
     features,
+    extra_sources,
     rows_dataset,
-    transfer_rows,
     with_validation,
 )
+from mediaframe.sources import LabeledSource, agreement
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +97,11 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     codebook = codebook_for(cfg.labeling)
     labels = {task: list(codebook.labels(task)) for task in TASKS}
     device = resolve_device(device or cfg.training.device)
-    extra, fit_cfg = transfer_rows(cfg), cfg
-    if extra and cfg.training.transfer == "sequential":  # first a model on the extra rows, then continue from it
-        extra, fit_cfg = [], continue_after_transfer(extra, cfg, device)
-    splits = prepare_splits(dataset, cfg, labels, extra)
+    sources, fit_cfg = extra_sources(cfg), cfg
+    pooled = sources
+    if sources and cfg.training.transfer == "sequential":  # first a model on the extra rows, then continue from it
+        pooled, fit_cfg = [], continue_after_transfer([r for s in sources for r in s.rows], cfg, device)
+    splits = prepare_splits(dataset, cfg, labels, pooled)
     run = Run(fit_cfg, labels, device, splits)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
@@ -104,25 +109,63 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
         ensemble["label_prior_offsets"] = correct_label_priors(loaded, splits["train"])
     check_ranks_agree(loaded.model)  # under torchrun/accelerate every process holds the same weights
     if is_main_process():  # one model folder, written by rank 0 while the others wait
-        save_trained(loaded, cfg, splits, codebook.raw, ensemble | {"source": source}, out)
+        described = ensemble | {"source": source, "data_sources": data_sources(dataset, sources, source, cfg)}
+        save_trained(loaded, cfg, splits, codebook.raw, described, out)
     barrier()
     return out
 
 
 def prepare_splits(
-    dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]], extra: list[dict[str, Any]]
+    dataset: DatasetDict, cfg: Config, labels: dict[str, list[str]], sources: Sequence[LabeledSource]
 ) -> DatasetDict:
-    """Add the extra (mixed-in transfer) rows to train, make a validation split if missing, check every label."""
+    """Pool the extra sources' rows with the data (each repeated by its weight), make the validation split, check labels.
+
+    `training.extra_validation_fraction` of each source's articles joins the validation split,
+    so that choosing a snapshot also weighs coverage unlike the user's own.
+    """
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise MediaframeError("training data has no train rows; build a dataset with labeled sentences first")
     splits = DatasetDict({name: rows_dataset(split.to_list()) for name, split in dataset.items()})
-    if extra:
-        splits["train"] = rows_dataset(splits["train"].to_list() + extra)
+    held_out: list[dict[str, Any]] = []
+    if sources and cfg.training.extra_validation_fraction == 0 and "validation" not in splits:
+        splits["train"] = rows_dataset(splits["train"].to_list() + [r for s in sources for r in s.rows])
+        sources = []
     if "validation" not in splits or len(splits["validation"]) == 0:
         splits = with_validation(splits, cfg)
+    if sources:
+        weights = cfg.training.source_weights
+        train_rows = splits["train"].to_list() * weights.get("data", 1)
+        for source in sources:
+            kept, held = hold_out_articles(source.rows, cfg.training.extra_validation_fraction, cfg.seed)
+            train_rows += kept * weights.get(source.name, 1)
+            held_out += held
+        splits["train"] = rows_dataset(train_rows)
+        splits["validation"] = rows_dataset(splits["validation"].to_list() + held_out)
     for name, split in splits.items():
         check_labels(split, labels, name)
     return splits
+
+
+def hold_out_articles(rows: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """(kept, held out): a seeded share of the rows' articles held out whole."""
+    if fraction == 0:
+        return rows, []
+    articles = sorted({r["article_id"] for r in rows})
+    random.Random(seed).shuffle(articles)
+    held = set(articles[: round(len(articles) * fraction)])
+    return [r for r in rows if r["article_id"] not in held], [r for r in rows if r["article_id"] in held]
+
+
+def data_sources(
+    dataset: DatasetDict, sources: Sequence[LabeledSource], path: str, cfg: Config
+) -> list[dict[str, Any]]:
+    """`data.sources` of the model folder: the user's data first, then every extra source."""
+    train = dataset["train"]
+    kinds = Counter(k for k in (train["stance_source"] if "stance_source" in train.column_names else []) if k)
+    name = Path(path).name if path else "data"
+    own = LabeledSource(name, kinds.most_common(1)[0][0] if kinds else "gold", "real news", train.to_list(),
+                        agreement(cfg, name))
+    return [source.summary() for source in (own, *sources)]
 
 
 class Run:

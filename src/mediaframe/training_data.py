@@ -13,7 +13,7 @@ import json
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +21,19 @@ import torch
 from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import PreTrainedTokenizerBase
 
-from mediaframe.config import REPO_ROOT, Config
+from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.importers import flat_row, read_labeled, read_newsmtsc
+from mediaframe.importers import read_labeled, read_newsmtsc
 from mediaframe.io import iter_jsonl
 from mediaframe.modeling import IGNORE_INDEX, encode
 from mediaframe.records import TASKS
+from mediaframe.sources import LabeledSource, load_source
 
 logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", *TASKS)
-NEWSMTSC_HUB_ID = "fhamborg/news_sentiment_newsmtsc"
-LOCAL_NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc"
+SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written")  # narrative_frames_test is never a training source
 NEWSMTSC_FLAT = frozenset({"mention", "polarity", "from", "to", "sentence", "id"})
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
@@ -130,44 +130,40 @@ def with_validation(dataset: DatasetDict, cfg: Config) -> DatasetDict:
 
 
 def transfer_rows(cfg: Config) -> list[dict[str, Any]]:
-    """Extra stance rows named by `training.extra_stance_data` ('' none, 'newsmtsc', or a path), capped and seeded."""
-    source = cfg.training.extra_stance_data
-    if not source:
-        return []
-    rows = newsmtsc_rows() if source == "newsmtsc" else read_rows(resolve_path(source), cfg)
-    cap = cfg.training.extra_stance_max_rows
-    if cap and len(rows) > cap:
-        rows = random.Random(cfg.seed).sample(rows, cap)
-    for row in rows:
-        row.update({"sentiment": None, "frame": None})
-    if rows:
-        logger.info("transfer: %d extra stance rows from %s", len(rows), source)
-    return rows
+    """The rows of every extra labeled source (`training.extra_stance_data` and `training.extra_sources`)."""
+    return [row for source in extra_sources(cfg) for row in source.rows]
 
 
-def resolve_path(name: str) -> Path:
-    """A path from the config: as given when it exists, else relative to the repository."""
-    path = Path(name)
-    return path if path.is_absolute() or path.exists() else REPO_ROOT / path
+def extra_sources(cfg: Config) -> list[LabeledSource]:
+    """Extra labeled sources: named ones (newsmtsc, narrative_frames, written) or labeled tables by path.
+
+    `training.extra_stance_max_rows` caps the NewsMTSC rows that carry a stance only (rows the
+    team labeled for sentiment and frame are always kept), sampled with the seed.
+    """
+    names = [cfg.training.extra_stance_data] if cfg.training.extra_stance_data else []
+    sources = [named_source(name, cfg) for name in [*names, *cfg.training.extra_sources]]
+    for source in sources:
+        logger.info("extra rows: %d from %s", len(source.rows), source.name)
+    return sources
 
 
-def newsmtsc_rows() -> list[dict[str, Any]]:
-    """NewsMTSC train rows: the local copy when present, else the dataset hub, else none (with a warning)."""
-    local = LOCAL_NEWSMTSC / "split_flat" / "train.jsonl"
-    if local.is_file():
-        return read_newsmtsc(local)
-    try:
-        from datasets import load_dataset
+def named_source(name: str, cfg: Config) -> LabeledSource:
+    if name in SOURCE_NAMES:
+        source = load_source(name, cfg)
+    else:
+        source = LabeledSource(Path(name).stem, "import", "real news", read_rows(Path(name), cfg))
+    if name == cfg.training.extra_stance_data and cfg.training.extra_stance_max_rows:
+        source = capped(source, cfg.training.extra_stance_max_rows, cfg.seed)
+    return source
 
-        hub = load_dataset(NEWSMTSC_HUB_ID, split="train")
-        return [flat_row(dict(row), number, Path(NEWSMTSC_HUB_ID)) for number, row in enumerate(hub, start=1)]
-    except Exception as exc:  # noqa: BLE001 - any hub failure (offline, moved) falls back to the seed data alone
-        logger.warning(
-            "NewsMTSC not found at %s and the hub (%s) is unreachable (%s): the stance head learns from the "
-            "seed data alone, which is too little to learn stance in general",
-            LOCAL_NEWSMTSC, NEWSMTSC_HUB_ID, str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
-        )
-        return []
+
+def capped(source: LabeledSource, cap: int, seed: int) -> LabeledSource:
+    """At most `cap` stance-only rows of a source, sampled with the seed; fully labeled rows all stay."""
+    full = [r for r in source.rows if r.get("sentiment") or r.get("frame")]
+    stance_only = [r for r in source.rows if not (r.get("sentiment") or r.get("frame"))]
+    if len(stance_only) > cap:
+        stance_only = random.Random(seed).sample(stance_only, cap)
+    return replace(source, rows=full + stance_only)
 
 
 # ---------------------------------------------------------------- checks and features

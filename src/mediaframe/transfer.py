@@ -52,14 +52,18 @@ def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str) -> P
     logger.info("transfer: training a first-stage stance model on %d extra rows (%s epochs) -> %s",
                 len(rows), stage.training.epochs, folder)
     splits = with_validation(DatasetDict({"train": train_rows}), stage)
-    return train(splits, stage, folder, device, source=f"extra stance rows: {cfg.training.extra_stance_data}")
+    return train(splits, stage, folder, device, source=f"extra rows: {extra_names(cfg)}")
+
+
+def extra_names(cfg: Config) -> str:
+    return ", ".join([cfg.training.extra_stance_data, *cfg.training.extra_sources]).strip(", ")
 
 
 def first_stage_config(cfg: Config) -> Config:
     """The run's own settings, for `transfer_epochs`: one seed (the top-level one), no transfer, validation file
     or prior correction."""
     training = cfg.training.model_copy(
-        update={"epochs": cfg.training.transfer_epochs, "extra_stance_data": "", "validation_data": "", "seeds": [],
+        update={"epochs": cfg.training.transfer_epochs, "extra_stance_data": "", "extra_sources": [], "validation_data": "", "seeds": [],
                 "prior_correction": False}  # the second stage corrects the priors of the final model
     )
     return cfg.model_copy(update={"training": training})
