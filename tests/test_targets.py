@@ -158,3 +158,26 @@ def test_targets_the_default_window_covers_the_whole_article(netflix) -> None:
     texts = ("Netflix raised prices.", *(f"Filler sentence {i}." for i in range(20)), "The company said more.")
     result = list(attach_mentions(sentences(*texts), netflix))
     assert [m.text for m in result[-1].mentions] == ["The company"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("the Dallas Cowboys", "Dallas Cowboys win again.", ["Dallas Cowboys"]),
+        ("Calloway Foods", "Calloway raised prices.", ["Calloway"]),
+        ("Orbital Foods", "The orbital launch slipped.", []),  # a derived short form matches in its own case only
+        ("the World Health Organization", "The WHO said the outbreak was over.", ["WHO"]),
+        ("the World Health Organization", "Who said that?", []),
+        ("General Motors", "The Attorney General sued.", []),  # "Motors" is no suffix to drop
+        ("the Screen Actors Guild", "The guild called a strike.", ["The guild"]),  # the kind the name gives itself
+    ],
+)
+def test_targets_running_text_short_forms_of_multiword_names(name: str, text: str, expected: list[str]) -> None:
+    assert mentioned(text, resolve_target(name, TargetsConfig()), named_recently=True) == expected
+
+
+def test_targets_a_head_noun_that_modifies_another_noun_is_no_description() -> None:
+    spec = resolve_target("Orbital Foods", TargetsConfig())
+    assert mentioned("Jobs in the service sector grew.", spec, named_recently=True) == []
+    assert mentioned("It beat the KBW bank index.", spec, named_recently=True) == []
+    assert mentioned("Airbus leads the show with 140 firm orders.", spec, named_recently=True) == []

@@ -24,7 +24,7 @@ from mediaframe.records import TASKS, GoldLabel, Mention, Sentence
 
 logger = logging.getLogger(__name__)
 
-BASELINES: tuple[str, ...] = ("majority", "weak", "tfidf_lr")
+BASELINES: tuple[str, ...] = ("majority", "vader", "weak", "tfidf_lr")
 ABSTAIN = "(abstain)"  # a prediction outside every label set: scored as wrong
 
 

@@ -317,7 +317,8 @@ def annotate_import(
     refuse_overwrite(out, force)
     written, kappa = import_annotation(files, out, cfg)
     for task, k in kappa.items():
-        err.print(f"{task}: Cohen's kappa {k['kappa']} (raw agreement {k['agreement']}, {k['n']} sentences)", highlight=False)
+        if k["n"]:
+            err.print(f"{task}: Cohen's kappa {k['kappa']} (raw agreement {k['agreement']}, {k['n']} sentences)", highlight=False)
     if agreement is not None and kappa:
         record_agreement(agreement, name or out.stem, kappa)
         err.print(f"agreement of {name or out.stem!r} -> {agreement}", highlight=False)

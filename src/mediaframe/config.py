@@ -127,7 +127,7 @@ class ModelConfig(Section):
 
 class TrainingConfig(Section):
     epochs: float = Field(
-        10.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
+        2.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
     )
     learning_rate: float = Field(5e-5, gt=0, lt=1, description="Peak learning rate of the heads and the top encoder layer.")
     batch_size: int = Field(16, ge=1, description="Training rows per step.")
@@ -144,9 +144,9 @@ class TrainingConfig(Section):
     class_weights: Literal["none", "balanced", "sqrt"] = Field(
         "none", description="Per-task loss weights against class imbalance: none, balanced (n/(k*count)) or its sqrt."
     )
-    evals_per_epoch: int = Field(1, ge=1, le=20, description="Validation passes per epoch (each a candidate snapshot).")
+    evals_per_epoch: int = Field(2, ge=1, le=20, description="Validation passes per epoch (each a candidate snapshot).")
     early_stopping_patience: int = Field(
-        3, ge=0, description="Stop after this many validations without a better macro-F1 (0: never stop early)."
+        2, ge=0, description="Stop after this many validations without a better macro-F1 (0: never stop early)."
     )
     average_checkpoints: int = Field(
         1, ge=1, description="Average the weights of the k best validation snapshots (kept only if validation agrees)."

@@ -28,6 +28,8 @@ def render_card(meta: dict[str, Any], quality: dict[str, Any] | None) -> str:
         *(labels_section(meta, task) for task in TASKS),
         coverage_section(meta),
     ]
+    if meta.get("agreement"):
+        parts.append(agreement_section(meta["agreement"]))
     if quality:
         parts.append(quality_section(quality))
     parts.append(config_section(meta))
@@ -100,6 +102,18 @@ def coverage_section(meta: dict[str, Any]) -> str:
 
 def pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%"
+
+
+def agreement_section(agreement: dict[str, Any]) -> str:
+    """Cohen's kappa per task of each labeled set, from an independent second annotation of a sample."""
+    lines = ["## Agreement of the hand-written labels\n",
+             "Each set the team labeled had a sample annotated a second time, independently; the disagreements were "
+             "adjudicated and the adjudicated label kept.\n",
+             "| set | sentences compared | stance kappa | sentiment kappa | frame kappa |", "|---|---:|---:|---:|---:|"]
+    for name, entry in agreement.items():
+        kappa = entry.get("kappa", {})
+        lines.append(f"| {name} | {entry.get('n', 0)} | " + " | ".join(fmt(kappa.get(t)) for t in TASKS) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def quality_section(quality: dict[str, Any]) -> str:

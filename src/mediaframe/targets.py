@@ -28,24 +28,36 @@ KINDS = (
     "behemoth", "powerhouse", "juggernaut", "corporation", "carrier", "airline", "automaker", "carmaker",
     "manufacturer", "retailer", "grocer", "lender", "insurer", "broadcaster", "publisher", "multinational",
     "startup", "start-up", "utility", "planemaker", "bank", "club", "organisation", "organization", "charity",
+    "service", "app", "chain", "brand", "drugmaker", "steelmaker", "oil major", "chipmaker", "airline group",
 )
 # Heads too common alone ("the team behind the show"): they count with a modifier ("the streaming service").
 MODIFIED_KINDS = (
-    "service", "group", "network", "business", "brand", "chain", "label", "developer", "operator", "maker",
-    "outfit", "enterprise", "agency", "team", "league", "university", "regulator", "body", "committee",
+    "group", "network", "business", "label", "developer", "operator", "maker",
+    "outfit", "enterprise", "team", "league", "university", "body",
 )
 # Modifiers that point away from the target ("the rival studio", "another company").
 OTHER = r"rival|other|another|competing|competitor|parent|sister|smaller|larger|former|new|second|same|first|last|next|central"
-MODIFIER = r"(?:[A-Za-z][\w&.'’\-]*|\$?\d[\d.,]*(?:-\w+)?)"
+FUNCTION_WORDS = r"with|of|for|in|on|at|to|by|from|and|or|that|which|who|behind|than|as|is|was|are|were|its|their|his|her"
+MODIFIER = rf"(?:(?!(?:{FUNCTION_WORDS})\b)[A-Za-z][\w&.'’\-]*|\$?\d[\d.,]*(?:-\w+)?)"
+# "the service sector", "the KBW bank index": the head noun modifies the noun after it, so it is not the head.
+NOUN_AFTER = r"(?!\s+(?:sector|index|industry|market|markets|stocks?|workers|staff|unions?|companies|firms|giants|apps?|rivals?)\b)"
 DESCRIPTION = re.compile(
     rf"(?<![\w@#/])[Tt]he\s+(?!(?:{OTHER})\b)"
     rf"(?:(?:{MODIFIER}\s+){{0,3}}?(?:{'|'.join(KINDS)})|(?:{MODIFIER}\s+){{1,3}}?(?:{'|'.join(MODIFIED_KINDS)}))(?![\w\-])"
+    + NOUN_AFTER
 )
 # "for a company that markets itself as...": an indefinite description of the subject, a common news idiom.
 SUBJECT_DESCRIPTION = re.compile(
     rf"(?<=\b[Ff]or )an?\s+(?:{MODIFIER}\s+){{0,3}}?(?:{'|'.join(KINDS + MODIFIED_KINDS)})"
     r"(?=\s+(?:that|which|whose|long|still|already|once|so|with|now|used|known|accustomed)\b)"
 )
+# Words that end a company's name and are dropped in running text ("Calloway Foods" -> "Calloway").
+NAME_SUFFIXES = frozenset({
+    "foods", "labs", "telecom", "steel", "health", "mutual", "energy", "pictures", "air", "lines", "airlines",
+    "inc", "inc.", "corp", "corp.", "co", "co.", "corporation", "company", "group", "holdings", "ltd", "plc",
+    "technologies", "systems", "entertainment", "media", "studios", "bank", "insurance",
+})
+NAME_STOPWORDS = frozenset({"of", "and", "the", "for", "&", "de"})
 # "the company Hulu", "the studio's rival Paramount": a capitalised name right after points elsewhere.
 NAMED_AFTER = re.compile(r"\s*,?\s+[A-Z][\w&.\-]*")
 
@@ -71,14 +83,41 @@ def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
     if not name.strip():
         raise MediaframeError("expected a target name such as --target Netflix; found an empty one")
     aliases = lookup(cfg.aliases, name) or [name]
-    descriptors = lookup(cfg.descriptors, name)
+    descriptors = [*lookup(cfg.descriptors, name), *own_kind(name)]
     return TargetSpec(
         name=canonical_name(cfg, name),
-        names=compile_terms([name, *aliases], cfg.case_sensitive_max_len),
+        names=compile_terms([name, *aliases], cfg.case_sensitive_max_len, exact=short_forms(name)),
         descriptors=compile_terms(descriptors, cfg.case_sensitive_max_len) if descriptors else None,
         descriptor_window=cfg.descriptor_window,
         hashtags=hashtag_pattern([name, *aliases]),
     )
+
+
+def own_kind(name: str) -> list[str]:
+    """The kind a multiword name gives itself: "the committee" for the International Olympic Committee."""
+    words = name.strip().split()
+    last = words[-1].strip(".,").lower() if len(words) >= 2 else ""
+    return [f"the {last}"] if last.isalpha() and last not in NAME_STOPWORDS else []
+
+
+def short_forms(name: str) -> list[str]:
+    """Forms running text uses for a multiword name: without a leading "the" ("the Dallas Cowboys" ->
+    "Dallas Cowboys"), without its company suffix ("Calloway Foods" -> "Calloway", "Delta Air Lines" ->
+    "Delta"), and the acronym of three or more capitalised words ("World Health Organization" -> "WHO").
+    Derived forms are capitalised words, so they match in their own case only (see `term_pattern`)."""
+    words = name.strip().split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    forms = [" ".join(words)] if words else []
+    head = list(words)
+    while len(head) > 1 and head[-1].lower() in NAME_SUFFIXES:
+        head.pop()
+    if len(head) < len(words) and head[0][:1].isupper():
+        forms.append(" ".join(head))
+    capitals = [w for w in words if w.lower() not in NAME_STOPWORDS]
+    if len(capitals) >= 3 and all(w[:1].isupper() for w in capitals):
+        forms.append("".join(w[0] for w in capitals).upper())
+    return [f for f in forms if f != name.strip()]
 
 
 def hashtag_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -101,10 +140,11 @@ def lookup(table: dict[str, list[str]], name: str) -> list[str]:
     return next((terms for key, terms in table.items() if key.casefold() == wanted), [])
 
 
-def compile_terms(terms: Iterable[str], case_sensitive_max_len: int) -> re.Pattern[str]:
-    """One alternation, longest term first; short all-caps terms (tickers) match case-sensitively."""
-    unique = sorted({t.strip() for t in terms if t.strip()}, key=len, reverse=True)
-    parts = [term_pattern(t, len(t) <= case_sensitive_max_len and t.isupper()) for t in unique]
+def compile_terms(terms: Iterable[str], case_sensitive_max_len: int, exact: Iterable[str] = ()) -> re.Pattern[str]:
+    """One alternation, longest term first; short all-caps terms (tickers) and `exact` ones match case-sensitively."""
+    sensitive = {t.strip() for t in exact if t.strip()}
+    unique = sorted({t.strip() for t in terms if t.strip()} | sensitive, key=len, reverse=True)
+    parts = [term_pattern(t, t in sensitive or (len(t) <= case_sensitive_max_len and t.isupper())) for t in unique]
     return re.compile(BEFORE + "(?:" + "|".join(parts) + ")" + AFTER)
 
 

@@ -10,6 +10,7 @@ metrics.json, README.md), atomically, with no checkpoint left behind.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import tempfile
@@ -164,8 +165,19 @@ def data_sources(
     kinds = Counter(k for k in (train["stance_source"] if "stance_source" in train.column_names else []) if k)
     name = Path(path).name if path else "data"
     own = LabeledSource(name, kinds.most_common(1)[0][0] if kinds else "gold", "real news", train.to_list(),
-                        agreement(cfg, name))
+                        gold_agreement(Path(path) if path else None, cfg))
     return [source.summary() for source in (own, *sources)]
+
+
+def gold_agreement(data: Path | None, cfg: Config) -> dict[str, float]:
+    """Kappa of the gold a built dataset was made with (agreement.json names a set by its gold file's stem)."""
+    info = data / "dataset_info.json" if data is not None else None
+    if info is None or not info.is_file():
+        return {}
+    for gold in json.loads(info.read_text(encoding="utf-8")).get("gold", []):
+        if kappa := agreement(cfg, Path(gold).stem):
+            return kappa
+    return {}
 
 
 class Run:

@@ -1,0 +1,80 @@
+"""The package as a user installs it: a wheel in a fresh virtual environment, run from outside the checkout.
+
+`sentences`, `build` and `predict` on the seed corpus must give the same sentences, mentions and
+labels as the checkout's own install. Slow: it builds the wheel and installs it with its
+dependencies (pip's cache makes reruns quick).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/seed and data/gold
+SEED, GOLD = REPO_ROOT / "data" / "seed", REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"
+TORCH = os.environ.get("MEDIAFRAME_TORCH", "torch==2.13.0")  # the CPU build on this machine's disk
+
+pytestmark = pytest.mark.slow
+
+
+def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `mediaframe` command of a fresh venv that holds the wheel built from this checkout."""
+    work = tmp_path_factory.mktemp("installed")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "dist", REPO_ROOT, cwd=work)
+    [wheel] = (work / "dist").glob("mediaframe-*.whl")
+    run(sys.executable, "-m", "venv", work / "venv", cwd=work)
+    pip = work / "venv" / "bin" / "pip"
+    run(pip, "install", "--quiet", TORCH, cwd=work)
+    run(pip, "install", "--quiet", wheel, cwd=work)
+    return work / "venv" / "bin" / "mediaframe"
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def both(installed: Path, tmp_path: Path, *args: str | Path, out: str) -> tuple[Path, Path]:
+    """Run one command with the wheel's install (in a folder outside the checkout) and with the checkout's."""
+    outside, inside = tmp_path / "outside", tmp_path / "inside"
+    outside.mkdir(exist_ok=True)
+    inside.mkdir(exist_ok=True)
+    run(installed, *args, "--out", outside / out, cwd=outside)
+    run(sys.executable, "-m", "mediaframe", *args, "--out", inside / out, cwd=REPO_ROOT)
+    return outside / out, inside / out
+
+
+def test_installed_wheel_reads_its_packaged_defaults(installed: Path, tmp_path: Path) -> None:
+    shown = run(installed, "sentences", "--help", cwd=tmp_path).stdout
+    assert "sentences" in shown
+    package = run(installed.parent / "python", "-c", "import mediaframe.config as c; print(c.default_config_path())",
+                  cwd=tmp_path).stdout.strip()
+    assert "site-packages" in package and Path(package).is_file()
+
+
+def test_installed_sentences_and_build_match_the_checkout(installed: Path, tmp_path: Path) -> None:
+    outside, inside = both(installed, tmp_path, "sentences", SEED, "--target", "Netflix", out="sentences.jsonl")
+    assert jsonl(outside) == jsonl(inside) and len(jsonl(inside)) == 94
+    outside, inside = both(installed, tmp_path, "build", SEED, "--target", "Netflix", "--gold", GOLD, out="dataset")
+    fields = ("id", "text", "mentions", "stance", "sentiment", "frame", "stance_source")
+    keep = lambda rows: [{k: r.get(k) for k in fields} for r in rows]  # noqa: E731 - a projection
+    assert keep(jsonl(outside / "sentences.jsonl")) == keep(jsonl(inside / "sentences.jsonl"))
+
+
+def test_installed_predict_matches_the_checkout(installed: Path, tmp_path: Path, tiny_model_dir: Path) -> None:
+    outside, inside = both(installed, tmp_path, "predict", tiny_model_dir, SEED, "--target", "Netflix",
+                           "--dtype", "fp32", out="predictions.jsonl")
+    fields = ("id", "text", "mentions_target", "stance", "sentiment", "frame")
+    assert [{k: r[k] for k in fields} for r in jsonl(outside)] == [{k: r[k] for k in fields} for r in jsonl(inside)]
+    assert len(jsonl(outside)) == 94
