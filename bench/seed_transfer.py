@@ -1,4 +1,4 @@
-"""Does NewsMTSC transfer help the stance head on the seed corpus? Leave-one-article-out, pooled.
+"""Which recipe is right on the seed corpus? Leave-one-article-out, pooled.
 
 For each recipe, one model per fold of a dataset built with `--folds` (train on three articles,
 stop early on a fourth, test on the fifth); the five test articles' predictions are pooled and
@@ -28,9 +28,9 @@ from mediaframe.training import train_path
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 RECIPES = {  # name: overrides on configs/default.toml
-    "seed only": ["training.extra_stance_data="],
-    "seed + 2,000 NewsMTSC rows, mixed": ["training.transfer=mixed", "training.extra_stance_max_rows=2000"],
-    "NewsMTSC first, then seed (default)": [],
+    "seed only": ["training.extra_stance_data=", "training.extra_sources=[]", "training.epochs=10",
+                  "training.evals_per_epoch=1", "training.early_stopping_patience=3"],
+    "default: seed pooled with NewsMTSC, Narrative Frames 1-4 and the written coverage": [],
 }
 
 

@@ -40,10 +40,10 @@ from mediaframe.label_model import aggregate, cross_validate, default_model, fit
 from mediaframe.labeling import collect_votes
 from mediaframe.records import Mention, Sentence, WeakLabel
 from mediaframe.weak_rules import (
-
-REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
     Resources, RuleInput, build_resources, by_sign, compound, labeling_functions, rule_inputs, without_names,
 )
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
 DATA = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"
 STANCE_TO_SENTIMENT = {"against": "negative", "neutral": "neutral", "favor": "positive"}

@@ -138,7 +138,9 @@ def test_gold_other_target_rejected() -> None:
 
 def test_gold_same_or_empty_target_accepted() -> None:
     gold = [GoldLabel("a1:0", "x", target="netflix"), GoldLabel("a1:1", "y", target="")]
-    check_target(gold, "Netflix", Path("gold.jsonl"))  # no error: case-insensitive, empty means any
+    assert check_target(gold, "Netflix", Path("gold.jsonl")) is None  # case-insensitive; empty means any
+    with pytest.raises(MediaframeError, match="Netflix"):
+        check_target([GoldLabel("a1:0", "x", target="Disney")], "Netflix", Path("gold.jsonl"))
 
 
 # ---------------------------------------------------------------- matching

@@ -327,3 +327,20 @@ def test_io_sentence_row_shape() -> None:
     for field in ("article_id", "index", "text", "start", "end", "outlet", "date", "title", "target"):
         assert row[field] == getattr(sentence, field)
     json.dumps(row)  # serialisable as is
+
+
+def test_io_staged_folder_replaces_only_on_success_and_leaves_nothing_beside(tmp_path: Path) -> None:
+    from mediaframe.io import staged_folder
+
+    out = tmp_path / "dataset"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), staged_folder(out) as stage:
+        (stage / "new.txt").write_text("half")
+        raise RuntimeError("crash while writing")
+    assert [p.name for p in out.iterdir()] == ["old.txt"], "a failed write leaves the old folder whole"
+    with staged_folder(out) as stage:
+        (stage / "new.txt").write_text("new")
+        assert (out / "old.txt").is_file(), "the old folder stays in place while the new one is written"
+    assert [p.name for p in out.iterdir()] == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"], "no staging or moved-aside folder left"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +28,7 @@ from mediaframe.dataset import (
 from mediaframe.dataset_card import render_card
 from mediaframe.embeddings import Embedder, load_embedder
 from mediaframe.errors import MediaframeError
-from mediaframe.io import atomic_output, read_articles, write_jsonl
+from mediaframe.io import atomic_output, read_articles, staged_folder, write_jsonl
 from mediaframe.labeling import weak_label
 from mediaframe.records import GoldLabel, Sentence
 
@@ -96,7 +94,7 @@ def build(
     fold_list = article_folds(split_of) if folds else []
     meta = metadata(corpus, target, gold_paths, codebook, cfg, rows, split_of, [f.name for f in fold_list])
     lines = [sentence_row(x, split_of[x.sentence.article_id], cfg.dataset.min_confidence) for x in weak.labeled]
-    with staging(out) as stage, quiet_hf_bars():
+    with staged_folder(out) as stage, quiet_hf_bars():
         write_outputs(stage, rows, split_of, lines, meta, weak.quality)
         for fold in fold_list:
             fold_dict = to_dataset_dict(rows, fold_splits(fold, list(split_of)))
@@ -134,7 +132,7 @@ def import_labeled(path: Path, out: Path, cfg: Config, fmt: str = "auto", target
     name = targets[0] if len(targets) == 1 else f"{len(targets)} targets"
     meta = {**metadata(path, name, [], codebook_for(cfg.labeling), cfg, rows, split_of, []), "labels_from": "import"}
     lines = [{**row, "split": split_of[row["article_id"]]} for row in rows]
-    with staging(out) as stage, quiet_hf_bars():
+    with staged_folder(out) as stage, quiet_hf_bars():
         write_outputs(stage, rows, split_of, lines, meta, None)
     return BuildResult(out, len(split_of), len(rows), meta["counts"])
 
@@ -230,21 +228,3 @@ def write_json(data: Any, path: Path) -> None:
     with atomic_output(path) as handle:
         json.dump(data, handle, ensure_ascii=False, indent=2)
         handle.write("\n")
-
-
-@contextmanager
-def staging(out: Path) -> Iterator[Path]:
-    """Write into a hidden folder beside `out`; on success replace `out` with it, on failure remove it."""
-    stage = out.parent / f".{out.name}.building-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    if out.is_dir():
-        shutil.rmtree(out)
-    elif out.exists():
-        out.unlink()
-    os.replace(stage, out)

@@ -12,6 +12,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -419,6 +420,31 @@ def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """Write a folder under a hidden name beside `out`, then put it in place; nothing half-written is ever at `out`.
+
+    On success an existing `out` is first moved aside, the new folder renamed into place, and only
+    then the old one removed, so a crash at any point leaves either the old or the new folder whole.
+    On failure the staging folder is removed and `out` is left as it was.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists() or out.is_symlink():
+        os.replace(out, old)
+    os.replace(stage, out)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        old.unlink(missing_ok=True)
 
 
 def current_umask() -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import platform
-import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from datasets import Dataset, DatasetDict
 
 from mediaframe.config import Config, config_toml
 from mediaframe.errors import MediaframeError
+from mediaframe.io import staged_folder
 from mediaframe.modeling import META_FILE, LoadedModel, save_model
 from mediaframe.records import TASKS
 from mediaframe.training_data import fingerprint, label_counts
@@ -54,16 +53,11 @@ def save_trained(
             "versions": versions(),
         }
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    with staged_folder(out) as staging:
         save_model(loaded, staging)
         (staging / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
         (staging / "README.md").write_text(render_card(loaded.meta, ensemble), encoding="utf-8")
-        swap_in(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     logger.info("model written to %s", out)
     return out
 
@@ -72,16 +66,6 @@ def check_replaceable(out: Path) -> None:
     """Refuse to replace anything but an empty folder or a model folder."""
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / META_FILE).is_file())):
         raise MediaframeError(f"{out} exists and is not a mediaframe model folder; choose another --out")
-
-
-def swap_in(staging: Path, out: Path) -> None:
-    """Move the finished folder into place; the old one is removed only after the move."""
-    old = out.with_name(f".{out.name}.old")
-    if out.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    staging.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def split_metrics(loaded: LoadedModel, rows: Dataset, cfg: Config) -> dict[str, Any]:
@@ -147,7 +131,9 @@ def render_card(meta: dict[str, Any], ensemble: dict[str, Any]) -> str:
         "## Limitations", "",
         "- Trained on few, English, news sentences: expect lower accuracy on other domains, targets and eras.",
         "- Labels not present in the training data for a task are never learned; weak labels carry their rules' biases.",
-        "- Stance transferred from NewsMTSC is sentiment toward a person in political news, not stance in general.",
+        "- NewsMTSC's stance labels are sentiment toward a person in political news, not stance in general.",
+        "- The written coverage was written by the team: it widens the targets and events seen, but real coverage "
+        "remains the test (see docs/BENCHMARKS.md for the held-out real-news figures).",
         "- Aggregate outlet comparisons are more reliable than any single prediction.", "",
         "## Use", "", "```", "mediaframe predict THIS_FOLDER COVERAGE --target TARGET --out predictions.jsonl", "```", "",
     ]

@@ -1,0 +1,66 @@
+"""The real base model end to end: train briefly, then `predict` the seed corpus and `compare` its outlets (slow)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mediaframe.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/seed and configs/tiny.toml
+SEED = REPO_ROOT / "data" / "seed"
+
+pytestmark = pytest.mark.slow
+
+ROWS = [("Netflix posted record profits and won praise.", "favor", "positive", "economic"),
+        ("Netflix was slammed for failing the striking writers.", "against", "negative", "fairness_equality"),
+        ("The strike entered its third month.", "neutral", "negative", "political"),
+        ("Netflix raised prices again.", "neutral", "neutral", "policy")]
+
+
+@pytest.fixture(scope="module")
+def real_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded all-MiniLM-L6-v2 with three heads, trained for a few steps on labeled rows."""
+    work = tmp_path_factory.mktemp("e2e")
+    table = work / "labeled.jsonl"
+    rows = [{"id": f"a{a}:{i}", "article_id": f"a{a}", "text": text, "target": "Netflix", "stance": stance,
+             "sentiment": sentiment, "frame": frame} for a in range(6) for i, (text, stance, sentiment, frame) in enumerate(ROWS)]
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(table), "--out", str(work / "model"), "--config",
+                                      str(REPO_ROOT / "configs" / "tiny.toml"), "--set", "model.base_model=default",
+                                      "--set", "training.learning_rate=5e-5", "--set", "model.max_length=64"])
+    assert result.exit_code == 0, result.output
+    return work / "model"
+
+
+def test_end_to_end_predict_scores_every_seed_sentence_with_mentions_and_probabilities(real_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "predictions.jsonl"
+    result = CliRunner().invoke(app, ["predict", str(real_model), str(SEED), "--target", "Netflix", "--out", str(out),
+                                      "--articles", str(tmp_path / "articles.csv")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    gold = {json.loads(line)["id"] for line in (REPO_ROOT / "data" / "gold" / "seed_gold.jsonl").open(encoding="utf-8")}
+    assert {r["id"] for r in rows} == gold, "one prediction per sentence the gold labels"
+    assert sum(r["mentions_target"] for r in rows) >= 40
+    for row in rows:
+        assert abs(sum(row["stance_probs"].values()) - 1) < 1e-3 and row["stance"] == max(row["stance_probs"], key=row["stance_probs"].get)
+    with (tmp_path / "articles.csv").open(encoding="utf-8") as handle:
+        assert len(list(csv.DictReader(handle))) == 5
+
+
+def test_end_to_end_compare_reports_every_outlet_of_the_predictions(real_model: Path, tmp_path: Path) -> None:
+    predictions = tmp_path / "predictions.jsonl"
+    runner = CliRunner()
+    assert runner.invoke(app, ["predict", str(real_model), str(SEED), "--target", "Netflix", "--out", str(predictions)]).exit_code == 0
+    result = runner.invoke(app, ["compare", str(predictions), "--by", "outlet", "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "report" / "summary.csv").open(encoding="utf-8") as handle:
+        summary = list(csv.DictReader(handle))
+    outlets = {json.loads(line)["outlet"] for line in predictions.read_text(encoding="utf-8").splitlines()}
+    assert {row["outlet"] for row in summary} == outlets and len(outlets) == 5
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert all(outlet in html for outlet in outlets)
