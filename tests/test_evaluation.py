@@ -55,7 +55,8 @@ def test_evaluation_scores_each_task_on_its_own_labeled_rows(tiny_model_dir: Pat
     assert figures["stance"]["n"] == 12
     assert figures["sentiment"]["n"] == 8, "rows without a sentiment label are skipped for sentiment only"
     assert figures["frame"]["n"] == 8
-    assert set(figures["stance"]["baselines"]) == {"majority", "weak", "tfidf_lr"}
+    assert set(figures["stance"]["baselines"]) == {"majority", "vader", "weak", "tfidf_lr"}
+    assert set(figures["frame"]["baselines"]) == {"majority", "weak", "tfidf_lr"}, "VADER has no frame"
     assert figures["stance"]["baselines"]["majority"]["accuracy"] == pytest.approx(0.5)  # 'against' is 6 of 12
 
 
@@ -84,7 +85,7 @@ def test_evaluation_refuses_rows_without_any_label(tiny_model_dir: Path) -> None
 
 def test_evaluation_leaves_out_baselines_without_training_rows(tiny_model_dir: Path) -> None:
     figures = evaluate(load_model(tiny_model_dir), rows_for("t"), FAST, None).tasks["stance"]
-    assert set(figures["baselines"]) == {"weak"}
+    assert set(figures["baselines"]) == {"vader", "weak"}, "the untrained baselines still run"
     assert figures["baselines_left_out"]["tfidf_lr"] == "no training rows given"
 
 
