@@ -176,3 +176,12 @@ def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_m
     assert [[m["text"] for m in mentions] for mentions in found] == [["The company"], ["Orbital Foods"], [], []]
     out = predictor.predict_rows(rows, default_target="Orbital Foods")
     assert [row["mentions_target"] for row in out] == [True, True, False, False]
+
+
+def test_inference_rows_without_an_article_are_read_alone_even_as_nan(tiny_model_dir: Path) -> None:
+    from mediaframe.inference import Predictor
+
+    rows = [{"text": "Orbital Foods raised prices.", "article_id": float("nan"), "index": 0},
+            {"text": "The company declined to comment.", "article_id": float("nan"), "index": 1}]
+    found = Predictor(tiny_model_dir).rows_mentions(rows, ["Orbital Foods"] * 2)
+    assert [[m["text"] for m in mentions] for mentions in found] == [["Orbital Foods"], []]

@@ -133,3 +133,15 @@ def test_sources_the_project_sets_meet_their_size_and_balance() -> None:
         assert min(counts.values()) >= len(written.rows) / 4, f"every {task} class is a quarter of the written rows"
     for source in (newsmtsc, nfc, test, written):
         assert source.kappa, f"{source.name}: agreement recorded"
+
+
+def test_sources_label_lines_missing_a_field_are_one_clear_line(tmp_path: Path) -> None:
+    bench = fake_benchmarks(tmp_path)
+    label = nfc_label("1", "2", 0, 10, 0)
+    del label["start"]
+    write_jsonl(tmp_path / "labels" / "narrative_frames.jsonl", [label])
+    with pytest.raises(MediaframeError, match=r"narrative_frames.jsonl line 1: .*missing start"):
+        load_source("narrative_frames", config(tmp_path, bench))
+    write_jsonl(tmp_path / "written" / "articles.jsonl", [{"id": "w1", "target": "Acme", "sentences": [{"text": "Hi."}]}])
+    with pytest.raises(MediaframeError, match=r"written article 'w1' sentence 0: missing stance, sentiment, frame"):
+        load_source("written", config(tmp_path, bench))

@@ -56,6 +56,7 @@ def test_targets_names_aliases_and_possessives(netflix, text: str, expected: lis
         "Fans of netflixandchill.com met downtown.",
         "See www.netflix.com/title/80100172 for details.",
         "Write to press@netflix.com today.",
+        "The #netflixandchill tag trended.",
         "Netflixian habits are hard to break.",
         "The fund sold nflx and bought bonds.",  # tickers match in capitals only
         "Pick it up from the https://example.org/netflix page.",
@@ -181,3 +182,23 @@ def test_targets_a_head_noun_that_modifies_another_noun_is_no_description() -> N
     assert mentioned("Jobs in the service sector grew.", spec, named_recently=True) == []
     assert mentioned("It beat the KBW bank index.", spec, named_recently=True) == []
     assert mentioned("Airbus leads the show with 140 firm orders.", spec, named_recently=True) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("Netflix", "#NetflixAndChill and #CancelNetflix trended.", ["#NetflixAndChill", "#CancelNetflix"]),
+        ("Trump", "A #Trumpet solo.", []),
+        ("EPA", "Time to #prepare.", []),
+        ("United Airlines", "The United Nations met.", []),
+        ("US Steel", "US officials met.", []),
+        ("Orbital Foods", "The CEO said the company would grow.", ["the company"]),
+        ("Orbital Foods", "It was the end. The company waited.", ["The company"]),
+    ],
+)
+def test_targets_no_false_mentions_from_tags_common_words_or_whole_clauses(name: str, text: str, expected: list[str]) -> None:
+    assert mentioned(text, resolve_target(name, TargetsConfig()), named_recently=True) == expected
+
+
+def test_targets_configured_descriptors_that_name_another_entity_are_no_mention(netflix) -> None:
+    assert mentioned("The streaming service Hulu grew.", netflix, named_recently=True) == []

@@ -313,3 +313,19 @@ def test_training_real_base_model_end_to_end(tmp_path: Path) -> None:
     assert probs["stance"].shape == (1, 3) and probs["frame"].shape[1] == 15
     assert abs(float(probs["stance"].sum()) - 1.0) < 1e-4
     assert loaded.meta["base_model"] == "default"
+
+
+def test_training_source_weights_repeat_rows_and_unknown_names_are_refused(tmp_path: Path, tiny_base_model: Path) -> None:
+    from mediaframe.training import prepare_splits
+    from mediaframe.training_data import extra_sources
+
+    file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, [-1, 0, 1][i % 3]) for i in range(30)])
+    labels = {"stance": ["against", "neutral", "favor"], "sentiment": ["negative", "neutral", "positive"],
+              "frame": ["economic", "policy", "fairness_equality"]}
+    cfg = tiny_config(tiny_base_model, f"training.extra_sources=[\"{file}\"]", "training.transfer=mixed",
+                      "training.source_weights={\"data\": 2, \"mtsc\": 3}")
+    splits = prepare_splits(tiny_dataset(), cfg, labels, extra_sources(cfg))
+    assert len(splits["train"]) == 24 * 2 + 30 * 3 and len(splits["validation"]) == 6
+    bad = tiny_config(tiny_base_model, f"training.extra_sources=[\"{file}\"]", "training.source_weights={\"mtcs\": 2}")
+    with pytest.raises(MediaframeError, match=r"source_weights: 'mtcs' is no source of this run; expected one of data, mtsc"):
+        prepare_splits(tiny_dataset(), bad, labels, extra_sources(bad))

@@ -9,6 +9,7 @@ predicted label names, with class probabilities where it has them. A baseline th
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -279,12 +280,19 @@ def baseline_training_rows(
     return rows, str(path)
 
 
+PRE_SOURCES_TRAINING = {"extra_sources": [], "source_weights": {}, "extra_validation_fraction": 0.0}
+
+
 def model_config(meta: dict[str, Any], fallback: Config) -> Config:
     """The config the model was trained with (mediaframe.json), else `fallback`."""
     from pydantic import ValidationError
 
     try:
-        return Config.model_validate(meta["config"])
+        saved = copy.deepcopy(meta["config"])
+        training = saved.setdefault("training", {})
+        for key, before in PRE_SOURCES_TRAINING.items():  # a model from before the labeled sources pooled none
+            training.setdefault(key, before)
+        return Config.model_validate(saved)
     except (KeyError, TypeError, ValidationError):
         return fallback
 

@@ -300,7 +300,7 @@ class Predictor:
         """
         out: list[list[dict[str, Any]]] = [[] for _ in rows]
         last_named: dict[tuple[str, str], int] = {}
-        for i in sorted(range(len(rows)), key=lambda i: (str(rows[i].get("article_id") or ""), sentence_index(rows[i]))):
+        for i in sorted(range(len(rows)), key=lambda i: (article_key(rows[i]), sentence_index(rows[i]))):
             given, target = rows[i].get("mentions"), targets[i]
             if given is not None and not isinstance(given, float):
                 out[i] = [dict(m) for m in given]
@@ -308,7 +308,7 @@ class Predictor:
             if not target.strip():
                 continue
             spec = self.spec(target)
-            text, key, index = str(rows[i]["text"]), (str(rows[i].get("article_id") or ""), target), sentence_index(rows[i])
+            text, key, index = str(rows[i]["text"]), (article_key(rows[i]), target), sentence_index(rows[i])
             named_recently = bool(key[0]) and index - last_named.get(key, -10**9) <= spec.descriptor_window
             out[i] = [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(text, spec, named_recently)]
             if spec.names.search(text):
@@ -319,6 +319,12 @@ class Predictor:
         if target not in self.specs:
             self.specs[target] = resolve_target(target, self.targets)
         return self.specs[target]
+
+
+def article_key(row: Mapping[str, Any]) -> str:
+    """A row's article id; '' when it has none (None, or NaN from a pandas frame)."""
+    value = row.get("article_id")
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
 def sentence_index(row: Mapping[str, Any]) -> int:

@@ -432,19 +432,17 @@ def staged_folder(out: Path) -> Iterator[Path]:
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    os.chmod(stage, 0o777 & ~current_umask())  # a folder's usual permissions, not mkdtemp's 0700
     try:
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))  # a fresh name: nothing stale in the way
     if out.exists() or out.is_symlink():
-        os.replace(out, old)
+        os.replace(out, aside / out.name)
     os.replace(stage, out)
-    if old.is_dir() and not old.is_symlink():
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        old.unlink(missing_ok=True)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def current_umask() -> int:

@@ -36,6 +36,7 @@ NFC_LABELS = "narrative_frames.jsonl"
 AGREEMENT = "agreement.json"
 WRITTEN_ARTICLES = "articles.jsonl"
 NFC_TEST_FOLD = "5"  # the authors' fold 5: a test set, never trained, tuned or selected on
+NFC_FIELDS = ("article_id", "index", "start", "end", "entity", "fold", "stance", "sentiment", "frame")
 NEWSMTSC_KEY = re.compile(r"_[^_]*_\d+_\d+$")  # "<sentence key>_<target>_<from>_<to>" -> sentence key
 
 
@@ -75,7 +76,11 @@ def agreement(cfg: Config, name: str) -> dict[str, float]:
     path = Path(cfg.sources.labels) / AGREEMENT
     if not path.is_file():
         return {}
-    entry = json.loads(path.read_text(encoding="utf-8")).get(name, {})
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8")).get(name, {})
+    except (json.JSONDecodeError, AttributeError):
+        raise MediaframeError(f"{path}: not a JSON object of labeled sets; rewrite it with `mediaframe annotate "
+                              "import A B --agreement FILE --name SET`") from None
     return {task: float(value) for task, value in entry.get("kappa", {}).items()}
 
 
@@ -96,7 +101,8 @@ def newsmtsc_dir(cfg: Config) -> Path:
 def newsmtsc_source(cfg: Config) -> LabeledSource:
     """NewsMTSC train: its stance toward each mention, and the team's sentence sentiment and frame where labeled."""
     rows = read_newsmtsc(newsmtsc_dir(cfg) / "split_flat" / "train.jsonl")
-    labels = {r["key"]: r for r in read_labels(Path(cfg.sources.labels) / NEWSMTSC_LABELS, required=False)}
+    labels = {r["key"]: r for r in read_labels(Path(cfg.sources.labels) / NEWSMTSC_LABELS, required=False,
+                                                fields=("key", "sentiment", "frame"))}
     for row in rows:
         label = labels.get(NEWSMTSC_KEY.sub("", row["id"]))
         if label is None:
@@ -114,8 +120,9 @@ def newsmtsc_source(cfg: Config) -> LabeledSource:
 
 def narrative_frames_source(cfg: Config, test: bool) -> LabeledSource:
     """The team's labels on Narrative Frames sentences (folds 1-4, or fold 5 with `test`), joined with the texts."""
-    labels = [r for r in read_labels(Path(cfg.sources.labels) / NFC_LABELS) if (r["fold"] == NFC_TEST_FOLD) == test]
-    articles = nfc_articles(Path(cfg.sources.benchmarks) / "narrative_frames")
+    labels = [r for r in read_labels(Path(cfg.sources.labels) / NFC_LABELS, fields=NFC_FIELDS)
+              if (str(r["fold"]) == NFC_TEST_FOLD) == test]
+    articles = nfc_articles(Path(cfg.sources.benchmarks).resolve() / "narrative_frames")
     found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
     rows = [nfc_row(label, articles, found, cfg) for label in labels]
     name = "narrative_frames_test" if test else "narrative_frames"
@@ -139,7 +146,8 @@ def nfc_row(
     if key not in found:
         found[key] = article_mentions(article_id, meta["text"], label["entity"], cfg)
     mentions = found[key].get(label["start"], ())
-    row = make_row({"id": f"nfc-{article_id}:{label['index']}:{slug(label['entity'])}", "article_id": f"nfc-{article_id}",
+    row = make_row({"id": f"nfc-{article_id}:{label['index']}:{label.get('unit') or slug(label['entity'])}",
+                    "article_id": f"nfc-{article_id}",
                     "index": label["index"], "text": text, "target": label["entity"], "outlet": meta["source"],
                     "date": meta["date"], "mentions": [mention_dict(m) for m in mentions]})
     for task in TASKS:
@@ -155,7 +163,7 @@ def nfc_articles(folder: Path) -> dict[str, dict[str, str]]:
     if not path.is_file():
         raise MediaframeError(
             f"Narrative Frames Corpus not found: expected {path}; set --set sources.benchmarks=DIR to the folder that "
-            "holds narrative_frames/"
+            "holds narrative_frames/, or train without it: --set training.extra_sources='[\"written\"]'"
         )
     csv.field_size_limit(sys.maxsize)
     with path.open(encoding="utf-8", newline="") as handle:
@@ -184,7 +192,8 @@ def written_source(cfg: Config) -> LabeledSource:
     """The team's written coverage: articles of labeled sentences about many targets."""
     path = Path(cfg.sources.written) / WRITTEN_ARTICLES
     if not path.is_file():
-        raise MediaframeError(f"written coverage not found: expected {path}; set --set sources.written=DIR")
+        raise MediaframeError(f"written coverage not found: expected {path}; set --set sources.written=DIR (the "
+                              "checkout's data/written), or train without it: --set training.extra_sources=[]")
     rows = [row for article in iter_jsonl(path) for row in written_rows(article, cfg)]
     return LabeledSource("written", "gold", "written", rows, agreement(cfg, "written"))
 
@@ -195,6 +204,11 @@ def written_rows(article: dict[str, Any], cfg: Config) -> list[dict[str, Any]]:
     spec: TargetSpec = resolve_target(article["target"], cfg.targets)
     found = mentions_in_order([s["text"] for s in sentences], spec)
     rows = []
+    for index, sentence in enumerate(sentences):
+        missing = [name for name in ("text", *TASKS) if name not in sentence]
+        if missing:
+            raise MediaframeError(f"written article {article.get('id')!r} sentence {index}: missing "
+                                  f"{', '.join(missing)}; every sentence needs text, stance, sentiment and frame")
     for index, (sentence, mentions) in enumerate(zip(sentences, found, strict=True)):
         row = make_row({"id": f"{article['id']}:{index}", "article_id": article["id"], "index": index,
                         "text": sentence["text"], "target": article["target"], "outlet": article.get("outlet", ""),
@@ -209,12 +223,19 @@ def written_rows(article: dict[str, Any], cfg: Config) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- shared
 
 
-def read_labels(path: Path, required: bool = True) -> list[dict[str, Any]]:
+def read_labels(path: Path, required: bool = True, fields: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The label rows of one file, each checked for the fields its loader reads."""
     if not path.is_file():
         if required:
             raise MediaframeError(f"labels {path} not found; set --set sources.labels=DIR to the folder of label files")
         return []
-    return list(iter_jsonl(path))
+    rows = list(iter_jsonl(path))
+    for number, row in enumerate(rows, start=1):
+        missing = [name for name in fields if name not in row]
+        if missing:
+            raise MediaframeError(f"labels {path} line {number}: expected the fields {', '.join(fields)}; "
+                                  f"missing {', '.join(missing)}; fix or remove the line")
+    return rows
 
 
 def text_hash(text: str) -> str:

@@ -37,8 +37,10 @@ MODIFIED_KINDS = (
 )
 # Modifiers that point away from the target ("the rival studio", "another company").
 OTHER = r"rival|other|another|competing|competitor|parent|sister|smaller|larger|former|new|second|same|first|last|next|central"
-FUNCTION_WORDS = r"with|of|for|in|on|at|to|by|from|and|or|that|which|who|behind|than|as|is|was|are|were|its|their|his|her"
-MODIFIER = rf"(?:(?!(?:{FUNCTION_WORDS})\b)[A-Za-z][\w&.'’\-]*|\$?\d[\d.,]*(?:-\w+)?)"
+FUNCTION_WORDS = (r"the|a|an|this|that|these|those|with|of|for|in|on|at|to|by|from|and|or|which|who|behind|than|as|"
+                  r"is|was|are|were|its|their|his|her|said|says|told|added")
+# A modifier is one word, not a function word, and ends no sentence (a full stop only inside "U.S." and the like).
+MODIFIER = rf"(?:(?!(?:{FUNCTION_WORDS})\b)(?:[A-Z]\.){{2,}}|(?!(?:{FUNCTION_WORDS})\b)[A-Za-z][\w&'’\-]*|\$?\d[\d,]*(?:\.\d+)?(?:-\w+)?)"
 # "the service sector", "the KBW bank index": the head noun modifies the noun after it, so it is not the head.
 NOUN_AFTER = r"(?!\s+(?:sector|index|industry|market|markets|stocks?|workers|staff|unions?|companies|firms|giants|apps?|rivals?)\b)"
 DESCRIPTION = re.compile(
@@ -58,6 +60,15 @@ NAME_SUFFIXES = frozenset({
     "technologies", "systems", "entertainment", "media", "studios", "bank", "insurance",
 })
 NAME_STOPWORDS = frozenset({"of", "and", "the", "for", "&", "de"})
+LEGAL_FORMS = frozenset({"inc", "inc.", "corp", "corp.", "co", "co.", "corporation", "company", "ltd", "plc", "llc"})
+# Short forms that are common words of their own ("United Airlines" is not "United", "US Steel" not "US").
+COMMON_HEADS = frozenset({"us", "uk", "eu", "american", "united", "first", "national", "general", "international",
+                          "global", "new", "royal", "standard", "british", "european", "world", "city", "state"})
+# Last words of names that say what kind of body it is: "the committee" then means the International Olympic Committee.
+OWN_KINDS = frozenset({"committee", "commission", "organization", "organisation", "guild", "union", "council",
+                       "agency", "administration", "association", "federation", "foundation", "institute",
+                       "university", "society", "league", "bureau", "authority", "department", "ministry", "fund",
+                       "party", "court", "board", "network", "cowboys"})
 # "the company Hulu", "the studio's rival Paramount": a capitalised name right after points elsewhere.
 NAMED_AFTER = re.compile(r"\s*,?\s+[A-Z][\w&.\-]*")
 
@@ -97,7 +108,7 @@ def own_kind(name: str) -> list[str]:
     """The kind a multiword name gives itself: "the committee" for the International Olympic Committee."""
     words = name.strip().split()
     last = words[-1].strip(".,").lower() if len(words) >= 2 else ""
-    return [f"the {last}"] if last.isalpha() and last not in NAME_STOPWORDS else []
+    return [f"the {last}"] if last in OWN_KINDS else []
 
 
 def short_forms(name: str) -> list[str]:
@@ -112,20 +123,24 @@ def short_forms(name: str) -> list[str]:
     head = list(words)
     while len(head) > 1 and head[-1].lower() in NAME_SUFFIXES:
         head.pop()
-    if len(head) < len(words) and head[0][:1].isupper():
+    if len(head) < len(words) and head[0][:1].isupper() and " ".join(head).lower() not in COMMON_HEADS:
         forms.append(" ".join(head))
-    capitals = [w for w in words if w.lower() not in NAME_STOPWORDS]
+    capitals = [w for w in words if w.lower() not in NAME_STOPWORDS | LEGAL_FORMS]
     if len(capitals) >= 3 and all(w[:1].isupper() for w in capitals):
         forms.append("".join(w[0] for w in capitals).upper())
     return [f for f in forms if f != name.strip()]
 
 
 def hashtag_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """Hashtags that contain a name with its spaces removed ("#CancelNetflix", "#DisneyPlus")."""
+    """Hashtags that hold a name (spaces removed) as a word of the tag: at its start or after a capital
+    ("#CancelNetflix", "#DisneyPlus", "#netflix"), ending the tag or before a capital or digit; so neither
+    "#Trumpet" for Trump nor "#prepare" for EPA."""
     squeezed = sorted({re.sub(r"[^\w]", "", t) for t in terms if len(re.sub(r"[^\w]", "", t)) >= 3}, key=len, reverse=True)
     if not squeezed:
         return None
-    return re.compile(r"#\w*(?i:" + "|".join(map(re.escape, squeezed)) + r")\w*")
+    names = "|".join(rf"(?i:{re.escape(name[0])}){re.escape(name[1:])}" for name in squeezed)
+    start = "|".join(rf"(?i:{re.escape(name)})" for name in squeezed)
+    return re.compile(rf"#(?:(?:{start})|\w*?[a-z0-9](?:{names}))(?=[A-Z0-9_]|\b)\w*")
 
 
 def canonical_name(cfg: TargetsConfig, name: str) -> str:
@@ -166,7 +181,7 @@ def find_mentions(text: str, spec: TargetSpec, named_recently: bool) -> tuple[Me
         add_free(found, spec.hashtags.finditer(text))
     if found or named_recently:
         if spec.descriptors is not None:
-            add_free(found, spec.descriptors.finditer(text))
+            add_free(found, (m for m in spec.descriptors.finditer(text) if not NAMED_AFTER.match(text, m.end())))
         add_free(found, (m for m in DESCRIPTION.finditer(text) if not NAMED_AFTER.match(text, m.end())))
         add_free(found, SUBJECT_DESCRIPTION.finditer(text))
     return tuple(sorted(found, key=lambda m: m.start))

@@ -127,14 +127,15 @@ def prepare_splits(
     if "train" not in dataset or len(dataset["train"]) == 0:
         raise MediaframeError("training data has no train rows; build a dataset with labeled sentences first")
     splits = DatasetDict({name: rows_dataset(split.to_list()) for name, split in dataset.items()})
+    weights = source_weights(cfg, sources)
     held_out: list[dict[str, Any]] = []
     if sources and cfg.training.extra_validation_fraction == 0 and "validation" not in splits:
-        splits["train"] = rows_dataset(splits["train"].to_list() + [r for s in sources for r in s.rows])
-        sources = []
+        pooled = [r for s in sources for r in s.rows * weights.get(s.name, 1)]  # held out with the data's articles
+        splits["train"] = rows_dataset(splits["train"].to_list() * weights.get("data", 1) + pooled)
+        sources, weights = [], {}
     if "validation" not in splits or len(splits["validation"]) == 0:
         splits = with_validation(splits, cfg)
     if sources:
-        weights = cfg.training.source_weights
         train_rows = splits["train"].to_list() * weights.get("data", 1)
         for source in sources:
             kept, held = hold_out_articles(source.rows, cfg.training.extra_validation_fraction, cfg.seed)
@@ -145,6 +146,19 @@ def prepare_splits(
     for name, split in splits.items():
         check_labels(split, labels, name)
     return splits
+
+
+def source_weights(cfg: Config, sources: Sequence[LabeledSource]) -> dict[str, int]:
+    """`training.source_weights`, checked: every key names the data or a pooled source, every weight is 1 or more."""
+    weights = dict(cfg.training.source_weights)
+    known = {"data", *(s.name for s in sources)}
+    for name, weight in weights.items():
+        if sources and name not in known:
+            raise MediaframeError(f"training.source_weights: {name!r} is no source of this run; expected one of "
+                                  f"{', '.join(sorted(known))}")
+        if weight < 1:
+            raise MediaframeError(f"training.source_weights.{name} = {weight}: expected a whole number of 1 or more")
+    return weights
 
 
 def hold_out_articles(rows: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:

@@ -141,7 +141,8 @@ def extra_sources(cfg: Config) -> list[LabeledSource]:
     team labeled for sentiment and frame are always kept), sampled with the seed.
     """
     names = [cfg.training.extra_stance_data] if cfg.training.extra_stance_data else []
-    sources = [named_source(name, cfg) for name in [*names, *cfg.training.extra_sources]]
+    names += [name for name in cfg.training.extra_sources if name not in names]  # each source once
+    sources = [named_source(name, cfg) for name in names]
     for source in sources:
         logger.info("extra rows: %d from %s", len(source.rows), source.name)
     return sources
