@@ -33,6 +33,8 @@ _EXPORTS = {
     "corpus_sentences": "corpus",
     "read_gold": "gold",
     "match_gold": "gold",
+    "load_source": "sources",
+    "LabeledSource": "sources",
     "build": "builder",
     "import_labeled": "builder",
     "train": "training",
