@@ -31,6 +31,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.io import atomic_output, read_articles, staged_folder, write_jsonl
 from mediaframe.labeling import weak_label
 from mediaframe.records import GoldLabel, Sentence
+from mediaframe.sources import agreement_table
 
 logger = logging.getLogger(__name__)
 
@@ -175,14 +176,8 @@ def metadata(
         "corpus": str(corpus), "gold": [str(p) for p in gold_paths], "codebook": codebook.raw,
         "config": cfg.model_dump(mode="json"), "fingerprint": fingerprint(rows),
         "sentences": len(rows), "articles": len(split_of), "splits": split_of,
-        "counts": label_counts(rows, split_of), "folds": folds, "agreement": team_agreement(cfg),
+        "counts": label_counts(rows, split_of), "folds": folds, "agreement": agreement_table(cfg),
     }
-
-
-def team_agreement(cfg: Config) -> dict[str, Any]:
-    """Cohen's kappa of every labeled set of the team (sources.labels/agreement.json), for the card; {} if absent."""
-    path = Path(cfg.sources.labels) / "agreement.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 @contextmanager

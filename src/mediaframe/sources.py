@@ -73,15 +73,23 @@ def load_source(name: str, cfg: Config) -> LabeledSource:
 
 def agreement(cfg: Config, name: str) -> dict[str, float]:
     """Cohen's kappa per task of the second annotation of a labeled set (data/labels/agreement.json)."""
+    entry = agreement_table(cfg).get(name, {})
+    return {task: float(value) for task, value in entry.get("kappa", {}).items()}
+
+
+def agreement_table(cfg: Config) -> dict[str, Any]:
+    """Every labeled set's agreement, as `mediaframe annotate import --agreement` keeps it; {} when there is none."""
     path = Path(cfg.sources.labels) / AGREEMENT
     if not path.is_file():
         return {}
     try:
-        entry = json.loads(path.read_text(encoding="utf-8")).get(name, {})
-    except (json.JSONDecodeError, AttributeError):
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        table = None
+    if not isinstance(table, dict):
         raise MediaframeError(f"{path}: not a JSON object of labeled sets; rewrite it with `mediaframe annotate "
-                              "import A B --agreement FILE --name SET`") from None
-    return {task: float(value) for task, value in entry.get("kappa", {}).items()}
+                              "import A B --agreement FILE --name SET`")
+    return table
 
 
 # ---------------------------------------------------------------- NewsMTSC
