@@ -132,3 +132,13 @@ def test_annotation_cli_export_and_import_with_two_annotators(tmp_path: Path) ->
                                  "--out", str(tmp_path / "gold.jsonl")])
     assert result.exit_code == 0, result.output
     assert "stance: Cohen's kappa" in result.output and "2 gold rows" in result.output
+    agreement = tmp_path / "agreement.json"
+    result = runner.invoke(app, ["annotate", "import", str(tmp_path / "alice.csv"), str(tmp_path / "bob.csv"),
+                                 "--out", str(tmp_path / "gold2.jsonl"), "--agreement", str(agreement), "--name", "pilot"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(agreement.read_text())["pilot"]["n"] == 2
+    agreement.write_text("{broken")
+    result = runner.invoke(app, ["annotate", "import", str(tmp_path / "alice.csv"), str(tmp_path / "bob.csv"),
+                                 "--out", str(tmp_path / "gold3.jsonl"), "--agreement", str(agreement), "--name", "pilot"])
+    assert result.exit_code == 1 and "expected a JSON object of labeled sets" in result.output
+    assert not (tmp_path / "gold3.jsonl").exists(), "nothing written when the agreement file is broken"

@@ -225,9 +225,27 @@ def agreement(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]])
     return out
 
 
+def read_agreement(path: Path) -> dict[str, Any]:
+    """An agreement file of labeled sets ({} when it does not exist yet).
+
+    Raises:
+        MediaframeError: the file is not a JSON object.
+    """
+    if not path.is_file():
+        return {}
+    try:
+        table = json.loads(read_text(path))
+    except json.JSONDecodeError:
+        table = None
+    if not isinstance(table, dict):
+        raise MediaframeError(f"--agreement {path}: expected a JSON object of labeled sets; found something else; "
+                              "fix it or pass a new file")
+    return table
+
+
 def record_agreement(path: Path, name: str, kappa: dict[str, dict[str, Any]]) -> None:
     """Keep one labeled set's agreement in a JSON file of all sets: {name: {"n": .., "kappa": {task: ..}, ..}}."""
-    table = json.loads(read_text(path)) if path.is_file() else {}
+    table = read_agreement(path)
     table[name] = {
         "n": max(k["n"] for k in kappa.values()),
         "kappa": {task: k["kappa"] for task, k in kappa.items() if k["kappa"] is not None},

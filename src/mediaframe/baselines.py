@@ -230,7 +230,8 @@ def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
     if not path.exists() and str(path) in SOURCE_LOADERS:  # a labeled source by name, e.g. narrative_frames_test
         return load_source(str(path), cfg).rows
     if not path.exists():
-        raise MediaframeError(f"data {path} not found; pass a built dataset folder, a labeled table or NewsMTSC JSONL")
+        raise MediaframeError(f"data {path} not found; pass a built dataset folder, a labeled table, NewsMTSC JSONL "
+                              f"or a labeled set's name ({', '.join(SOURCE_LOADERS)})")
     if not path.is_dir():
         return read_rows(path, cfg)
     splits = read_folder(path)

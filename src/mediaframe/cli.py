@@ -311,10 +311,12 @@ def annotate_import(
 
     Example: mediaframe annotate import alice.csv bob.csv --out data/gold/new_gold.jsonl --agreement data/labels/agreement.json --name new
     """
-    from mediaframe.annotation import import_annotation, record_agreement
+    from mediaframe.annotation import import_annotation, read_agreement, record_agreement
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
+    if agreement is not None:
+        read_agreement(agreement)  # a broken agreement file is refused before anything is written
     written, kappa = import_annotation(files, out, cfg)
     for task, k in kappa.items():
         if k["n"]:
