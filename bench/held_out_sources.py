@@ -20,12 +20,12 @@ from pathlib import Path
 
 import torch
 
-from mediaframe.baselines import model_config
 from mediaframe.config import load_config
-from mediaframe.evaluation import evaluate
-from mediaframe.modeling import LoadedModel, load_model
-from mediaframe.training import hold_out_articles
-from mediaframe.training_data import named_source
+from mediaframe.evaluation.baselines import model_config
+from mediaframe.evaluation.scoring import evaluate
+from mediaframe.model.modeling import LoadedModel, load_model
+from mediaframe.model.training import hold_out_articles
+from mediaframe.model.training_data import named_source
 
 
 def main() -> int:

@@ -25,11 +25,11 @@ from sklearn.metrics import roc_auc_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from mediaframe.config import load_config
-from mediaframe.corpus import article_sentences
-from mediaframe.inference import Predictor
-from mediaframe.prediction import article_sentence_row
+from mediaframe.corpus.sentences import article_sentences
+from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
+from mediaframe.model.inference import Predictor
+from mediaframe.predict.run import article_sentence_row
 from mediaframe.records import Article
-from mediaframe.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
 
 PRONOUNS = {"they", "their", "them", "he", "his", "she", "her", "it", "its", "we", "us", "our", "you", "i", "him", "who"}
 

@@ -14,15 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-WORDS = ("netflix company streamer writers actors strike job ai pay good bad great terrible praised slammed record "
-         "failing profits orbital foods said new year million the a is was and of to in it its for on with").split()
+WORDS = ["netflix", "company", "streamer", "writers", "actors", "strike", "job", "ai", "pay", "good", "bad", "great", "terrible", "praised", "slammed", "record", "failing", "profits", "orbital", "foods", "said", "new", "year", "million", "the", "a", "is", "was", "and", "of", "to", "in", "it", "its", "for", "on", "with"]
 PER_ARTICLE = 20
 
 
@@ -31,9 +29,9 @@ def tiny_model(folder: Path) -> Path:
     import torch
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    from mediaframe.codebook import load_codebook
     from mediaframe.config import ModelConfig
-    from mediaframe.modeling import build_model, save_model
+    from mediaframe.labels.codebook import load_codebook
+    from mediaframe.model.modeling import build_model, save_model
     from mediaframe.records import TASKS
 
     base = folder / "base"

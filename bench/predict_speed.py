@@ -6,7 +6,7 @@ On the same real news sentences (NewsMTSC, with their target as a text pair) it 
 2. mediaframe's `Predictor` (fp32, bf16, int8) on the same inputs, and checks label agreement of
    bf16/int8 with fp32 there and on the seed gold sentences,
 3. the end-to-end rate from raw article text (read, clean, segment, find mentions, score, write)
-   with `mediaframe.prediction.predict` on the same sentences joined into articles.
+   with `mediaframe.predict.run.predict` on the same sentences joined into articles.
 
     .venv/bin/python bench/predict_speed.py                       # untrained model from the real base weights
     .venv/bin/python bench/predict_speed.py --model models/default --sentences 8000
@@ -29,7 +29,12 @@ import numpy as np
 import torch
 
 from mediaframe.config import ModelConfig, load_config
-from mediaframe.inference import Predictor, auto_threads, physical_cores, resolve_dtype
+from mediaframe.model.inference import (
+    Predictor,
+    auto_threads,
+    physical_cores,
+    resolve_dtype,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -49,8 +54,8 @@ def newsmtsc_sentences(limit: int) -> list[dict]:
 
 def model_folder(path: str | None, workdir: Path) -> tuple[Path, str]:
     """The model to time: --model, else models/default, else an untrained one from the real base weights."""
-    from mediaframe.codebook import load_codebook
-    from mediaframe.modeling import build_model, save_model
+    from mediaframe.labels.codebook import load_codebook
+    from mediaframe.model.modeling import build_model, save_model
     from mediaframe.records import TASKS
 
     for candidate in [path, str(REPO_ROOT / "models" / "default")]:
@@ -66,7 +71,7 @@ def model_folder(path: str | None, workdir: Path) -> tuple[Path, str]:
 def time_pipeline(rows: list[dict], batch_size: int | None) -> float:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
-    from mediaframe.modeling import default_base_model
+    from mediaframe.model.modeling import default_base_model
 
     base = default_base_model()
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3)
@@ -108,7 +113,7 @@ def articles_file(rows: list[dict], path: Path) -> Path:
 
 
 def end_to_end(model: Path, rows: list[dict], workdir: Path, dtype: str, threads: int) -> tuple[float, int]:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     source = articles_file(rows, workdir / "articles.jsonl")
     cfg = load_config(None, [f"predict.dtype={dtype}", f"predict.threads={threads}"])

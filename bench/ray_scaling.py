@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from mediaframe.config import ModelConfig, load_config
-from mediaframe.inference import physical_cores
+from mediaframe.model.inference import physical_cores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -59,8 +59,7 @@ def write_input(path: Path, n: int) -> str:
     """n sentence rows, the distinct ones repeated in order (no repeat inside a 2,048-row chunk) with unique ids."""
     rows, what = base_rows()
     with open(path, "w", encoding="utf-8") as handle:
-        for i in range(n):
-            handle.write(json.dumps({"id": f"s{i}", **rows[i % len(rows)]}, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps({"id": f"s{i}", **rows[i % len(rows)]}, ensure_ascii=False) + "\n" for i in range(n))
     return f"{n:,} rows from {len(rows):,} {what}"
 
 
@@ -68,8 +67,8 @@ def model_folder(path: str | None, workdir: Path) -> tuple[Path, str]:
     """--model, else an untrained model from the real base weights (speed does not depend on training)."""
     import torch
 
-    from mediaframe.codebook import load_codebook
-    from mediaframe.modeling import build_model, save_model
+    from mediaframe.labels.codebook import load_codebook
+    from mediaframe.model.modeling import build_model, save_model
     from mediaframe.records import TASKS
 
     if path:
@@ -85,7 +84,7 @@ def load() -> str:
 
 
 def labels_of(path: Path) -> list[tuple[str, str, str, str]]:
-    from mediaframe.io import iter_jsonl
+    from mediaframe.files import iter_jsonl
 
     return [(r["id"], r["stance"], r["sentiment"], r["frame"]) for r in iter_jsonl(path)]
 
@@ -100,7 +99,7 @@ def agreement(out: Path, reference: Path) -> str:
 
 
 def run_single(model: Path, source: Path, out: Path, dtype: str, threads: int) -> dict:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     cfg = load_config(None, [f"predict.threads={threads}", f"predict.dtype=\"{dtype}\""])
     before, started = load(), time.perf_counter()
@@ -110,7 +109,7 @@ def run_single(model: Path, source: Path, out: Path, dtype: str, threads: int) -
 
 
 def run_ray(model: Path, source: Path, out: Path, dtype: str, workers: int, cpus: int, shard_rows: int) -> dict:
-    from mediaframe.distributed import predict_ray
+    from mediaframe.scale.engine import predict_ray
 
     overrides = [f"predict.dtype=\"{dtype}\"", f"distributed.cpus_per_worker={cpus}", "distributed.keep_shards=true"]
     cfg = load_config(None, overrides + [f"distributed.sentences_per_shard={shard_rows}"] * (shard_rows > 0))

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from mediaframe.config import load_config
-from mediaframe.evaluation import evaluate_fold_paths
-from mediaframe.training import train_path
+from mediaframe.evaluation.scoring import evaluate_fold_paths
+from mediaframe.model.training import train_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 

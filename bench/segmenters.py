@@ -23,13 +23,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest.mock import patch
 
-from mediaframe import segmentation
-from mediaframe.cleaning import clean
 from mediaframe.config import SegmentationConfig, load_config
-from mediaframe.corpus import corpus_sentences
-from mediaframe.io import read_articles
+from mediaframe.corpus.cleaning import clean
+from mediaframe.corpus.reading import read_articles
+from mediaframe.corpus.segmentation import cap_length, line_spans, syntok_spans
+from mediaframe.corpus.sentences import corpus_sentences, segmentation
 from mediaframe.records import Article
-from mediaframe.segmentation import cap_length, line_spans, syntok_spans
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"
 

@@ -20,28 +20,41 @@ set the project has, so the weak labeler's choices are measured here, not on the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import math
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from sklearn.metrics import accuracy_score, f1_score
 
-from mediaframe.codebook import codebook_for, load_codebook
 from mediaframe.config import LabelingConfig, load_config
-from mediaframe.corpus import corpus_sentences
-from mediaframe.gold import match_gold, read_gold
-from mediaframe.importers import read_newsmtsc
-from mediaframe.io import read_articles
-from mediaframe.label_model import aggregate, cross_validate, default_model, fit_model, function_stats, score_labels
-from mediaframe.labeling import collect_votes
-from mediaframe.records import Mention, Sentence, WeakLabel
-from mediaframe.weak_rules import (
-    Resources, RuleInput, build_resources, by_sign, compound, labeling_functions, rule_inputs, without_names,
+from mediaframe.corpus.reading import read_articles
+from mediaframe.corpus.sentences import corpus_sentences
+from mediaframe.labels.codebook import codebook_for, load_codebook
+from mediaframe.labels.gold import match_gold, read_gold
+from mediaframe.labels.importers import read_newsmtsc
+from mediaframe.labels.label_model import (
+    aggregate,
+    cross_validate,
+    default_model,
+    fit_model,
+    function_stats,
+    score_labels,
 )
+from mediaframe.labels.labeling import collect_votes
+from mediaframe.labels.weak_rules import (
+    Resources,
+    RuleInput,
+    build_resources,
+    by_sign,
+    compound,
+    labeling_functions,
+    rule_inputs,
+    without_names,
+)
+from mediaframe.records import Mention, Sentence, WeakLabel
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 

@@ -9,15 +9,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mediaframe.annotation import (
-    agreement, export_annotation, export_rows, import_annotation, label_studio_config, merge_annotators,
-    read_annotations,
-)
 from mediaframe.cli import app
-from mediaframe.codebook import load_codebook
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
-from mediaframe.gold import read_gold
+from mediaframe.labels.annotation import (
+    agreement,
+    export_annotation,
+    export_rows,
+    import_annotation,
+    label_studio_config,
+    merge_annotators,
+    read_annotations,
+)
+from mediaframe.labels.codebook import load_codebook
+from mediaframe.labels.gold import read_gold
 
 
 def sentence_rows() -> list[dict]:

@@ -13,7 +13,7 @@ def row(article: str, stance: str, sentiment: str, mentions: bool) -> dict:
 
 
 def test_article_summary_counts_and_scores() -> None:
-    from mediaframe.article_summary import summarize_articles
+    from mediaframe.predict.summary import summarize_articles
 
     rows = [row("a", "favor", "positive", True), row("a", "against", "negative", False), row("a", "against", "neutral", True),
             row("b", "neutral", "neutral", False)]

@@ -6,17 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from mediaframe.baselines import (
+from mediaframe.config import Config
+from mediaframe.evaluation.baselines import (
     ABSTAIN,
     BaselineOutput,
     majority_label,
-    vader_output,
     run_baselines,
     tfidf_lr_probs,
+    vader_output,
     weak_output,
     weak_predictions,
 )
-from mediaframe.config import Config
 
 LABELS = ("against", "neutral", "favor")
 

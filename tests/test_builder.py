@@ -9,10 +9,10 @@ import pytest
 from datasets import load_from_disk
 from typer.testing import CliRunner
 
-from mediaframe.builder import build
 from mediaframe.cli import app
 from mediaframe.config import load_config
-from mediaframe.dataset import COLUMNS
+from mediaframe.dataset.builder import build
+from mediaframe.dataset.splits import COLUMNS
 from mediaframe.errors import MediaframeError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
@@ -158,7 +158,7 @@ def test_builder_seed_corpus_end_to_end_with_the_real_model(tmp_path: Path) -> N
 
 
 def test_builder_imports_a_labeled_table_as_a_dataset(tmp_path: Path) -> None:
-    from mediaframe.builder import import_labeled
+    from mediaframe.dataset.builder import import_labeled
 
     table = tmp_path / "labeled.jsonl"
     rows = [{"id": f"r{i}", "article_id": f"art{i % 4}", "text": f"Acme item {i}.", "target": "Acme",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.cleaning import clean
 from mediaframe.config import CleaningConfig
-from mediaframe.io import read_articles
+from mediaframe.corpus.cleaning import clean
+from mediaframe.corpus.reading import read_articles
 from mediaframe.records import Article
 
 HEADLINE = "Orbital Foods opens a plant in Dayton"

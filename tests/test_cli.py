@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from mediaframe.errors import MediaframeError
 from mediaframe.cli import app
+from mediaframe.errors import MediaframeError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -143,7 +143,7 @@ def test_cli_sentences_decodes_a_cp1252_file(runner: CliRunner, tmp_path: Path, 
 def test_cli_sentences_failed_write_leaves_nothing_behind(
     runner: CliRunner, tmp_path: Path, txt_corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import mediaframe.io
+    import mediaframe.files
 
     real_dumps, written = json.dumps, []
 
@@ -154,7 +154,7 @@ def test_cli_sentences_failed_write_leaves_nothing_behind(
                 raise MediaframeError("disk full while writing; free some space")
         return real_dumps(obj, **kwargs)
 
-    monkeypatch.setattr(mediaframe.io.json, "dumps", dumps_until_the_disk_fills)
+    monkeypatch.setattr(mediaframe.files.json, "dumps", dumps_until_the_disk_fills)
     out = tmp_path / "out" / "sentences.jsonl"
     result = runner.invoke(app, ["sentences", str(txt_corpus), "--target", "Netflix", "--out", str(out)])
     assert_one_line_error(result, "disk full")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mediaframe.comparison import Comparison, Grouping, compare, rank_agreement
+from mediaframe.compare.comparison import Comparison, Grouping, compare, rank_agreement
 from mediaframe.config import ComparisonConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.io import read_table
+from mediaframe.files import read_table
 
 FAST = ComparisonConfig(bootstrap_samples=500, permutations=500)
 
@@ -78,7 +78,7 @@ def test_comparison_interval_narrows_with_more_articles(make_predictions) -> Non
     few = run(make_predictions({"Few": article_mix})).summary[0]
     many = run(make_predictions({"Many": article_mix * 10})).summary[0]
     assert few["net_stance"] == pytest.approx(many["net_stance"])
-    width = lambda row: row["net_stance_high"] - row["net_stance_low"]  # noqa: E731
+    width = lambda row: row["net_stance_high"] - row["net_stance_low"]
     assert width(many) < width(few)
     assert many["net_stance_low"] <= many["net_stance"] <= many["net_stance_high"]
 

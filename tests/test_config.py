@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.codebook import DEFAULT_CODEBOOK, load_codebook
 from mediaframe.config import Config, config_toml, default_config_path, load_config
 from mediaframe.errors import MediaframeError
+from mediaframe.labels.codebook import DEFAULT_CODEBOOK, load_codebook
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its configs/
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.cleaning import clean
 from mediaframe.config import load_config
-from mediaframe.corpus import article_sentences, corpus_sentences
-from mediaframe.io import read_articles
+from mediaframe.corpus.cleaning import clean
+from mediaframe.corpus.reading import read_articles
+from mediaframe.corpus.sentences import article_sentences, corpus_sentences
 from mediaframe.records import Article
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/

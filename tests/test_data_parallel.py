@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from mediaframe.data_parallel import check_ranks_agree, is_main_process, weights_digest, world_size
+from mediaframe.model.data_parallel import (
+    check_ranks_agree,
+    is_main_process,
+    weights_digest,
+    world_size,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -23,9 +28,9 @@ TEXTS = [("netflix is good.", "favor", "positive", "economic"), ("netflix is ter
 # Run by torchrun in each process: the real CLI command, plus a record of what this rank ended with.
 RANK_SCRIPT = """
 import json, os, sys
-import mediaframe.training as training
+import mediaframe.model.training as training
 from mediaframe.cli import app
-from mediaframe.data_parallel import weights_digest
+from mediaframe.model.data_parallel import weights_digest
 
 seen = {}
 make_trainer, agree = training.Run.trainer, training.check_ranks_agree
@@ -88,7 +93,7 @@ def test_data_parallel_torchrun_two_cpu_processes_agree_and_write_one_model(tmp_
     assert [p.name for p in (tmp_path / "models").iterdir()] == ["m"]  # one folder, no second writer's staging left
     from safetensors.torch import load_file
 
-    from mediaframe.modeling import load_model
+    from mediaframe.model.modeling import load_model
 
     assert weights_digest(load_model(tmp_path / "models" / "m").model) == ranks[0]["digest"]
     assert load_file(str(tmp_path / "models" / "m" / "model.safetensors"))

@@ -8,9 +8,17 @@ from pathlib import Path
 from datasets import load_from_disk
 
 from mediaframe.config import DatasetConfig
-from mediaframe.dataset import (
-    COLUMNS, article_folds, assign_splits, dataset_row, fingerprint, fold_splits, label_counts, save_dataset_dict,
-    sentence_row, to_dataset_dict,
+from mediaframe.dataset.splits import (
+    COLUMNS,
+    article_folds,
+    assign_splits,
+    dataset_row,
+    fingerprint,
+    fold_splits,
+    label_counts,
+    save_dataset_dict,
+    sentence_row,
+    to_dataset_dict,
 )
 from mediaframe.records import LabeledSentence, Mention, Sentence, WeakLabel
 

@@ -69,8 +69,8 @@ def local_ray():
 
 @pytest.mark.ray
 def test_distributed_gives_the_single_process_rows(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
-    from mediaframe.distributed import predict_ray
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
+    from mediaframe.scale.engine import predict_ray
 
     lines = [json.dumps(row) for row in article_rows(40)]
     lines[5:5] = ["", "{not json", json.dumps({"id": "empty", "text": "  "})]  # skipped alike by both engines
@@ -98,7 +98,7 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
     from typer.testing import CliRunner
 
     from mediaframe.cli import app
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -136,8 +136,8 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
 def test_distributed_uri_output_is_a_shard_folder(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     import pandas as pd
 
-    from mediaframe.distributed import predict_ray
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
+    from mediaframe.scale.engine import predict_ray
 
     pd.DataFrame(article_rows(12, seed=5)).to_parquet(tmp_path / "news.parquet", row_group_size=4)
     settings = cfg("distributed.articles_per_shard=4")
@@ -185,7 +185,7 @@ def descends_from(pid: int, ancestor: int) -> bool:
 @pytest.mark.ray
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the actor process through /proc")
 def test_distributed_killed_actor_loses_and_doubles_nothing(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
-    from mediaframe.distributed import predict_ray
+    from mediaframe.scale.engine import predict_ray
 
     n = 5000
     source = write_lines(tmp_path / "s.jsonl", [json.dumps({"id": f"s{i}", "text": sentence(random.Random(i))}) for i in range(n)])
@@ -217,7 +217,7 @@ def test_distributed_killed_actor_loses_and_doubles_nothing(tmp_path: Path, tiny
 
 @pytest.mark.ray
 def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
-    from mediaframe.distributed import predict_ray
+    from mediaframe.scale.engine import predict_ray
 
     source = write_lines(tmp_path / "s.jsonl", [json.dumps({"id": f"s{i}", "text": sentence(random.Random(i))}) for i in range(300)])
     out, shards = tmp_path / "out.parquet", tmp_path / "out.parquet.shards"
@@ -248,8 +248,8 @@ def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_mode
 
 
 def test_distributed_engine_choice_and_refusals() -> None:
-    from mediaframe.distributed import choose_engine
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
+    from mediaframe.scale.engine import choose_engine
 
     assert choose_engine("local") is predict
     assert choose_engine("ray", "auto", 3).keywords == {"address": "auto", "workers": 3}
@@ -260,7 +260,7 @@ def test_distributed_engine_choice_and_refusals() -> None:
 
 
 def test_distributed_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe.distributed import import_ray
+    from mediaframe.scale.engine import import_ray
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MediaframeError, match=r"Ray is not installed; pip install 'mediaframe\[ray\]'"):
@@ -269,7 +269,7 @@ def test_distributed_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPat
 
 def test_distributed_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
     pytest.importorskip("ray")
-    from mediaframe.distributed import predict_ray
+    from mediaframe.scale.engine import predict_ray
 
     source = write_lines(tmp_path / "s.jsonl", [json.dumps({"id": "s1", "text": "Netflix pays writers."})])
     shards = tmp_path / "out.jsonl.shards"
@@ -283,7 +283,7 @@ def test_distributed_resume_of_another_run_is_refused(tmp_path: Path, tiny_model
 
 def test_distributed_local_out_must_name_a_table_file(tmp_path: Path) -> None:
     from mediaframe.config import DistributedConfig
-    from mediaframe.distributed import layout_of
+    from mediaframe.scale.engine import layout_of
 
     assert layout_of(tmp_path / "p.parquet", DistributedConfig()).fmt == "parquet"
     assert layout_of(tmp_path / "p.csv", DistributedConfig()).folder == f"{tmp_path / 'p.csv'}.shards"

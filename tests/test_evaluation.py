@@ -12,8 +12,13 @@ from typer.testing import CliRunner
 from mediaframe.cli import app
 from mediaframe.config import Config, EvaluationConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.evaluation import evaluate, evaluate_fold_paths, evaluate_folds, evaluate_path
-from mediaframe.modeling import load_model
+from mediaframe.evaluation.scoring import (
+    evaluate,
+    evaluate_fold_paths,
+    evaluate_folds,
+    evaluate_path,
+)
+from mediaframe.model.modeling import load_model
 
 FAST = Config(evaluation=EvaluationConfig(bootstrap_samples=100))
 SENTENCES = [
@@ -44,7 +49,7 @@ def rows_for(prefix: str, copies: int = 2) -> list[dict[str, Any]]:
 @pytest.fixture(autouse=True)
 def no_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
     """The weak labeler's frame-similarity rules abstain: no sentence-embedding model is loaded (fast)."""
-    monkeypatch.setattr("mediaframe.baselines.frame_embedder", lambda cfg: None)
+    monkeypatch.setattr("mediaframe.evaluation.baselines.frame_embedder", lambda cfg: None)
 
 
 def test_evaluation_scores_each_task_on_its_own_labeled_rows(tiny_model_dir: Path) -> None:

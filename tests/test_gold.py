@@ -1,4 +1,4 @@
-"""Tests for mediaframe.gold: reading, checking and matching gold label files."""
+"""Tests for mediaframe.labels.gold: reading, checking and matching gold label files."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from mediaframe import io
-from mediaframe.codebook import Codebook, load_codebook
 from mediaframe.config import load_config
-from mediaframe.corpus import article_sentences, corpus_sentences
+from mediaframe.corpus import reading
+from mediaframe.corpus.sentences import article_sentences, corpus_sentences
 from mediaframe.errors import MediaframeError
-from mediaframe.gold import GoldMatch, check_target, match_gold, read_gold
+from mediaframe.labels.codebook import Codebook, load_codebook
+from mediaframe.labels.gold import GoldMatch, check_target, match_gold, read_gold
 from mediaframe.records import Article, GoldLabel, Sentence
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
@@ -167,7 +167,7 @@ def test_gold_match_reports_stale_and_orphan_rows(caplog: pytest.LogCaptureFixtu
         "\n\nCritics say the pay is too low.", ""
     )
     after = sentences_of(Article(id="a1", outlet="Test Wire", text=edited))
-    with caplog.at_level(logging.WARNING, logger="mediaframe.gold"):
+    with caplog.at_level(logging.WARNING, logger="mediaframe.labels.gold"):
         result = match_gold(after, gold)
     assert [g.sentence_id for g in result.stale] == ["a1:1"]
     assert [g.sentence_id for g in result.orphans] == ["a1:3"]
@@ -181,7 +181,7 @@ def test_gold_match_reports_stale_and_orphan_rows(caplog: pytest.LogCaptureFixtu
 def test_gold_match_points_to_where_a_moved_sentence_went(caplog: pytest.LogCaptureFixture) -> None:
     gold = gold_for(sentences_of(ARTICLE))
     moved = Article(id="a1", text="A new headline.\n\n" + ARTICLE.text)
-    with caplog.at_level(logging.WARNING, logger="mediaframe.gold"):
+    with caplog.at_level(logging.WARNING, logger="mediaframe.labels.gold"):
         result = match_gold(sentences_of(moved), gold)
     assert len(result.stale) == 4 and not result.matched
     assert "its text is now sentence a1:1" in caplog.records[0].getMessage()
@@ -197,7 +197,7 @@ def test_gold_match_summary_counts() -> None:
 
 
 def test_gold_seed_file_matches_current_seed_segmentation(codebook: Codebook) -> None:
-    sentences = list(corpus_sentences(io.read_articles(SEED_DIR), "Netflix", load_config()))
+    sentences = list(corpus_sentences(reading.read_articles(SEED_DIR), "Netflix", load_config()))
     gold = read_gold(SEED_GOLD, codebook)
     check_target(gold, "Netflix", SEED_GOLD)
     result = match_gold(sentences, gold)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from mediaframe.grouping import MISSING, Grouping, date_keys, group_keys, stance_confidence, truthy, with_article_id
+from mediaframe.compare.grouping import (
+    MISSING,
+    Grouping,
+    date_keys,
+    group_keys,
+    stance_confidence,
+    truthy,
+    with_article_id,
+)
 
 
 @pytest.mark.parametrize(("value", "expected"), [(True, True), ("True", True), ("1", True), ("false", False),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import mediaframe.hardware as hardware
+from mediaframe import hardware
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import bf16_supported, resolve_bf16, resolve_device
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mediaframe.config import load_config
-from mediaframe.dataset import COLUMNS
+from mediaframe.dataset.splits import COLUMNS
 from mediaframe.errors import MediaframeError
-from mediaframe.importers import newsmtsc_ids, read_labeled, read_newsmtsc
+from mediaframe.labels.importers import newsmtsc_ids, read_labeled, read_newsmtsc
 
 NEWSMTSC = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "newsmtsc"
 

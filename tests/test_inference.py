@@ -21,7 +21,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def predictor(tiny_model_dir: Path):
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     return Predictor(tiny_model_dir, batch_size=2)
 
@@ -36,7 +36,7 @@ def test_inference_probabilities_sum_to_one_in_input_order(predictor) -> None:
 
 
 def test_inference_batch_size_does_not_change_results(tiny_model_dir: Path) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     a = Predictor(tiny_model_dir, batch_size=1).predict_proba(SENTENCES, ["Netflix"] * 5)
     b = Predictor(tiny_model_dir, batch_size=64).predict_proba(SENTENCES, ["Netflix"] * 5)
@@ -47,8 +47,8 @@ def test_inference_batch_size_does_not_change_results(tiny_model_dir: Path) -> N
 def test_inference_matches_the_model_forward(tiny_model_dir: Path) -> None:
     import torch
 
-    from mediaframe.inference import Predictor
-    from mediaframe.modeling import encode, load_model
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import encode, load_model
 
     loaded = load_model(tiny_model_dir)
     batch = encode(loaded.tokenizer, SENTENCES, ["Netflix"] * 5, None, 64, loaded.meta["target_mode"], padding=True)
@@ -64,7 +64,7 @@ def test_inference_empty_input_gives_empty_arrays(predictor) -> None:
 
 
 def test_inference_counts_truncated_inputs(tiny_model_dir: Path) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     predictor = Predictor(tiny_model_dir)
     probs = predictor.predict_proba(["the strike " * 5000, "Netflix praised it."], ["Netflix"] * 2)
@@ -98,7 +98,7 @@ def test_inference_call_maps_a_dataframe(predictor) -> None:
 
 @pytest.mark.parametrize("dtype", ["bf16", "int8"])
 def test_inference_low_precision_stays_close_to_fp32(tiny_model_dir: Path, dtype: str) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     exact = Predictor(tiny_model_dir, dtype="fp32").predict_proba(SENTENCES, ["Netflix"] * 5)
     fast = Predictor(tiny_model_dir, dtype=dtype)
@@ -109,15 +109,14 @@ def test_inference_low_precision_stays_close_to_fp32(tiny_model_dir: Path, dtype
 
 
 def test_inference_unknown_dtype_is_refused(tiny_model_dir: Path) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     with pytest.raises(MediaframeError, match="expected one of auto, fp32, bf16, int8"):
         Predictor(tiny_model_dir, dtype="fp8")
 
 
 def test_inference_auto_dtype_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe import inference
-
+    from mediaframe.model import inference
     monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: True)
     assert inference.resolve_dtype("auto", "cpu") == "bf16"
     monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: False)
@@ -125,8 +124,7 @@ def test_inference_auto_dtype_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_inference_physical_cores_counts_hyperthreads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe import inference
-
+    from mediaframe.model import inference
     cpuinfo = "".join(f"processor\t: {i}\nphysical id\t: 0\ncore id\t\t: {i // 2}\n\n" for i in range(8))
     (tmp_path / "cpuinfo").write_text(cpuinfo)
     real_path = inference.Path
@@ -139,8 +137,8 @@ def test_inference_physical_cores_counts_hyperthreads_once(tmp_path: Path, monke
 
 @pytest.mark.parametrize("mode", ["pair", "marked", "marked_pair", "none"])
 def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode: str) -> None:
-    from mediaframe.inference import Predictor
-    from mediaframe.modeling import encode
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import encode
 
     meta_file = tiny_model_copy / "mediaframe.json"
     meta_file.write_text(meta_file.read_text(encoding="utf-8").replace('"target_mode": "pair"', f'"target_mode": "{mode}"'), encoding="utf-8")
@@ -163,7 +161,7 @@ def test_inference_row_labels_follow_unrounded_argmax(predictor) -> None:
 
 
 def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_model_dir: Path) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     rows = [  # given out of order: the article's sentence 1 names the target, sentence 2 describes it
         {"text": "The company declined to comment.", "article_id": "a", "index": 2},
@@ -179,7 +177,7 @@ def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_m
 
 
 def test_inference_rows_without_an_article_are_read_alone_even_as_nan(tiny_model_dir: Path) -> None:
-    from mediaframe.inference import Predictor
+    from mediaframe.model.inference import Predictor
 
     rows = [{"text": "Orbital Foods raised prices.", "article_id": float("nan"), "index": 0},
             {"text": "The company declined to comment.", "article_id": float("nan"), "index": 1}]

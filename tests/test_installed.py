@@ -68,7 +68,7 @@ def test_installed_sentences_and_build_match_the_checkout(installed: Path, tmp_p
     assert jsonl(outside) == jsonl(inside) and len(jsonl(inside)) == 94
     outside, inside = both(installed, tmp_path, "build", SEED, "--target", "Netflix", "--gold", GOLD, out="dataset")
     fields = ("id", "text", "mentions", "stance", "sentiment", "frame", "stance_source")
-    keep = lambda rows: [{k: r.get(k) for k in fields} for r in rows]  # noqa: E731 - a projection
+    keep = lambda rows: [{k: r.get(k) for k in fields} for r in rows]
     assert keep(jsonl(outside / "sentences.jsonl")) == keep(jsonl(inside / "sentences.jsonl"))
 
 

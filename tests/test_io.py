@@ -1,4 +1,4 @@
-"""Ingestion (every input form, every bad input) and atomic output: mediaframe.io."""
+"""Ingestion (every input form, every bad input) and atomic output: mediaframe.files."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from mediaframe.config import DataConfig
+from mediaframe.corpus.reading import read_articles
+from mediaframe.corpus.sentences import sentence_row
 from mediaframe.errors import MediaframeError
-from mediaframe.io import (
+from mediaframe.files import (
     atomic_output,
     iter_jsonl,
     parse_jsonl,
-    read_articles,
     read_table,
-    sentence_row,
     write_jsonl,
 )
 from mediaframe.records import Mention, Sentence
@@ -330,7 +330,7 @@ def test_io_sentence_row_shape() -> None:
 
 
 def test_io_staged_folder_replaces_only_on_success_and_leaves_nothing_beside(tmp_path: Path) -> None:
-    from mediaframe.io import staged_folder
+    from mediaframe.files import staged_folder
 
     out = tmp_path / "dataset"
     out.mkdir()

@@ -8,9 +8,9 @@ import numpy as np
 import torch
 from datasets import Dataset
 
-from mediaframe.inference import Predictor
-from mediaframe.label_prior import correct_label_priors, prior_offsets
-from mediaframe.modeling import load_model
+from mediaframe.model.inference import Predictor
+from mediaframe.model.label_prior import correct_label_priors, prior_offsets
+from mediaframe.model.modeling import load_model
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

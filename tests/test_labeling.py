@@ -6,16 +6,34 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.codebook import load_codebook
 from mediaframe.config import LabelingConfig
-from mediaframe.label_model import aggregate, cross_validate, default_model, fit_model, function_stats, score_labels
-from mediaframe.labeling import weak_label
-from mediaframe.records import GoldLabel, Mention, Sentence
-from mediaframe.weak_rules import (
-    build_resources, compile_lexicon, frame_keywords, mention_clause, rule_inputs, sentiment_vader, sentiment_vader_news,
-    stance_clause_valence, stance_cue_against, stance_cue_favor, stance_negated_praise, stance_off_target,
-    stance_quoted_critics, stance_sarcasm,
+from mediaframe.labels.codebook import load_codebook
+from mediaframe.labels.label_model import (
+    aggregate,
+    cross_validate,
+    default_model,
+    fit_model,
+    function_stats,
+    score_labels,
 )
+from mediaframe.labels.labeling import weak_label
+from mediaframe.labels.weak_rules import (
+    build_resources,
+    compile_lexicon,
+    frame_keywords,
+    mention_clause,
+    rule_inputs,
+    sentiment_vader,
+    sentiment_vader_news,
+    stance_clause_valence,
+    stance_cue_against,
+    stance_cue_favor,
+    stance_negated_praise,
+    stance_off_target,
+    stance_quoted_critics,
+    stance_sarcasm,
+)
+from mediaframe.records import GoldLabel, Mention, Sentence
 
 CFG = LabelingConfig()
 

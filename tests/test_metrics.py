@@ -7,7 +7,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from mediaframe.config import EvaluationConfig
-from mediaframe.metrics import expected_calibration_error, score_predictions
+from mediaframe.stats.metrics import expected_calibration_error, score_predictions
 
 LABELS = ("against", "neutral", "favor")
 FAST = EvaluationConfig(bootstrap_samples=200)

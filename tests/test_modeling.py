@@ -8,10 +8,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from mediaframe.codebook import load_codebook
 from mediaframe.config import ModelConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.modeling import build_model, check_label_schema, encode, load_model, mark_mentions, save_model
+from mediaframe.labels.codebook import load_codebook
+from mediaframe.model.modeling import (
+    build_model,
+    check_label_schema,
+    encode,
+    load_model,
+    mark_mentions,
+    save_model,
+)
 from mediaframe.records import TASKS
 
 

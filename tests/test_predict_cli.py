@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-WORDS = "netflix company streamer writers actors strike job ai pay good bad great terrible praised slammed record".split()
+WORDS = ["netflix", "company", "streamer", "writers", "actors", "strike", "job", "ai", "pay", "good", "bad", "great", "terrible", "praised", "slammed", "record"]
 N_ROWS = 20_000
 
 
@@ -22,8 +22,7 @@ def sentence_rows(path: Path, n: int) -> Path:
 
     rng = random.Random(7)
     with open(path, "w", encoding="utf-8") as handle:
-        for i in range(n):
-            handle.write(json.dumps({"id": f"r{i}", "text": " ".join(rng.choices(WORDS, k=rng.randint(3, 30))) + "."}) + "\n")
+        handle.writelines(json.dumps({"id": f"r{i}", "text": " ".join(rng.choices(WORDS, k=rng.randint(3, 30))) + "."}) + "\n" for i in range(n))
     return path
 
 

@@ -34,7 +34,7 @@ def sentence_file(tmp_path: Path, n: int) -> Path:
 
 
 def test_prediction_articles_become_rows_with_ids_and_labels(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "a1.txt").write_text("outlet: Daily\ndate: 2024-01-02\n\n" + ARTICLE, encoding="utf-8")
@@ -49,7 +49,7 @@ def test_prediction_articles_become_rows_with_ids_and_labels(tmp_path: Path, tin
 
 
 def test_prediction_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     source = write_jsonl(tmp_path / "in.jsonl", [
         {"id": "x-7", "text": "Netflix praised the writers.", "outlet": "A"},
@@ -65,7 +65,7 @@ def test_prediction_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_
 def test_prediction_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path, suffix: str) -> None:
     import pandas as pd
 
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     out = tmp_path / f"p{suffix}"
     predict(tiny_model_dir, sentence_file(tmp_path, 30), out, "Netflix", unit="sentence", cfg=cfg(chunk_size=7), show_progress=False)
@@ -79,7 +79,7 @@ def test_prediction_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path,
 def test_prediction_article_summary_counts_and_scores(tmp_path: Path, tiny_model_dir: Path) -> None:
     import pandas as pd
 
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     source = write_jsonl(tmp_path / "articles.jsonl", [{"id": "a", "text": ARTICLE, "outlet": "O"}, {"id": "b", "text": "Netflix was great."}])
     predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", articles_out=tmp_path / "a.csv", cfg=cfg(), show_progress=False)
@@ -93,7 +93,7 @@ def test_prediction_article_summary_counts_and_scores(tmp_path: Path, tiny_model
 
 
 def test_prediction_refuses_to_overwrite_without_force(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     out = tmp_path / "p.jsonl"
     out.write_text("keep me\n", encoding="utf-8")
@@ -105,8 +105,8 @@ def test_prediction_refuses_to_overwrite_without_force(tmp_path: Path, tiny_mode
 
 
 def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
-    from mediaframe.prediction_io import PartialWriter, partial_paths
+    from mediaframe.predict.files import PartialWriter, partial_paths
+    from mediaframe.predict.run import predict
 
     source, out = sentence_file(tmp_path, 50), tmp_path / "p.jsonl"
     full = tmp_path / "full.jsonl"
@@ -114,7 +114,7 @@ def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: 
     expected = read_jsonl(full)
     # a run killed after 20 rows, in the middle of writing its third chunk:
     run = {"model": str(tiny_model_dir.resolve()), "input": str(source.resolve()), "unit": "sentence", "target": "Netflix"}
-    from mediaframe.prediction_io import input_fingerprint
+    from mediaframe.predict.files import input_fingerprint
 
     run["fingerprint"] = input_fingerprint(source)
     writer = PartialWriter(out, run, resume=False)
@@ -132,9 +132,8 @@ def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: 
 
 
 def test_prediction_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction_io import PartialWriter
-
-    from mediaframe.prediction import predict
+    from mediaframe.predict.files import PartialWriter
+    from mediaframe.predict.run import predict
 
     out = tmp_path / "p.jsonl"
     PartialWriter(out, {"model": "other"}, resume=False).close()
@@ -145,7 +144,7 @@ def test_prediction_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_
 
 
 def test_prediction_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     out = tmp_path / "p.jsonl"
     predict(tiny_model_dir, sentence_file(tmp_path, 5), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
@@ -158,7 +157,7 @@ def test_prediction_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_m
 
 
 def test_prediction_rows_without_text_are_skipped_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     source = tmp_path / "in.jsonl"
     source.write_text('{"id": "a", "text": "Netflix won."}\n{"id": "b"}\nnot json\n{"id": "c", "text": "  "}\n{"id": "d", "text": "Netflix lost."}\n', encoding="utf-8")
@@ -168,31 +167,42 @@ def test_prediction_rows_without_text_are_skipped_and_counted(tmp_path: Path, ti
 
 
 def test_prediction_empty_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     (tmp_path / "empty.jsonl").write_bytes(b"")
     with pytest.raises(MediaframeError, match="is empty; expected"):
         predict(tiny_model_dir, tmp_path / "empty.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg())
 
 
-def test_prediction_non_utf8_sentence_file_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+def test_prediction_reads_a_latin1_sentence_file_as_build_does(
+    tmp_path: Path, tiny_model_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from mediaframe.predict.run import predict
 
-    (tmp_path / "latin.jsonl").write_bytes('{"text": "Netflix caf\u00e9"}\n'.encode("latin-1"))
-    with pytest.raises(MediaframeError, match="not UTF-8.*re-save it as UTF-8"):
-        predict(tiny_model_dir, tmp_path / "latin.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["latin.jsonl"]  # no output, no partial run left behind
+    (tmp_path / "latin.jsonl").write_bytes('{"text": "Netflix opened a caf\u00e9 in Paris today."}\n'.encode("latin-1"))
+    predict(tiny_model_dir, tmp_path / "latin.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert [r["text"] for r in read_jsonl(tmp_path / "p.jsonl")] == ["Netflix opened a caf\u00e9 in Paris today."]
+    assert "not UTF-8; decoded as" in caplog.text
+
+
+def test_prediction_binary_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+    from mediaframe.predict.run import predict
+
+    (tmp_path / "blob.jsonl").write_bytes(b"\x89PNG\x00\x00\x01" * 50)
+    with pytest.raises(MediaframeError, match="file is binary"):
+        predict(tiny_model_dir, tmp_path / "blob.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blob.jsonl"]  # no output, no partial run left behind
 
 
 def test_prediction_unknown_unit_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     with pytest.raises(MediaframeError, match="--unit 'paragraph': expected 'article'"):
         predict(tiny_model_dir, sentence_file(tmp_path, 2), tmp_path / "p.jsonl", "Netflix", unit="paragraph", cfg=cfg())
 
 
 def test_prediction_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Netflix " + "strike " * 10_000}, {"text": "Netflix won."}])
     report = predict(tiny_model_dir, source, tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
@@ -200,7 +210,7 @@ def test_prediction_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_
 
 
 def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: Path) -> None:
-    from mediaframe.prediction import predict
+    from mediaframe.predict.run import predict
 
     paragraph = "Netflix praised the writers and the actors on strike, the company said in a new record year.\n"
     (tmp_path / "big.txt").write_text(paragraph * (5_000_000 // len(paragraph) + 1), encoding="utf-8")
@@ -210,7 +220,7 @@ def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: 
 
 
 def test_prediction_prefetch_keeps_order_and_raises_the_producers_error() -> None:
-    from mediaframe.prediction import prefetch
+    from mediaframe.predict.run import prefetch
 
     assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
 
@@ -223,7 +233,7 @@ def test_prediction_prefetch_keeps_order_and_raises_the_producers_error() -> Non
 
 
 def test_prediction_chunks_hold_whole_records() -> None:
-    from mediaframe.prediction import chunk_rows
+    from mediaframe.predict.run import chunk_rows
 
     chunks = list(chunk_rows([[{"i": 1}] * 3, [], [{"i": 2}] * 4, [{"i": 3}]], size=4))
     assert [(len(rows), records) for rows, records in chunks] == [(7, 3), (1, 1)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mediaframe.quotes import characteristic_sentences
+from mediaframe.compare.quotes import characteristic_sentences
 
 
 def row(article: str, index: int, stance: str, confidence: object) -> dict:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import websocket
 
-from mediaframe.comparison import Grouping, compare
+from mediaframe.compare.comparison import Grouping, compare
+from mediaframe.compare.reporting import render_report, write_report
 from mediaframe.config import ComparisonConfig, ReportConfig
-from mediaframe.reporting import render_report, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mediaframe.cli import app
-from mediaframe.comparison import Comparison, Grouping, compare
+from mediaframe.compare.comparison import Comparison, Grouping, compare
+from mediaframe.compare.reporting import headline, render_report, write_report
 from mediaframe.config import ComparisonConfig, ReportConfig
-from mediaframe.reporting import headline, render_report, write_report
 
 FAST = ComparisonConfig(bootstrap_samples=300, permutations=300)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

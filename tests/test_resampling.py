@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mediaframe.resampling import (
+from mediaframe.stats.resampling import (
     adjust_p_values,
     bootstrap_totals,
     percentile_interval,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.shard_io import (
-    finished_shards,
+from mediaframe.scale.storage import (
     fingerprint,
+    finished_shards,
     load_manifest,
     merge_shards,
     remove_shards,
@@ -46,7 +46,7 @@ def test_shard_io_rewriting_a_shard_replaces_it(tmp_path: Path, fmt: str) -> Non
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("jsonl", ".jsonl"), ("parquet", ".parquet"), ("parquet", ".jsonl"), ("jsonl", ".csv")])
 def test_shard_io_merge_keeps_shard_order_and_skips_empty_shards(tmp_path: Path, fmt: str, suffix: str) -> None:
-    from mediaframe.io import read_table
+    from mediaframe.files import read_table
 
     folder = str(tmp_path / "shards")
     names = [write_shard(ROWS[3:], folder, 0, fmt), write_shard([], folder, 1, fmt), write_shard(ROWS[:3], folder, 2, fmt)]

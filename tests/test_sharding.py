@@ -10,7 +10,7 @@ import pytest
 
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
-from mediaframe.sharding import check_kind, plan_shards, shard_records
+from mediaframe.scale.shards import check_kind, plan_shards, shard_records
 
 
 def cfg(size: int = 5):
@@ -23,7 +23,7 @@ def all_records(shards, unit: str = "article") -> list:
 
 
 def single_process_articles(path: Path) -> list:
-    from mediaframe.prediction_io import iter_articles
+    from mediaframe.corpus.reading import iter_articles
 
     return list(iter_articles(path, cfg().data, Counter()))
 
@@ -46,7 +46,7 @@ def test_sharding_jsonl_shards_cover_every_row_once_with_single_process_ids(tmp_
 
 
 def test_sharding_sentence_rows_keep_their_numbers(tmp_path: Path) -> None:
-    from mediaframe.prediction_io import iter_sentence_rows
+    from mediaframe.corpus.reading import iter_sentence_rows
 
     source = jsonl_corpus(tmp_path / "rows.jsonl", 12)
     rows = all_records(plan_shards(str(source), "sentence", cfg(5)), "sentence")

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from mediaframe.config import TargetsConfig, load_config
+from mediaframe.corpus.targets import attach_mentions, find_mentions, resolve_target
 from mediaframe.errors import MediaframeError
 from mediaframe.records import Sentence
-from mediaframe.targets import attach_mentions, find_mentions, resolve_target
 
 
 @pytest.fixture(scope="module")

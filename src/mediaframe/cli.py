@@ -44,7 +44,7 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help="The entity whose
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks.")] = False) -> None:
     """Set up logging for every command."""
-    from mediaframe.data_parallel import is_main_process
+    from mediaframe.model.data_parallel import is_main_process
 
     state["verbose"] = verbose
     if not verbose:  # the per-tensor "Loading weights" bar of transformers says nothing to a user
@@ -109,8 +109,9 @@ def sentences(
 
     Example: mediaframe sentences data/seed --target Netflix --out out/sentences.jsonl
     """
-    from mediaframe.corpus import corpus_sentences
-    from mediaframe.io import read_articles, sentence_row, write_jsonl
+    from mediaframe.corpus.reading import read_articles
+    from mediaframe.corpus.sentences import corpus_sentences, sentence_row
+    from mediaframe.files import write_jsonl
     from mediaframe.progress import progress
 
     cfg = config_from(config, set_)
@@ -144,9 +145,10 @@ def compare(
 
     Example: mediaframe compare out/predictions.jsonl --by outlet --out out/compare
     """
-    from mediaframe.comparison import Grouping, compare as compare_groups
-    from mediaframe.io import read_table
-    from mediaframe.reporting import headline, render_report, write_report
+    from mediaframe.compare.comparison import Grouping
+    from mediaframe.compare.comparison import compare as compare_groups
+    from mediaframe.compare.reporting import headline, render_report, write_report
+    from mediaframe.files import read_table
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -180,8 +182,8 @@ def evaluate(
 
     Example: mediaframe evaluate models/default out/dataset --json out/evaluation.json --out out/evaluation
     """
-    from mediaframe.evaluation import evaluate_path
-    from mediaframe.evaluation_report import png_paths, write_evaluation
+    from mediaframe.evaluation.report import png_paths, write_evaluation
+    from mediaframe.evaluation.scoring import evaluate_path
     from mediaframe.records import TASKS
 
     cfg = config_from(config, set_)
@@ -210,7 +212,7 @@ def build(
 
     Example: mediaframe build data/seed --target Netflix --gold data/gold/seed_gold.jsonl --out out/dataset --folds
     """
-    from mediaframe.builder import build as build_dataset
+    from mediaframe.dataset.builder import build as build_dataset
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -254,8 +256,8 @@ def train(
 
     Example: mediaframe train out/dataset --out models/default --config configs/default.toml
     """
-    from mediaframe.data_parallel import is_main_process
-    from mediaframe.training import train_path
+    from mediaframe.model.data_parallel import is_main_process
+    from mediaframe.model.training import train_path
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -289,7 +291,7 @@ def annotate_export(
 
     Example: mediaframe annotate export out/dataset --out out/to_label.csv --strategy uncertain --limit 200
     """
-    from mediaframe.annotation import export_annotation
+    from mediaframe.labels.annotation import export_annotation
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -311,7 +313,11 @@ def annotate_import(
 
     Example: mediaframe annotate import alice.csv bob.csv --out data/gold/new_gold.jsonl --agreement data/labels/agreement.json --name new
     """
-    from mediaframe.annotation import import_annotation, read_agreement, record_agreement
+    from mediaframe.labels.annotation import (
+        import_annotation,
+        read_agreement,
+        record_agreement,
+    )
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -341,7 +347,7 @@ def import_labeled(
 
     Example: mediaframe import-labeled ../shared/benchmarks/newsmtsc/split_flat/train.jsonl --out out/newsmtsc
     """
-    from mediaframe.builder import import_labeled as import_rows
+    from mediaframe.dataset.builder import import_labeled as import_rows
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -373,7 +379,7 @@ def predict(
 
     Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
     """
-    from mediaframe.distributed import choose_engine
+    from mediaframe.scale.engine import choose_engine
 
     extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
     cfg = config_from(config, [*(set_ or []), *extra])

@@ -1,0 +1,1 @@
+"""Outlets side by side: grouping, quotes, comparison, the report and its charts."""

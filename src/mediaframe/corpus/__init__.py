@@ -1,0 +1,1 @@
+"""Reading articles, cleaning, sentence segmentation and target mentions."""

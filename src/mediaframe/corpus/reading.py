@@ -1,0 +1,401 @@
+"""Reading a corpus: the one reader of articles and sentence rows behind every command.
+
+Articles come from a folder of `.txt` files (with a metadata.csv/.jsonl beside them, or
+`key: value` header lines at their top), from saved HTML pages, or from a table with a text
+column: JSONL, a JSON array, CSV (`,` `;` or tab, sniffed from the header), TSV or Parquet.
+Every form is streamed record by record in a fixed order (the order a resumed run relies on).
+
+One policy for bad records, chosen by the caller: without a `skipped` counter a malformed
+record (a line that is not a JSON object, a file with no text column) is refused with one
+line; with one, it is skipped, counted and the first few logged. Either way an empty text
+and an unreadable article file are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from mediaframe.config import DataConfig
+from mediaframe.errors import MediaframeError
+from mediaframe.files import BOMS, TABLE_SUFFIXES, csv_rows, detect_encoding, read_json_array, read_table, read_text
+from mediaframe.files import sniff_delimiter
+from mediaframe.records import Article
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_FIELDS = ("id", "text", "outlet", "title", "author", "date", "url", "target")
+HEADER_KEYS = frozenset({"outlet", "title", "author", "date", "url", "target", "id"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+METADATA_NAMES = ("metadata.csv", "metadata.jsonl")
+HTML_FIELDS = {"title": "title", "author": "author", "date": "date", "url": "url", "outlet": "sitename"}
+MIN_PROSE_WORDS = 6
+DOCUMENT_SUFFIXES = frozenset({".pdf", ".doc", ".docx", ".rtf", ".odt", ".pages", ".epub"})
+WARN_LIMIT = 10  # per kind of skipped record, then only counted
+UTF8_PROBE = 1 << 20  # bytes that decide a table's encoding before it is streamed
+
+Skipped = Counter[str] | None  # None: refuse bad records; a Counter: skip and count them
+
+
+# ---------------------------------------------------------------- the policy
+
+
+def skip(skipped: Skipped, kind: str, message: str) -> None:
+    """Skip a record or file under either policy: count it (when counting) and log the first few of each kind."""
+    counts = skipped if skipped is not None else Counter()
+    counts[kind] += 1
+    if counts[kind] <= WARN_LIMIT or skipped is None:
+        logger.warning("skipped: %s", message)
+    elif counts[kind] == WARN_LIMIT + 1:
+        logger.warning("more records skipped for %s; only counting them from now on", kind.replace("_", " "))
+
+
+def bad_record(skipped: Skipped, kind: str, message: str) -> None:
+    """A malformed record: refused with `message` (no counter), or skipped and counted."""
+    if skipped is None:
+        raise MediaframeError(message)
+    skip(skipped, kind, message)
+
+
+# ---------------------------------------------------------------- articles
+
+
+def read_articles(path: Path, cfg: DataConfig | None = None) -> list[Article]:
+    """Every article of a folder or file (see `iter_articles`), refusing bad records; ids must be unique.
+
+    Raises:
+        MediaframeError: the path is missing, a record is malformed, no usable article was found, or an id repeats.
+    """
+    cfg = cfg or DataConfig()
+    articles = list(iter_articles(path, cfg))
+    if not articles:
+        raise MediaframeError(
+            f"corpus {path}: no usable article found; expected .txt/.html files or a JSONL/CSV with a "
+            f"'{cfg.text_field}' column"
+        )
+    check_unique_ids(articles, path)
+    return articles
+
+
+def iter_articles(path: Path, cfg: DataConfig, skipped: Skipped = None) -> Iterator[Article]:
+    """Articles of a folder or file, streamed in a fixed order.
+
+    Raises:
+        MediaframeError: the path is missing, or (without `skipped`) a record is malformed.
+    """
+    if not path.exists():
+        raise MediaframeError(f"corpus {path} not found; pass a folder of .txt/.html files or a JSONL/CSV/Parquet file")
+    if path.is_dir():
+        yield from folder_articles(path, cfg, skipped)
+    elif path.suffix.lower() in TABLE_SUFFIXES:
+        yield from articles_from_rows(enumerate(table_rows(path, skipped), start=1), str(path), cfg, skipped)
+    else:
+        yield from file_articles(path, {}, cfg)
+
+
+def folder_articles(folder: Path, cfg: DataConfig, skipped: Skipped) -> Iterator[Article]:
+    metadata = read_metadata(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and is_article_file(p))
+    report_unreadable(folder)
+    if not files:
+        raise MediaframeError(
+            f"corpus folder {folder} holds no .txt, .html or JSONL/CSV file; add article files to it or pass another folder"
+        )
+    report_missing_files(folder, metadata, files)
+    for file in files:
+        if file.suffix.lower() in TABLE_SUFFIXES:
+            yield from articles_from_rows(enumerate(table_rows(file, skipped), start=1), str(file), cfg, skipped)
+        else:
+            yield from readable_file_articles(file, metadata.get(file.name, {}), cfg, skipped)
+
+
+def readable_file_articles(file: Path, meta: dict[str, str], cfg: DataConfig, skipped: Skipped) -> Iterator[Article]:
+    """The article of one .txt/.html file of a folder; a file that cannot be used is skipped with a warning."""
+    try:
+        yield from file_articles(file, meta, cfg)
+    except MediaframeError as exc:
+        skip(skipped, "unreadable_file", str(exc))
+
+
+def file_articles(file: Path, meta: dict[str, str], cfg: DataConfig) -> list[Article]:
+    suffix = file.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        return list(articles_from_rows(enumerate(table_rows(file, None), start=1), str(file), cfg, None))
+    if suffix in HTML_SUFFIXES:
+        return [read_html_article(file, meta)]
+    return [read_txt_article(file, meta)]
+
+
+def is_article_file(path: Path) -> bool:
+    if path.name in METADATA_NAMES or path.name.startswith("."):
+        return False
+    suffix = path.suffix.lower()
+    return suffix == ".txt" or suffix in HTML_SUFFIXES | TABLE_SUFFIXES
+
+
+def report_unreadable(folder: Path) -> None:
+    """Warn about documents mediaframe cannot read (PDF, Word), which would otherwise vanish silently."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in DOCUMENT_SUFFIXES:
+            logger.warning("skipped: %s: %s files are not read; save the article as .txt or .html", path, path.suffix)
+
+
+def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    """metadata.csv or metadata.jsonl beside the articles, keyed by file name (a 'file' or 'filename' column).
+
+    Raises:
+        MediaframeError: the metadata file cannot be read or has no file-name column.
+    """
+    for name in METADATA_NAMES:
+        path = folder / name
+        if path.is_file():
+            rows = read_table(path)
+            key = next((k for k in ("file", "filename", "file_name", "path") if rows and k in rows[0]), None)
+            if rows and key is None:
+                raise MediaframeError(
+                    f"{path}: expected a 'file' column naming each article file; found {sorted(rows[0])}; "
+                    "add or rename it"
+                )
+            return {
+                Path(str(row[key]).strip()).name: {k: clean_value(v) for k, v in row.items()}
+                for row in rows
+                if key and clean_value(row.get(key))
+            }
+    return {}
+
+
+def report_missing_files(folder: Path, metadata: dict[str, dict[str, str]], files: list[Path]) -> None:
+    present = {f.name for f in files}
+    source = next((folder / n for n in METADATA_NAMES if (folder / n).is_file()), folder)
+    for name in sorted(set(metadata) - present):
+        logger.warning("%s: a row names %s, which is not in %s; add the file or drop its row", source, name, folder)
+
+
+def read_txt_article(path: Path, meta: dict[str, str]) -> Article:
+    text = read_text(path)
+    header, body = split_header(text)
+    fields = {**header, **{k: v for k, v in meta.items() if v}}
+    if not body.strip():
+        raise MediaframeError(
+            f"{path}: the article body is empty; write the text below the header lines and a blank line"
+        )
+    return make_article(fields, body, default_id=path.stem, source=str(path))
+
+
+def split_header(text: str) -> tuple[dict[str, str], str]:
+    """Split leading `key: value` lines (known keys only) and a blank line from the body."""
+    lines = text.splitlines(keepends=True)
+    header: dict[str, str] = {}
+    for index, line in enumerate(lines):
+        if not line.strip():
+            return (header, "".join(lines[index + 1 :])) if header else ({}, text)
+        key, sep, value = line.partition(":")
+        if not sep or key.strip().lower() not in HEADER_KEYS:
+            return {}, text
+        header[key.strip().lower()] = value.strip()
+    return header, ""  # nothing but header lines
+
+
+def read_html_article(path: Path, meta: dict[str, str]) -> Article:
+    """One saved HTML page: trafilatura extracts the article body and its metadata.
+
+    Raises:
+        MediaframeError: the page holds no article body (a menu, a form, a list of links).
+    """
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    html = read_text(path)
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    body = getattr(extracted, "text", None) or ""
+    if not has_prose(body):
+        raise MediaframeError(
+            f"{path}: no article body found in the HTML page (only menus, links or forms); save the article page itself"
+        )
+    found = {name: getattr(extracted, attr, None) or "" for name, attr in HTML_FIELDS.items()}
+    fields = {**{k: v for k, v in found.items() if v}, **{k: v for k, v in meta.items() if v}}
+    title = str(fields.get("title", ""))
+    text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+    return make_article(fields, text, default_id=path.stem, source=str(path))
+
+
+def has_prose(text: str) -> bool:
+    """At least one line reads like a sentence (MIN_PROSE_WORDS words or more), not a menu item."""
+    return any(len(line.split()) >= MIN_PROSE_WORDS for line in text.splitlines())
+
+
+def articles_from_rows(
+    numbered: Iterable[tuple[int, dict[str, Any]]], path: str, cfg: DataConfig, skipped: Skipped
+) -> Iterator[Article]:
+    """Articles of numbered table rows; a row's number (its place in its file) makes the default id."""
+    for number, row in numbered:
+        row = rename_columns(row, cfg.column_map)
+        text = row.get(cfg.text_field)
+        if number == 1 and cfg.text_field not in row:
+            bad_record(skipped, "no_text", f"{path}: expected a '{cfg.text_field}' column; found {sorted(row)}; rename the "
+                       f"text column to '{cfg.text_field}' or pass --set data.text_field=<column> (data.column_map "
+                       "renames other columns)")
+        elif not isinstance(text, str) or not text.strip():
+            skip(skipped, "no_text", f"{path} row {row.get('_line', number)}: no '{cfg.text_field}'")
+        else:
+            yield make_article(row, text, default_id=f"{Path(path).stem}-{number}", source=path)
+
+
+def rename_columns(row: dict[str, Any], column_map: dict[str, str]) -> dict[str, Any]:
+    return {column_map.get(key, key): value for key, value in row.items()}
+
+
+def make_article(fields: dict[str, Any], text: str, default_id: str, source: str) -> Article:
+    values = {name: clean_value(fields.get(name)) for name in ARTICLE_FIELDS if name not in ("id", "text")}
+    article_id = clean_value(fields.get("id")) or default_id
+    return Article(id=article_id, text=text, source=source, **values)
+
+
+def clean_value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
+def check_unique_ids(articles: list[Article], path: Path) -> None:
+    seen: set[str] = set()
+    for article in articles:
+        if article.id in seen:
+            raise MediaframeError(
+                f"corpus {path}: article id {article.id!r} appears twice; ids must be unique: rename one of the files "
+                "or give each row its own id"
+            )
+        seen.add(article.id)
+
+
+# ---------------------------------------------------------------- sentence rows
+
+
+def iter_sentence_rows(path: Path, cfg: DataConfig, skipped: Skipped = None) -> Iterator[dict[str, Any]]:
+    """Sentence rows (`text`, optional id/target/outlet/date/...) of a table file, each with its `_number`."""
+    if path.is_dir() or path.suffix.lower() not in TABLE_SUFFIXES:
+        raise MediaframeError(
+            f"--unit sentence expects a JSONL/CSV/Parquet file of sentence rows; found {path}; "
+            "pass such a file or use --unit article for article text"
+        )
+    for number, row in enumerate(table_rows(path, skipped), start=1):
+        yield {**rename_columns(row, cfg.column_map), "_number": number}
+
+
+# ---------------------------------------------------------------- table rows
+
+
+def table_rows(path: Path, skipped: Skipped) -> Iterator[dict[str, Any]]:
+    """Rows of a JSONL, JSON-array, CSV/TSV or Parquet file, one at a time.
+
+    Raises:
+        MediaframeError: the file is not UTF-8 past the part probed, not valid CSV or JSON, or
+            (without `skipped`) a JSON line is not an object.
+    """
+    if path.suffix.lower() == ".parquet":
+        yield from parquet_rows(path)
+        return
+    with table_text(path) as handle:
+        yield from text_rows(handle, path, skipped)
+
+
+def text_rows(handle: IO[str], path: Path, skipped: Skipped) -> Iterator[dict[str, Any]]:
+    """Rows of a table held as text: the suffix and the first character tell its form."""
+    suffix = path.suffix.lower()
+    number = 0
+    try:
+        if suffix in (".csv", ".tsv"):
+            header = handle.readline()
+            handle.seek(0)
+            yield from csv_rows(handle, path, "\t" if suffix == ".tsv" else sniff_delimiter(header))
+        elif suffix == ".json" and handle.read(4096).lstrip().startswith("["):
+            handle.seek(0)
+            yield from read_json_array(handle.read(), path)
+        else:
+            handle.seek(0)
+            for number, line in enumerate(handle, start=1):
+                row = parse_line(line, path, number, skipped)
+                if row is not None:
+                    yield row
+    except UnicodeDecodeError:
+        raise MediaframeError(
+            f"{path}: not UTF-8 (near line {number + 1}); expected UTF-8 text; re-save it as UTF-8, e.g. "
+            "iconv -f latin1 -t utf-8"
+        ) from None
+
+
+def table_text(path: Path) -> IO[str]:
+    """The file opened as text, streamed: UTF-8, or the encoding its first megabyte shows (as `files.read_text`
+    decodes a .txt article: a UTF-16/32 byte-order mark, else charset detection, with a warning).
+
+    Raises:
+        MediaframeError: the file cannot be read, is empty or binary, or is in no detectable encoding.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(UTF8_PROBE)
+        encoding = table_encoding(head, path)
+        return open(path, encoding=encoding, newline="", errors="strict" if encoding == "utf-8-sig" else "replace")
+    except OSError as exc:
+        raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
+
+
+def table_encoding(head: bytes, path: Path) -> str:
+    if not head.strip():
+        raise MediaframeError(f"{path}: file is empty; expected text; fill it or remove it")
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head[:8192]:
+        raise MediaframeError(f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text")
+    if is_utf8_start(head):
+        return "utf-8-sig"
+    encoding = detect_encoding(head)
+    if encoding is None:
+        raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
+    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, encoding)
+    return encoding
+
+
+def is_utf8_start(head: bytes) -> bool:
+    """Whether the bytes begin UTF-8 text (a character cut at the end of the probe allowed)."""
+    for cut in range(4):
+        try:
+            head[: len(head) - cut].decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def parse_line(line: str, path: Path, number: int, skipped: Skipped) -> dict[str, Any] | None:
+    """One JSONL line as an object with its `_line`; None for a blank line (or a bad one, when skipping)."""
+    if not line.strip():
+        return None
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        bad_record(skipped, "bad_line", f"{path} line {number}: not valid JSON ({exc.msg}); fix or remove the line")
+        return None
+    if not isinstance(row, dict):
+        bad_record(skipped, "bad_line", f"{path} line {number}: expected a JSON object; found {type(row).__name__}")
+        return None
+    row.setdefault("_line", number)
+    return row
+
+
+def parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:
+        raise MediaframeError(f"{path}: not a readable Parquet file ({exc}); re-export it or use JSONL/CSV") from None
+    for batch in parquet.iter_batches(batch_size=1024):
+        yield from batch.to_pylist()

@@ -1,0 +1,1 @@
+"""Labeled sentences into a built dataset: grouped splits, folds and the dataset card."""

@@ -1,0 +1,252 @@
+"""Data files: decoding text, reading tables (labels, metadata, gold), writing atomically and staging folders.
+
+Every stage reads and writes through these helpers; articles are read by `corpus.reading`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from io import StringIO
+from pathlib import Path
+from typing import IO, Any
+
+from charset_normalizer import from_bytes
+
+from mediaframe.errors import MediaframeError
+
+logger = logging.getLogger(__name__)
+
+TABLE_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".parquet"})
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode_bytes(raw: bytes, path: Path) -> str:
+    """Decode file bytes to text: UTF-8 (or a UTF-16/32 byte-order mark), then charset detection.
+
+    Detection ties between Western code pages (a cp1252 file with curly quotes reads the same
+    under cp1250) go to cp1252, the usual encoding of English text saved on Windows.
+
+    Raises:
+        MediaframeError: the file is empty, binary, or in no detectable text encoding.
+    """
+    if not raw.strip():
+        raise MediaframeError(f"{path}: file is empty; expected text; fill it or remove it")
+    for bom, encoding in BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    if b"\x00" in raw[:8192]:
+        raise MediaframeError(
+            f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text"
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    encoding = detect_encoding(raw)
+    if encoding is None:
+        raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
+    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, encoding)
+    return raw.decode(encoding, errors="replace")
+
+
+def detect_encoding(raw: bytes) -> str | None:
+    """The most likely encoding of non-UTF-8 bytes (cp1252 wins ties), or None."""
+    results = from_bytes(raw)
+    best = results.best()
+    if best is None:
+        return None
+    tied = [m for m in results if m.chaos == best.chaos and m.coherence == best.coherence]
+    if any("cp1252" in m.could_be_from_charset for m in tied):
+        return "cp1252"
+    return str(best.encoding)
+
+
+def read_text(path: Path) -> str:
+    try:
+        return decode_bytes(path.read_bytes(), path)
+    except OSError as exc:
+        raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
+
+
+# ---------------------------------------------------------------- tables
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Read a JSONL, JSON (an array of objects), CSV/TSV or Parquet file into a list of dicts.
+
+    Raises:
+        MediaframeError: the file is missing, empty, not decodable, or a line is not a JSON object.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return read_parquet(path)
+    text = read_text(path)
+    if suffix in {".csv", ".tsv"}:
+        return read_csv_text(text, path, delimiter="\t" if suffix == ".tsv" else sniff_delimiter(text))
+    if suffix == ".json" and text.lstrip().startswith("["):
+        return read_json_array(text, path)
+    return list(parse_jsonl(text, path))
+
+
+def read_parquet(path: Path) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path).to_dict(orient="records")
+    except (OSError, ValueError) as exc:
+        raise MediaframeError(f"{path}: not a readable Parquet file ({exc}); re-export it or use JSONL/CSV") from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """',' unless the header row is split by ';' or tabs instead (spreadsheet exports)."""
+    header = text.split("\n", 1)[0]
+    return max(",;\t", key=header.count) if header.count(",") == 0 else ","
+
+
+def read_csv_text(text: str, path: Path, delimiter: str) -> list[dict[str, Any]]:
+    return list(csv_rows(StringIO(text, newline=""), path, delimiter))
+
+
+def csv_rows(handle: IO[str], path: Path, delimiter: str) -> Iterator[dict[str, Any]]:
+    """Rows of CSV text, streamed; quoted fields keep their line breaks (paragraphs stay paragraphs).
+
+    Raises:
+        MediaframeError: no header row, or the text is not valid CSV.
+    """
+    csv.field_size_limit(1 << 30)
+    try:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        if not reader.fieldnames:
+            raise MediaframeError(f"{path}: expected a CSV header row; found none; add a header such as id,text")
+        for row in reader:
+            yield {str(k).strip(): v for k, v in row.items() if k is not None}
+    except csv.Error as exc:
+        raise MediaframeError(f"{path}: not valid CSV ({exc}); check its quoting") from None
+
+
+def read_json_array(text: str, path: Path) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MediaframeError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise MediaframeError(f"{path}: expected a JSON array of objects or JSON lines; found another shape")
+    return rows
+
+
+def parse_jsonl(text: str, path: Path) -> Iterator[dict[str, Any]]:
+    """Parse JSON-lines text, one object per non-empty line.
+
+    Raises:
+        MediaframeError: a line is not valid JSON or not an object (the message names the file and line).
+    """
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield parse_json_line(line, path, number)
+
+
+def parse_json_line(line: str, path: Path, number: int) -> dict[str, Any]:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise MediaframeError(f"{path} line {number}: not valid JSON ({exc.msg}); fix or remove the line") from None
+    if not isinstance(row, dict):
+        raise MediaframeError(f"{path} line {number}: expected a JSON object; found {type(row).__name__}")
+    return row
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Stream a JSONL file line by line (for files too large to hold).
+
+    Raises:
+        MediaframeError: the file cannot be read, is not UTF-8, or a line is not a JSON object.
+    """
+    try:
+        with open(path, encoding="utf-8-sig", errors="strict") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield parse_json_line(line, path, number)
+    except UnicodeDecodeError:
+        raise MediaframeError(f"{path}: not UTF-8; re-save it as UTF-8") from None
+    except OSError as exc:
+        raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
+
+
+# ---------------------------------------------------------------- writing
+
+
+@contextmanager
+def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Write to a temporary file beside `path` and rename it into place only on success.
+
+    On any error the temporary file is removed and an existing `path` is left as it was.
+    The finished file gets the usual permissions (0666 less the umask), not the 0600 of a temp file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        mode, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+        **({"encoding": "utf-8"} if "b" not in mode else {}),
+    )
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, 0o666 & ~current_umask())
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """Write a folder under a hidden name beside `out`, then put it in place; nothing half-written is ever at `out`.
+
+    On success an existing `out` is first moved aside, the new folder renamed into place, and only
+    then the old one removed, so a crash at any point leaves either the old or the new folder whole.
+    On failure the staging folder is removed and `out` is left as it was.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    os.chmod(stage, 0o777 & ~current_umask())  # a folder's usual permissions, not mkdtemp's 0700
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))  # a fresh name: nothing stale in the way
+    if out.exists() or out.is_symlink():
+        os.replace(out, aside / out.name)
+    os.replace(stage, out)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write dict rows as JSONL atomically; return the number of rows."""
+    count = 0
+    with atomic_output(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count

@@ -1,0 +1,1 @@
+"""The codebook and every source of labels: weak rules, the label model, gold files, annotation, imports."""

@@ -1,0 +1,86 @@
+"""Sequential transfer: a stance model trained on the extra stance rows first, then fine-tuned on the data.
+
+With `training.transfer = "sequential"` (the default) `training.train` first trains a model on
+the extra stance rows alone (e.g. NewsMTSC), validated on a held-out share of their articles,
+and then fine-tunes that model on the user's rows. The first-stage model depends only on the
+extra rows, the model and training settings and the seed, so it is kept in a cache folder and
+reused by later runs (every fold of a cross-validation, every retraining on a growing corpus).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from datasets import DatasetDict
+
+from mediaframe.config import Config
+from mediaframe.errors import MediaframeError
+from mediaframe.model.modeling import META_FILE
+from mediaframe.model.training_data import fingerprint, rows_dataset, with_validation
+
+logger = logging.getLogger(__name__)
+
+
+def continue_after_transfer(rows: list[dict[str, Any]], cfg: Config, device: str) -> Config:
+    """`cfg` for the second stage: its base model is the first-stage model trained on `rows` (cached)."""
+    start = first_stage_model(rows, cfg, device)
+    return cfg.model_copy(update={"model": cfg.model.model_copy(update={"base_model": str(start)})})
+
+
+def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str) -> Path:
+    """The model trained on the extra stance rows alone: from the cache when there, else trained into it."""
+    from mediaframe.model.training import train
+
+    stage = first_stage_config(cfg)
+    train_rows = rows_dataset(rows)
+    folder = cache_root(cfg) / cache_key(stage, fingerprint(train_rows))
+    if (folder / META_FILE).is_file():
+        logger.info("transfer: reusing the first-stage stance model %s (same rows and settings)", folder)
+        return folder
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MediaframeError(
+            f"the transfer cache {folder.parent} cannot be written ({exc.strerror}); "
+            "set training.transfer_cache to a writable folder"
+        ) from None
+    logger.info("transfer: training a first-stage stance model on %d extra rows (%s epochs) -> %s",
+                len(rows), stage.training.epochs, folder)
+    splits = with_validation(DatasetDict({"train": train_rows}), stage)
+    return train(splits, stage, folder, device, source=f"extra rows: {extra_names(cfg)}")
+
+
+def extra_names(cfg: Config) -> str:
+    return ", ".join([cfg.training.extra_stance_data, *cfg.training.extra_sources]).strip(", ")
+
+
+def first_stage_config(cfg: Config) -> Config:
+    """The run's own settings, for `transfer_epochs`: one seed (the top-level one), no transfer, validation file
+    or prior correction."""
+    training = cfg.training.model_copy(
+        update={"epochs": cfg.training.transfer_epochs, "extra_stance_data": "", "extra_sources": [], "validation_data": "", "seeds": [],
+                "prior_correction": False}  # the second stage corrects the priors of the final model
+    )
+    return cfg.model_copy(update={"training": training})
+
+
+def cache_key(stage: Config, rows_fingerprint: str) -> str:
+    """Fingerprint of everything the first-stage model depends on (rows, model, training, seed, codebook)."""
+    settings = stage.model_dump(mode="json", include={"seed", "model", "training", "labeling"})
+    for key in ("device", "show_progress", "transfer_cache"):
+        settings["training"].pop(key, None)
+    blob = json.dumps({"rows": rows_fingerprint, "settings": settings}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def cache_root(cfg: Config) -> Path:
+    """`training.transfer_cache`, else $XDG_CACHE_HOME/mediaframe/transfer (~/.cache by default)."""
+    if cfg.training.transfer_cache:
+        return Path(cfg.training.transfer_cache).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "mediaframe" / "transfer"

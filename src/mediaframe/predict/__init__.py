@@ -1,0 +1,1 @@
+"""Scoring new coverage: streamed input, resumable output, article summaries."""

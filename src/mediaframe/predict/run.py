@@ -1,0 +1,345 @@
+"""Batch-score a corpus: input records -> sentence rows -> prediction rows, streamed and resumable.
+
+`predict` is the library function behind `mediaframe predict`. Articles are cleaned,
+segmented and searched for target mentions (corpus.article_sentences); sentence rows
+get their mentions from their target. Rows are scored a chunk at a time by one
+`inference.Predictor` (the chunk after is prepared in a background thread meanwhile)
+and appended to the output through `prediction_io.PartialWriter`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from mediaframe.config import Config, load_config
+from mediaframe.errors import MediaframeError
+from mediaframe.interrupts import deferred_interrupt
+from mediaframe.records import Article, Sentence
+
+logger = logging.getLogger(__name__)
+
+UNITS = ("article", "sentence")
+
+
+@dataclass
+class PredictReport:
+    """What a prediction run did."""
+
+    out: Path
+    sentences: int = 0  # rows in the output (including those of a resumed earlier run)
+    scored: int = 0  # rows scored by this run
+    records: int = 0  # input records (articles or sentence rows) consumed, in all runs
+    resumed_from: int = 0  # rows already in the output when this run started
+    skipped: dict[str, int] = field(default_factory=dict)
+    truncated: int = 0
+    seconds: float = 0.0
+    dtype: str = ""
+    articles_out: Path | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.scored / self.seconds if self.seconds else 0.0
+
+
+def predict(
+    model: Path,
+    source: Path,
+    out: Path,
+    target: str = "",
+    unit: str = "article",
+    articles_out: Path | None = None,
+    resume: bool = False,
+    force: bool = False,
+    cfg: Config | None = None,
+    device: str = "cpu",
+    show_progress: bool | None = None,
+) -> PredictReport:
+    """Score every sentence of `source` with the model in `model` and write one row each to `out`.
+
+    Raises:
+        MediaframeError: unknown unit, bad input, an existing output without --force/--resume,
+            or nothing to score.
+    """
+    from mediaframe.model.inference import Predictor
+    from mediaframe.predict.files import (
+        PartialWriter,
+        check_input,
+        input_fingerprint,
+        output_format,
+    )
+
+    cfg = cfg or load_config()
+    check_unit(unit)
+    check_input(source)
+    output_format(out)
+    if not prepare_output(out, resume, force):
+        return PredictReport(out=out)
+    settings = cfg.predict
+    predictor = Predictor(model, settings.batch_size, settings.dtype, device, settings.threads, cfg.targets)
+    logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
+    run = {"model": str(model.resolve()), "input": str(source.resolve()), "unit": unit, "target": target}
+    writer = PartialWriter(out, {**run, "fingerprint": input_fingerprint(source)}, resume)
+    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=articles_out)
+    stats: Counter[str] = Counter()
+    started = time.perf_counter()
+    try:
+        records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
+        chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
+        with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar, \
+                deferred_interrupt() as interrupted:
+            report.scored = score_chunks(chunks, predictor, writer, target, bar, interrupted)
+    except MediaframeError:
+        if not writer.progress.rows:
+            writer.discard()  # bad input found before anything was written: leave no partial run behind
+        raise
+    except KeyboardInterrupt:
+        raise MediaframeError(
+            f"interrupted after {writer.progress.rows:,} sentences; they are kept in {writer.partial}; "
+            "run the same command with --resume to go on"
+        ) from None
+    finally:
+        writer.close()
+    report.seconds, report.skipped, report.truncated = time.perf_counter() - started, dict(stats), predictor.truncated
+    return finish_run(report, writer, source, predictor.labels)
+
+
+def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[str, list[str]]) -> PredictReport:
+    """Write the article summary, turn the partial output into the output, log the counts.
+
+    Raises:
+        MediaframeError: not one sentence was scored (the partial output is removed).
+    """
+    from mediaframe.predict.files import finalize
+
+    report.records, report.sentences = writer.progress.records, writer.progress.rows
+    if not report.sentences:
+        writer.discard()
+        raise MediaframeError(f"input {source}: no sentence to score (skipped: {report.skipped or 'none'}); check the input")
+    if report.articles_out is not None:
+        write_article_summary(writer.partial, report.articles_out, labels)
+    finalize(report.out)
+    log_report(report)
+    return report
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+def count_records_of(source: Path, unit: str) -> int | None:
+    from mediaframe.predict.files import count_records
+
+    return count_records(source, unit)
+
+
+def score_chunks(
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any,
+    interrupted: threading.Event,
+) -> int:
+    """Score each chunk and append it to the output; returns the number of rows scored.
+
+    Raises:
+        KeyboardInterrupt: after the chunk during which Ctrl-C was pressed has been written.
+    """
+    scored, started = 0, time.perf_counter()
+    for rows, consumed in chunks:
+        writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        scored += len(rows)
+        bar.update(consumed)
+        bar.set_postfix_str(f"{scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
+    return scored
+
+
+def check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise MediaframeError(f"--unit {unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
+
+
+def prepare_output(out: Path, resume: bool, force: bool) -> bool:
+    """Decide whether to run: False when resuming a run that already finished.
+
+    Raises:
+        MediaframeError: the output or an unfinished run exists and neither --resume nor --force was given.
+    """
+    from mediaframe.predict.files import partial_paths
+
+    partial, sidecar = partial_paths(out)
+    if force:
+        for path in (partial, sidecar):
+            path.unlink(missing_ok=True)
+        return True
+    if resume:
+        if out.exists() and not partial.exists():
+            logger.info("%s is complete; nothing to resume", out)
+            return False
+        return True
+    if partial.exists():
+        raise MediaframeError(f"an unfinished run exists ({partial}); pass --resume to go on or --force to start over")
+    if out.exists():
+        raise MediaframeError(f"{out} exists; pass --force to overwrite it or choose another --out")
+    return True
+
+
+def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
+    from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
+
+    if unit == "sentence":
+        yield from iter_sentence_rows(source, cfg.data, stats)
+    else:
+        yield from iter_articles(source, cfg.data, stats)
+
+
+def records_to_rows(
+    records: Iterable[Article | dict[str, Any]], unit: str, target: str, cfg: Config, stats: Counter[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done)."""
+    from mediaframe.corpus.reading import skip
+
+    article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
+    for record in records:
+        if isinstance(record, Article):
+            yield article_rows(record, target, article_cfg, stats)
+            continue
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            skip(stats, "no_text", f"input row {record['_number']}: no 'text'")
+            yield []
+        elif not str(record.get("target") or target).strip():
+            skip(stats, "no_target", f"input row {record['_number']}: no 'target' and no --target")
+            yield []
+        else:
+            yield [sentence_input_row(record, text)]
+
+
+def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
+    from mediaframe.corpus.reading import skip
+    from mediaframe.corpus.sentences import article_sentences
+
+    if not (article.target or target).strip():
+        skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
+        return []
+    try:
+        sentences = article_sentences(article, target, cfg)
+    except MediaframeError as exc:
+        skip(stats, "bad_article", str(exc))
+        return []
+    if not sentences:
+        skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
+    return [article_sentence_row(s, article) for s in sentences]
+
+
+def article_sentence_row(sentence: Sentence, article: Article) -> dict[str, Any]:
+    return {
+        "id": sentence.id, "article_id": sentence.article_id, "index": sentence.index, "outlet": sentence.outlet,
+        "date": sentence.date, "author": article.author, "title": article.title, "url": article.url,
+        "text": sentence.text, "target": sentence.target,
+        "mentions": [{"start": m.start, "end": m.end, "text": m.text} for m in sentence.mentions],
+    }
+
+
+def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
+    """A sentence row with every output field set: the row's own id kept, else one from its number."""
+    number = int(record["_number"])
+    sentence_id = str(record.get("id") or "").strip() or f"row-{number}"
+    article_id = str(record.get("article_id") or "").strip() or sentence_id.rsplit(":", 1)[0]
+    index = record.get("index")
+    row = {name: "" if record.get(name) is None else str(record[name]) for name in ("outlet", "date", "author", "title", "url")}
+    row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
+    row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
+    if record.get("mentions") is not None:
+        row["mentions"] = record["mentions"]
+    return row
+
+
+def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Group whole records into chunks of about `size` rows: (rows, records in the chunk)."""
+    rows: list[dict[str, Any]] = []
+    records = 0
+    for record_rows in row_lists:
+        rows.extend(record_rows)
+        records += 1
+        if len(rows) >= size:
+            yield rows, records
+            rows, records = [], 0
+    if records:
+        yield rows, records
+
+
+def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Run an iterator in a background thread, `depth` items ahead (reading overlaps scoring).
+
+    When the consumer stops early (an error, an interrupt), the producer thread stops too.
+    """
+    done = object()
+    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over(item):
+                    return
+            hand_over(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            hand_over(exc)
+
+    threading.Thread(target=produce, daemon=True, name="mediaframe-prefetch").start()
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit=" records", disable=None if show is None else not show, smoothing=0.1)
+
+
+# ---------------------------------------------------------------- per-article summary
+
+
+def write_article_summary(partial: Path, out: Path, labels: dict[str, list[str]]) -> None:
+    from mediaframe.predict.files import iter_partial, write_rows
+    from mediaframe.predict.summary import summarize_articles
+
+    rows = summarize_articles(iter_partial(partial), labels)
+    write_rows(rows, out)
+    logger.info("%d articles summarised -> %s", len(rows), out)
+
+
+def log_report(report: PredictReport) -> None:
+    skipped = sum(report.skipped.values())
+    logger.info(
+        "%s sentences scored in %.1f s (%s/s, %s)%s%s -> %s", f"{report.scored:,}", report.seconds, f"{report.rate:,.0f}",
+        report.dtype, f"; {report.resumed_from:,} kept from the earlier run" if report.resumed_from else "",
+        f"; skipped {skipped:,} ({', '.join(f'{k}: {v}' for k, v in sorted(report.skipped.items()))})" if skipped else "",
+        report.out,
+    )
+    if report.truncated:
+        logger.warning("%s sentences were longer than the model's max_length and were truncated", f"{report.truncated:,}")

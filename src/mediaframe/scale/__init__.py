@@ -1,0 +1,1 @@
+"""The Ray engine: shards, their storage, workers and the driver."""

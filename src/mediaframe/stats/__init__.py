@@ -1,0 +1,1 @@
+"""Scores and resampling shared by evaluation, training and comparison."""
