@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from mediaframe.config import load_config
-from mediaframe.evaluation.baselines import model_config
+from mediaframe.evaluation.baseline_data import model_config
 from mediaframe.evaluation.scoring import evaluate
 from mediaframe.model.modeling import LoadedModel, load_model
 from mediaframe.model.training import hold_out_articles

@@ -28,7 +28,7 @@ from mediaframe.config import load_config
 from mediaframe.corpus.sentences import article_sentences
 from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
 from mediaframe.model.inference import Predictor
-from mediaframe.predict.run import article_sentence_row
+from mediaframe.predict.rows import article_sentence_row
 from mediaframe.records import Article
 
 PRONOUNS = {"they", "their", "them", "he", "his", "she", "her", "it", "its", "we", "us", "our", "you", "i", "him", "who"}

@@ -29,12 +29,8 @@ import numpy as np
 import torch
 
 from mediaframe.config import ModelConfig, load_config
-from mediaframe.model.inference import (
-    Predictor,
-    auto_threads,
-    physical_cores,
-    resolve_dtype,
-)
+from mediaframe.hardware import auto_threads, physical_cores
+from mediaframe.model.inference import Predictor
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -149,7 +145,7 @@ def main() -> int:
         for dtype in ("fp32", "bf16", "int8"):
             predictor = Predictor(model, args.batch_size, dtype, threads=threads)
             rates[f"mediaframe {dtype}"], probs[dtype] = time_predictor(predictor, rows)
-        auto = resolve_dtype("auto", "cpu")
+        auto = Predictor(model, args.batch_size, "auto", threads=threads).dtype  # measured here (model.precision)
         rates[f"mediaframe end to end from raw articles ({auto})"], n_e2e = end_to_end(model, rows, workdir, auto, threads)
         print(f"\n{'path':58s} {'sentences/s':>12s} {'x default':>10s} {'x best':>8s}")
         base, base_best = rates["pipeline, default batch size"], rates[f"pipeline, best batch size ({best_bs})"]

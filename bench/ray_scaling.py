@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from mediaframe.config import ModelConfig, load_config
-from mediaframe.model.inference import physical_cores
+from mediaframe.hardware import physical_cores
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 

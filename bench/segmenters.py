@@ -27,7 +27,8 @@ from mediaframe.config import SegmentationConfig, load_config
 from mediaframe.corpus.cleaning import clean
 from mediaframe.corpus.reading import read_articles
 from mediaframe.corpus.segmentation import cap_length, line_spans, syntok_spans
-from mediaframe.corpus.sentences import corpus_sentences, segmentation
+from mediaframe.corpus import segmentation
+from mediaframe.corpus.sentences import corpus_sentences
 from mediaframe.records import Article
 
 SEED = Path(__file__).resolve().parent.parent / "data" / "seed"

@@ -13,11 +13,13 @@ from mediaframe.cli import app
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.annotation import (
-    agreement,
     export_annotation,
     export_rows,
-    import_annotation,
     label_studio_config,
+)
+from mediaframe.labels.annotation_import import (
+    agreement,
+    import_annotation,
     merge_annotators,
     read_annotations,
 )

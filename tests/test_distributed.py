@@ -248,11 +248,12 @@ def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_mode
 
 
 def test_distributed_engine_choice_and_refusals() -> None:
-    from mediaframe.predict.run import predict
-    from mediaframe.scale.engine import choose_engine
+    from mediaframe.predict.run import run_job
+    from mediaframe.scale.engine import choose_engine, run_ray_job
 
-    assert choose_engine("local") is predict
-    assert choose_engine("ray", "auto", 3).keywords == {"address": "auto", "workers": 3}
+    assert choose_engine("local") is run_job
+    ray_runner = choose_engine("ray", "auto", 3)
+    assert ray_runner.func is run_ray_job and ray_runner.keywords == {"address": "auto", "workers": 3}
     with pytest.raises(MediaframeError, match="expected local .* or ray"):
         choose_engine("spark")
     with pytest.raises(MediaframeError, match="go with --engine ray"):

@@ -25,15 +25,38 @@ def test_hardware_unreadable_cpuinfo_means_no_bf16(tmp_path: Path) -> None:
     assert bf16_supported("cpu", tmp_path / "missing") is False
 
 
-def test_hardware_bf16_off_and_auto_follow_support(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hardware, "bf16_supported", lambda device: False)
+def test_hardware_bf16_off_and_auto_follow_the_one_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hardware, "bf16_pays", lambda device: False)
     assert resolve_bf16("auto", "cpu") is False and resolve_bf16("off", "cpu") is False
-    monkeypatch.setattr(hardware, "bf16_supported", lambda device: True)
+    monkeypatch.setattr(hardware, "bf16_pays", lambda device: True)
     assert resolve_bf16("auto", "cpu") is True and resolve_bf16("off", "cpu") is False
 
 
+@pytest.mark.parametrize(("flags", "capability", "pays"), [
+    ("avx512_bf16", "AVX512", True), ("amx_bf16 amx_tile", "AVX512", True),
+    ("amx_bf16", "AVX2", False),  # the flag without AVX-512 kernels: bf16 would be emulated
+    ("avx2", "AVX512", False),
+])
+def test_hardware_bf16_pays_needs_the_flag_and_the_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: str, capability: str, pays: bool
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 {flags}\n")
+    monkeypatch.setattr(hardware.torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    assert hardware.bf16_pays("cpu", cpuinfo) is pays
+
+
+def test_hardware_physical_cores_counts_hyperthreads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("".join(f"processor\t: {i}\nphysical id\t: 0\ncore id\t\t: {i // 2}\n\n" for i in range(8)))
+    monkeypatch.setattr(hardware.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    assert hardware.physical_cores(cpuinfo) == 4, "eight hyperthreads on four cores"
+    monkeypatch.setattr(hardware.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert hardware.physical_cores(cpuinfo) == 2, "never more than the CPUs this process may use"
+
+
 def test_hardware_bf16_forced_on_a_gpu_without_it_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hardware, "bf16_supported", lambda device: False)
+    monkeypatch.setattr(hardware, "bf16_pays", lambda device: False)
     with pytest.raises(MediaframeError, match="no bf16"):
         resolve_bf16("on", "cuda")
     assert resolve_bf16("on", "cpu") is True

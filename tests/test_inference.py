@@ -115,26 +115,6 @@ def test_inference_unknown_dtype_is_refused(tiny_model_dir: Path) -> None:
         Predictor(tiny_model_dir, dtype="fp8")
 
 
-def test_inference_auto_dtype_follows_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe.model import inference
-    monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: True)
-    assert inference.resolve_dtype("auto", "cpu") == "bf16"
-    monkeypatch.setattr(inference, "cpu_bf16_fast", lambda: False)
-    assert inference.resolve_dtype("auto", "cpu") == "fp32"
-
-
-def test_inference_physical_cores_counts_hyperthreads_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe.model import inference
-    cpuinfo = "".join(f"processor\t: {i}\nphysical id\t: 0\ncore id\t\t: {i // 2}\n\n" for i in range(8))
-    (tmp_path / "cpuinfo").write_text(cpuinfo)
-    real_path = inference.Path
-    monkeypatch.setattr(inference, "Path", lambda p: real_path(tmp_path / "cpuinfo") if p == "/proc/cpuinfo" else real_path(p))
-    monkeypatch.setattr(inference.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
-    assert inference.physical_cores() == 4, "eight hyperthreads on four cores"
-    monkeypatch.setattr(inference.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert inference.physical_cores() == 2, "never more than the CPUs this process may use"
-
-
 @pytest.mark.parametrize("mode", ["pair", "marked", "marked_pair", "none"])
 def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode: str) -> None:
     from mediaframe.model.inference import Predictor

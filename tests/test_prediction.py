@@ -237,3 +237,16 @@ def test_prediction_chunks_hold_whole_records() -> None:
 
     chunks = list(chunk_rows([[{"i": 1}] * 3, [], [{"i": 2}] * 4, [{"i": 3}]], size=4))
     assert [(len(rows), records) for rows, records in chunks] == [(7, 3), (1, 1)]
+
+
+def test_prediction_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path) -> None:
+    import dataclasses
+
+    from mediaframe.predict.job import PredictJob
+
+    job = PredictJob(tmp_path / "model", tmp_path / "in.jsonl", tmp_path / "out.jsonl", "Netflix", unit="sentence")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        job.unit = "article"  # type: ignore[misc]
+    assert job.identity() == {"model": str((tmp_path / "model").resolve()), "unit": "sentence", "target": "Netflix"}
+    with pytest.raises(MediaframeError, match="--unit 'words': expected 'article'"):
+        PredictJob(tmp_path / "model", tmp_path / "in.jsonl", tmp_path / "out.jsonl", unit="words")

@@ -1,8 +1,9 @@
-"""Which device to train on and whether bf16 autocast pays there, detected rather than assumed."""
+"""The hardware, detected rather than assumed: the device, physical cores and threads, and where bf16 pays."""
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import torch
@@ -12,6 +13,7 @@ from mediaframe.errors import MediaframeError
 logger = logging.getLogger(__name__)
 
 CPU_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})  # torch CPU kernels that use them
 
 
 def resolve_device(choice: str) -> str:
@@ -49,6 +51,46 @@ def bf16_supported(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     return bool(cpu_flags(cpuinfo) & CPU_BF16_FLAGS)
 
 
+def bf16_pays(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """The one rule for "bf16 pays here", used by training and prediction: a GPU with bf16, or a CPU with
+    AMX-BF16/AVX512-BF16 whose torch dispatches AVX-512 kernels (without them bf16 is emulated, slower than fp32)."""
+    if device == "cuda":
+        return bf16_supported(device)
+    capability = torch.backends.cpu.get_cpu_capability().upper()
+    return bf16_supported("cpu", cpuinfo) and capability in FAST_BF16_CAPABILITIES
+
+
+def physical_cores(cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
+    """Physical cores this process may use (hyperthreads counted once)."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return allowed
+    cores, physical = set(), ""
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "physical id":
+            physical = value.strip()
+        elif key.strip() == "core id":
+            cores.add((physical, value.strip()))
+    return max(1, min(allowed, len(cores) or allowed))
+
+
+def auto_threads() -> int:
+    """One thread per physical core that other processes leave idle (by the 1-minute load average).
+
+    torch's OpenMP threads wait on each other at every operation: on cores that other jobs keep busy,
+    two threads run several times slower than one, so busy cores are left out.
+    """
+    cores = physical_cores()
+    try:
+        busy = int(os.getloadavg()[0] + 0.5)
+    except OSError:
+        busy = 0
+    return max(1, cores - busy)
+
+
 def resolve_bf16(choice: str, device: str) -> bool:
     """'auto' -> bf16 where supported; 'on' forces it (a warning where emulated); 'off' never.
 
@@ -57,7 +99,7 @@ def resolve_bf16(choice: str, device: str) -> bool:
     """
     if choice not in ("auto", "on", "off"):
         raise MediaframeError(f"training.bf16 {choice!r}: expected auto, on or off")
-    supported = bf16_supported(device)
+    supported = bf16_pays(device)
     if choice == "on" and not supported:
         if device == "cuda":
             raise MediaframeError("training.bf16 = 'on' but this GPU has no bf16; set training.bf16 to 'auto' or 'off'")

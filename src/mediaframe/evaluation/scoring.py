@@ -20,11 +20,10 @@ import numpy as np
 
 from mediaframe.config import Config, EvaluationConfig
 from mediaframe.errors import MediaframeError
+from mediaframe.evaluation.baseline_data import baseline_training_rows, read_split
 from mediaframe.evaluation.baselines import (
     BASELINES,
     BaselineOutput,
-    baseline_training_rows,
-    read_split,
     run_baselines,
     weak_labels_or_reason,
 )
@@ -173,12 +172,6 @@ class EvaluationResult:
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """One object per task, as `--json` writes it."""
         return self.tasks
-
-    def table(self) -> Any:
-        """A rich renderable: per task, model vs baselines, per-class figures and the confusion matrix."""
-        from mediaframe.evaluation.report import result_table
-
-        return result_table(self)
 
 
 def evaluate(

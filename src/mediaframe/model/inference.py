@@ -5,14 +5,14 @@
 turns input rows into prediction rows (the Predictions contract). Speed comes from
 tokenizing a whole call at once with the fast tokenizer, sorting by token length and
 padding per batch, scoring each distinct input once, `torch.inference_mode`, one thread
-per physical core and bf16 or int8 encoders where the hardware has them.
+per physical core and the encoder in bf16 or int8 where that is faster here and agrees (model.precision).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-import os
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,117 +22,22 @@ import torch
 
 from mediaframe.config import TargetsConfig
 from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
-from mediaframe.hardware import bf16_supported, resolve_device
+from mediaframe.hardware import auto_threads, physical_cores, resolve_device  # noqa: F401 (physical_cores: re-exported)
 from mediaframe.model.modeling import LoadedModel, encode, load_model, mark_mentions
+from mediaframe.model.precision import (
+    cache_key,
+    calibration_rows,
+    choose_dtype,
+    prepare_encoder,
+    resolve_dtype,
+)
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
-DTYPES = ("auto", "fp32", "bf16", "int8")
 ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
-FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})
 PROB_DIGITS = 5
-
-
-# ---------------------------------------------------------------- hardware choices
-
-
-def physical_cores() -> int:
-    """Physical cores this process may use (hyperthreads counted once)."""
-    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return allowed
-    cores, physical = set(), ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "physical id":
-            physical = value.strip()
-        elif key.strip() == "core id":
-            cores.add((physical, value.strip()))
-    return max(1, min(allowed, len(cores) or allowed))
-
-
-def auto_threads() -> int:
-    """One thread per physical core that other processes leave idle (by the 1-minute load average).
-
-    torch's OpenMP threads wait on each other at every operation: on cores that other jobs keep busy,
-    two threads run several times slower than one, so busy cores are left out.
-    """
-    cores = physical_cores()
-    try:
-        busy = int(os.getloadavg()[0] + 0.5)
-    except OSError:
-        busy = 0
-    return max(1, cores - busy)
-
-
-def cpu_bf16_fast() -> bool:
-    """bf16 pays on this CPU: the kernel reports AMX-BF16/AVX512-BF16 and torch dispatches AVX-512 kernels."""
-    capability = torch.backends.cpu.get_cpu_capability().upper()
-    return bf16_supported("cpu") and capability in FAST_BF16_CAPABILITIES
-
-
-def resolve_dtype(choice: str, device: str) -> str:
-    """'auto' -> bf16 on a GPU with bf16 or a CPU with native bf16, else fp32; int8 runs on CPU only.
-
-    Raises:
-        MediaframeError: an unknown choice, or int8 on a GPU.
-    """
-    from mediaframe.errors import MediaframeError
-
-    if choice not in DTYPES:
-        raise MediaframeError(f"dtype {choice!r}: expected one of {', '.join(DTYPES)}; e.g. --dtype auto")
-    if choice == "int8" and device != "cpu":
-        raise MediaframeError("dtype int8 (dynamic quantization) runs on the CPU only; use --dtype bf16 on a GPU")
-    if choice == "auto":
-        fast = bf16_supported(device) if device == "cuda" else cpu_bf16_fast()
-        return "bf16" if fast else "fp32"
-    if choice == "bf16" and device == "cpu" and not cpu_bf16_fast():
-        logger.warning("bf16 requested on a CPU without native bf16: it is emulated and likely slower than fp32")
-    return choice
-
-
-class Bf16Linear(torch.nn.Module):
-    """A linear layer computed in bf16 (weights stored in bf16) that takes and returns fp32.
-
-    Only the matrix products (almost all of the encoder's work) run in bf16; layer norms,
-    softmax and residual sums stay fp32, which keeps labels closer to fp32 than a model cast whole.
-    """
-
-    def __init__(self, linear: torch.nn.Linear) -> None:
-        super().__init__()
-        self.weight = torch.nn.Parameter(linear.weight.detach().to(torch.bfloat16), requires_grad=False)
-        bias = linear.bias.detach().to(torch.bfloat16) if linear.bias is not None else None
-        self.bias = torch.nn.Parameter(bias, requires_grad=False) if bias is not None else None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.linear(x.to(torch.bfloat16), self.weight, self.bias).float()
-
-
-def bf16_linears(module: torch.nn.Module) -> torch.nn.Module:
-    """Replace every nn.Linear inside `module` by a Bf16Linear (in place)."""
-    for parent in list(module.modules()):
-        for name, child in list(parent.named_children()):
-            if isinstance(child, torch.nn.Linear):
-                setattr(parent, name, Bf16Linear(child))
-    return module
-
-
-def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.nn.Module:
-    """The encoder in the chosen precision (a copy where it changes; the loaded model stays fp32)."""
-    if dtype == "bf16":
-        return bf16_linears(copy.deepcopy(encoder).to(device)).eval()
-    if dtype == "int8":
-        import warnings
-
-        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-        with warnings.catch_warnings():  # torch announces the move of eager quantization to torchao
-            warnings.simplefilter("ignore")
-            return quantize_dynamic(copy.deepcopy(encoder).float().cpu().eval(), {torch.nn.Linear: per_channel_dynamic_qconfig})
-    return encoder.to(device).eval()
+WARM_UP = 32  # calibration sentences scored before each timed pass
 
 
 # ---------------------------------------------------------------- the predictor
@@ -144,7 +49,8 @@ class Predictor:
     Args:
         loaded: a loaded model, or the path of a model folder (loaded here, once).
         batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
-        dtype: fp32 (exact), bf16, int8 (dynamic quantization, CPU) or auto (bf16 where native).
+        dtype: fp32 (exact), bf16 (the whole encoder), int8 (dynamic quantization, CPU) or auto (the fastest
+            that agrees with fp32 on the calibration sentences, measured once per model and machine; see precision).
         device: cpu, cuda or auto.
         threads: torch threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
         targets: aliases/descriptors used to find mentions in rows that come without them.
@@ -164,16 +70,32 @@ class Predictor:
         self.device = resolve_device(device)
         self.loaded = loaded if isinstance(loaded, LoadedModel) else load_model(Path(loaded))
         self.batch_size = max(1, batch_size)
-        self.dtype = resolve_dtype(dtype, self.device)
         model = self.loaded.model
-        self.encoder = prepare_encoder(model.encoder, self.dtype, self.device)
         self.heads = {task: model.heads[task].float().to(self.device).eval() for task in TASKS}
         self.labels = {task: self.loaded.labels(task) for task in TASKS}
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
         self.backend = rust_tokenizer(self.loaded)
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
+        self.dtype = resolve_dtype(dtype, self.device)
+        if self.dtype == "auto":
+            key = cache_key(self.loaded.meta, self.device, self.batch_size)
+            self.dtype = choose_dtype(self.time_calibration, self.device, key)
+        self.encoder = prepare_encoder(model.encoder, self.dtype, self.device)
         logger.debug("predictor: %s on %s, %d threads", self.dtype, self.device, torch.get_num_threads())
+
+    def time_calibration(self, dtype: str) -> tuple[float, dict[str, np.ndarray]]:
+        """Seconds and labels of the calibration sentences with the encoder in `dtype` (for `dtype auto`)."""
+        rows = calibration_rows()
+        texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
+        mentions = self.rows_mentions(rows, targets)
+        self.encoder = prepare_encoder(self.loaded.model.encoder, dtype, self.device)
+        truncated = self.truncated
+        self.predict_proba(texts[:WARM_UP], targets[:WARM_UP], mentions[:WARM_UP])  # first calls allocate and pick kernels
+        started = time.perf_counter()
+        probs = self.predict_proba(texts, targets, mentions)
+        seconds, self.truncated = time.perf_counter() - started, truncated
+        return seconds, {task: values.argmax(1) for task, values in probs.items()}
 
     # ------------------------------------------------------------ probabilities
 

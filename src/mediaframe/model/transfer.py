@@ -1,10 +1,12 @@
 """Sequential transfer: a stance model trained on the extra stance rows first, then fine-tuned on the data.
 
-With `training.transfer = "sequential"` (the default) `training.train` first trains a model on
+With `training.transfer = "sequential"` `training.train` first trains a model on
 the extra stance rows alone (e.g. NewsMTSC), validated on a held-out share of their articles,
 and then fine-tunes that model on the user's rows. The first-stage model depends only on the
 extra rows, the model and training settings and the seed, so it is kept in a cache folder and
 reused by later runs (every fold of a cross-validation, every retraining on a growing corpus).
+This module names that first stage (its settings, rows and cache folder) and the second stage's
+config; `training` trains them.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ import hashlib
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datasets import DatasetDict
+from datasets import Dataset, DatasetDict
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
@@ -26,33 +29,51 @@ from mediaframe.model.training_data import fingerprint, rows_dataset, with_valid
 logger = logging.getLogger(__name__)
 
 
-def continue_after_transfer(rows: list[dict[str, Any]], cfg: Config, device: str) -> Config:
-    """`cfg` for the second stage: its base model is the first-stage model trained on `rows` (cached)."""
-    start = first_stage_model(rows, cfg, device)
-    return cfg.model_copy(update={"model": cfg.model.model_copy(update={"base_model": str(start)})})
+@dataclass(frozen=True)
+class FirstStage:
+    """The first-stage model of some extra stance rows: its settings, its rows and its folder in the cache."""
+
+    cfg: Config  # the run's settings for the first stage (see `first_stage_config`)
+    rows: Dataset
+    folder: Path  # keyed by everything the model depends on (see `cache_key`)
+    source: str  # where its rows came from, recorded in its mediaframe.json
+
+    def is_cached(self) -> bool:
+        """Whether an earlier run trained it already (it is then reused)."""
+        if not (self.folder / META_FILE).is_file():
+            return False
+        logger.info("transfer: reusing the first-stage stance model %s (same rows and settings)", self.folder)
+        return True
+
+    def splits(self) -> DatasetDict:
+        """Its train and validation splits (a held-out share of the rows' articles), once its folder can be written.
+
+        Raises:
+            MediaframeError: the transfer cache cannot be written.
+        """
+        try:
+            self.folder.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MediaframeError(
+                f"the transfer cache {self.folder.parent} cannot be written ({exc.strerror}); "
+                "set training.transfer_cache to a writable folder"
+            ) from None
+        logger.info("transfer: training a first-stage stance model on %d extra rows (%s epochs) -> %s",
+                    len(self.rows), self.cfg.training.epochs, self.folder)
+        return with_validation(DatasetDict({"train": self.rows}), self.cfg)
 
 
-def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str) -> Path:
-    """The model trained on the extra stance rows alone: from the cache when there, else trained into it."""
-    from mediaframe.model.training import train
-
+def first_stage(rows: list[dict[str, Any]], cfg: Config) -> FirstStage:
+    """The first stage of a sequential transfer on the extra stance rows `rows`."""
     stage = first_stage_config(cfg)
     train_rows = rows_dataset(rows)
     folder = cache_root(cfg) / cache_key(stage, fingerprint(train_rows))
-    if (folder / META_FILE).is_file():
-        logger.info("transfer: reusing the first-stage stance model %s (same rows and settings)", folder)
-        return folder
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MediaframeError(
-            f"the transfer cache {folder.parent} cannot be written ({exc.strerror}); "
-            "set training.transfer_cache to a writable folder"
-        ) from None
-    logger.info("transfer: training a first-stage stance model on %d extra rows (%s epochs) -> %s",
-                len(rows), stage.training.epochs, folder)
-    splits = with_validation(DatasetDict({"train": train_rows}), stage)
-    return train(splits, stage, folder, device, source=f"extra rows: {extra_names(cfg)}")
+    return FirstStage(stage, train_rows, folder, f"extra rows: {extra_names(cfg)}")
+
+
+def second_stage_config(cfg: Config, start: Path) -> Config:
+    """`cfg` for the second stage: its base model is the first-stage model folder `start`."""
+    return cfg.model_copy(update={"model": cfg.model.model_copy(update={"base_model": str(start)})})
 
 
 def extra_names(cfg: Config) -> str:

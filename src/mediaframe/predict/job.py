@@ -44,7 +44,7 @@ class PredictJob:
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
-            raise MediaframeError(f"--unit {self.unit!r}: expected 'article' or 'sentence'")
+            raise MediaframeError(f"--unit {self.unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
 
     def identity(self) -> dict[str, Any]:
         """What a resumed run must share with the run it continues (besides the input's fingerprint)."""

@@ -20,15 +20,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
 from mediaframe.interrupts import deferred_interrupt
-from mediaframe.records import Article, Sentence
+from mediaframe.predict.job import PredictJob, job_of
+from mediaframe.predict.rows import input_records, records_to_rows
 
 logger = logging.getLogger(__name__)
-
-UNITS = ("article", "sentence")
-
 
 @dataclass
 class PredictReport:
@@ -50,25 +47,20 @@ class PredictReport:
         return self.scored / self.seconds if self.seconds else 0.0
 
 
-def predict(
-    model: Path,
-    source: Path,
-    out: Path,
-    target: str = "",
-    unit: str = "article",
-    articles_out: Path | None = None,
-    resume: bool = False,
-    force: bool = False,
-    cfg: Config | None = None,
-    device: str = "cpu",
-    show_progress: bool | None = None,
-) -> PredictReport:
+def predict(model: Path, source: Path, out: Path, target: str = "", **options: Any) -> PredictReport:
     """Score every sentence of `source` with the model in `model` and write one row each to `out`.
+
+    `options` are the other fields of `PredictJob` (unit, articles_out, resume, force, cfg, device, show_progress).
 
     Raises:
         MediaframeError: unknown unit, bad input, an existing output without --force/--resume,
             or nothing to score.
     """
+    return run_job(job_of(model, source, out, target=target, **options))
+
+
+def run_job(job: PredictJob) -> PredictReport:
+    """Run one prediction job in this process (see `predict`)."""
     from mediaframe.model.inference import Predictor
     from mediaframe.predict.files import (
         PartialWriter,
@@ -77,24 +69,23 @@ def predict(
         output_format,
     )
 
-    cfg = cfg or load_config()
-    check_unit(unit)
+    cfg, source, out, target, unit = job.cfg, job.source, job.out, job.target, job.unit
     check_input(source)
     output_format(out)
-    if not prepare_output(out, resume, force):
+    if not prepare_output(out, job.resume, job.force):
         return PredictReport(out=out)
     settings = cfg.predict
-    predictor = Predictor(model, settings.batch_size, settings.dtype, device, settings.threads, cfg.targets)
+    predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets)
     logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
-    run = {"model": str(model.resolve()), "input": str(source.resolve()), "unit": unit, "target": target}
-    writer = PartialWriter(out, {**run, "fingerprint": input_fingerprint(source)}, resume)
-    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=articles_out)
+    run = {**job.identity(), "input": str(source.resolve()), "fingerprint": input_fingerprint(source)}
+    writer = PartialWriter(out, run, job.resume)
+    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=job.articles_out)
     stats: Counter[str] = Counter()
     started = time.perf_counter()
     try:
         records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
         chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
-        with progress_bar(count_records_of(source, unit), writer.progress.records, show_progress) as bar, \
+        with progress_bar(count_records_of(source, unit), writer.progress.records, job.show_progress) as bar, \
                 deferred_interrupt() as interrupted:
             report.scored = score_chunks(chunks, predictor, writer, target, bar, interrupted)
     except MediaframeError:
@@ -163,11 +154,6 @@ def score_chunks(
     return scored
 
 
-def check_unit(unit: str) -> None:
-    if unit not in UNITS:
-        raise MediaframeError(f"--unit {unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
-
-
 def prepare_output(out: Path, resume: bool, force: bool) -> bool:
     """Decide whether to run: False when resuming a run that already finished.
 
@@ -191,77 +177,6 @@ def prepare_output(out: Path, resume: bool, force: bool) -> bool:
     if out.exists():
         raise MediaframeError(f"{out} exists; pass --force to overwrite it or choose another --out")
     return True
-
-
-def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
-    from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
-
-    if unit == "sentence":
-        yield from iter_sentence_rows(source, cfg.data, stats)
-    else:
-        yield from iter_articles(source, cfg.data, stats)
-
-
-def records_to_rows(
-    records: Iterable[Article | dict[str, Any]], unit: str, target: str, cfg: Config, stats: Counter[str]
-) -> Iterator[list[dict[str, Any]]]:
-    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done)."""
-    from mediaframe.corpus.reading import skip
-
-    article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
-    for record in records:
-        if isinstance(record, Article):
-            yield article_rows(record, target, article_cfg, stats)
-            continue
-        text = record.get("text")
-        if not isinstance(text, str) or not text.strip():
-            skip(stats, "no_text", f"input row {record['_number']}: no 'text'")
-            yield []
-        elif not str(record.get("target") or target).strip():
-            skip(stats, "no_target", f"input row {record['_number']}: no 'target' and no --target")
-            yield []
-        else:
-            yield [sentence_input_row(record, text)]
-
-
-def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
-    from mediaframe.corpus.reading import skip
-    from mediaframe.corpus.sentences import article_sentences
-
-    if not (article.target or target).strip():
-        skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
-        return []
-    try:
-        sentences = article_sentences(article, target, cfg)
-    except MediaframeError as exc:
-        skip(stats, "bad_article", str(exc))
-        return []
-    if not sentences:
-        skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
-    return [article_sentence_row(s, article) for s in sentences]
-
-
-def article_sentence_row(sentence: Sentence, article: Article) -> dict[str, Any]:
-    return {
-        "id": sentence.id, "article_id": sentence.article_id, "index": sentence.index, "outlet": sentence.outlet,
-        "date": sentence.date, "author": article.author, "title": article.title, "url": article.url,
-        "text": sentence.text, "target": sentence.target,
-        "mentions": [{"start": m.start, "end": m.end, "text": m.text} for m in sentence.mentions],
-    }
-
-
-def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
-    """A sentence row with every output field set: the row's own id kept, else one from its number."""
-    number = int(record["_number"])
-    sentence_id = str(record.get("id") or "").strip() or f"row-{number}"
-    article_id = str(record.get("article_id") or "").strip() or sentence_id.rsplit(":", 1)[0]
-    index = record.get("index")
-    row = {name: "" if record.get(name) is None else str(record[name]) for name in ("outlet", "date", "author", "title", "url")}
-    row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
-    row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
-    if record.get("mentions") is not None:
-        row["mentions"] = record["mentions"]
-    return row
 
 
 def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator[tuple[list[dict[str, Any]], int]]:

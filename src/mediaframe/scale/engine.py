@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mediaframe.config import Config, DistributedConfig, load_config
+from mediaframe.config import Config, DistributedConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.predict.run import PredictReport, check_unit
+from mediaframe.predict.job import PredictJob, job_of
+from mediaframe.predict.run import PredictReport
 from mediaframe.scale.runner import ShardRun
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,9 @@ logger = logging.getLogger(__name__)
 ENGINES = ("local", "ray")
 
 
-def choose_engine(engine: str, address: str | None = None, workers: int | None = None) -> Callable[..., PredictReport]:
-    """The predict function of an engine: `prediction.predict` (local) or `predict_ray` bound to address and workers.
+def choose_engine(engine: str, address: str | None = None, workers: int | None = None) -> Callable[[PredictJob], PredictReport]:
+    """The runner of a prediction job on an engine: `predict.run.run_job` (local) or `run_ray_job` bound to address
+    and workers.
 
     Raises:
         MediaframeError: an unknown engine, or --address/--workers without --engine ray.
@@ -52,12 +54,12 @@ def choose_engine(engine: str, address: str | None = None, workers: int | None =
     if engine not in ENGINES:
         raise MediaframeError(f"--engine {engine!r}: expected local (one process, streaming) or ray (Ray Data)")
     if engine == "ray":
-        return functools.partial(predict_ray, address=address, workers=workers)
+        return functools.partial(run_ray_job, address=address, workers=workers)
     if address or workers:
         raise MediaframeError("--address and --workers go with --engine ray; add --engine ray or drop them")
-    from mediaframe.predict.run import predict
+    from mediaframe.predict.run import run_job
 
-    return predict
+    return run_job
 
 
 def import_ray() -> Any:
@@ -113,21 +115,10 @@ def read_model(model: Path) -> tuple[str, dict[str, bytes], dict[str, Any]]:
 
 
 def predict_ray(
-    model: Path,
-    source: Path,
-    out: Path,
-    target: str = "",
-    unit: str = "article",
-    articles_out: Path | None = None,
-    resume: bool = False,
-    force: bool = False,
-    cfg: Config | None = None,
-    device: str = "cpu",
-    show_progress: bool | None = None,
-    address: str | None = None,
-    workers: int | None = None,
+    model: Path, source: Path, out: Path, target: str = "", address: str | None = None, workers: int | None = None,
+    **options: Any,
 ) -> PredictReport:
-    """Score every sentence of `source` on Ray Data; the same arguments and rows as `prediction.predict`.
+    """Score every sentence of `source` on Ray Data; the same options (see `PredictJob`) and rows as `predict.run.predict`.
 
     Args:
         address: a Ray cluster to join (`auto`, `ray://head:10001`); None starts a local Ray.
@@ -137,33 +128,37 @@ def predict_ray(
         MediaframeError: Ray missing, bad input or output, an unfinished or finished run without
             --resume/--force, a cluster that cannot be reached, or a failure inside a task.
     """
+    return run_ray_job(job_of(model, source, out, target=target, **options), address, workers)
+
+
+def run_ray_job(job: PredictJob, address: str | None = None, workers: int | None = None) -> PredictReport:
+    """Run one prediction job on Ray Data (see `predict_ray`)."""
     from mediaframe.scale.shards import plan_shards
     from mediaframe.scale.storage import fingerprint, uri_of
 
     ray = import_ray()
-    cfg = cfg or load_config()
-    check_unit(unit)
+    cfg, model, source, out, target, unit, device = job.cfg, job.model, job.source, job.out, job.target, job.unit, job.device
     layout = layout_of(out, cfg.distributed)
     src = uri_of(source)
     digest, files, meta = read_model(model)
     shards = plan_shards(src, unit, cfg)
-    run = {"model": str(model.resolve()), "model_digest": digest, "input": src, "fingerprint": fingerprint(src),
-           "unit": unit, "target": target, "shards": len(shards), "dtype": cfg.predict.dtype}
-    report = PredictReport(out=out, articles_out=articles_out)
-    job = ShardRun(layout.folder, layout.final, run, prepare_manifest(layout, run, resume, force), report)
-    if job.manifest is None:
-        return job.report
-    pending = job.pending(shards)
+    run = {**job.identity(), "model_digest": digest, "input": src, "fingerprint": fingerprint(src),
+           "shards": len(shards), "dtype": cfg.predict.dtype}
+    report = PredictReport(out=out, articles_out=job.articles_out)
+    shard_run = ShardRun(layout.folder, layout.final, run, prepare_manifest(layout, run, job.resume, job.force), report)
+    if shard_run.manifest is None:
+        return shard_run.report
+    pending = shard_run.pending(shards)
     started = time.perf_counter()
     if pending:
         with ray_session(ray, address):
             size = pool_size(ray, workers or cfg.distributed.workers, cfg.distributed, device, address)
             logger.info("%d shards to score (%d done before) on %d Ray workers", len(pending), len(shards) - len(pending), size)
             package = {"digest": digest, "files": ray.put(files)}
-            job.collect(score_shards(ray, pending, package, layout, target, unit, cfg, device, size), show_progress)
-    job.report.seconds = time.perf_counter() - started
-    job.finish(meta["labels"], cfg.distributed.keep_shards)
-    return job.report
+            shard_run.collect(score_shards(ray, pending, package, layout, target, unit, cfg, device, size), job.show_progress)
+    shard_run.report.seconds = time.perf_counter() - started
+    shard_run.finish(meta["labels"], cfg.distributed.keep_shards)
+    return shard_run.report
 
 
 def prepare_manifest(layout: Layout, run: dict[str, Any], resume: bool, force: bool) -> dict[str, Any] | None:
@@ -200,7 +195,7 @@ def prepare_manifest(layout: Layout, run: dict[str, Any], resume: bool, force: b
 @contextmanager
 def ray_session(ray: Any, address: str | None) -> Iterator[None]:
     """Use this process's Ray session, join the cluster at `address`, or start a quiet local Ray (stopped after)."""
-    from mediaframe.model.inference import physical_cores
+    from mediaframe.hardware import physical_cores
 
     if ray.is_initialized():
         yield

@@ -22,12 +22,11 @@ from mediaframe.config import Config, DataConfig
 from mediaframe.corpus.reading import (
     articles_from_rows,
     is_article_file,
-    parse_line,
     read_metadata,
     readable_file_articles,
     rename_columns,
-    text_rows,
 )
+from mediaframe.corpus.rows import parse_line, text_rows
 from mediaframe.errors import MediaframeError
 from mediaframe.files import TABLE_SUFFIXES
 from mediaframe.records import Article

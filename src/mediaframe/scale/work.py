@@ -29,7 +29,7 @@ def segment_shards(batch: Any, unit: str, target: str, cfg: Config) -> Any:
     """Ray task: shards (a DataFrame of `spec` JSON) -> one row per shard with its pickled sentence rows."""
     import pandas as pd
 
-    from mediaframe.predict.run import records_to_rows
+    from mediaframe.predict.rows import records_to_rows
     from mediaframe.scale.shards import Shard, shard_records
 
     out = []

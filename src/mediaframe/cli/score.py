@@ -1,0 +1,148 @@
+"""Commands that train a model and use it: train, evaluate, predict, compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from mediaframe.cli.app import (
+    ConfigOpt,
+    ForceOpt,
+    SetOpt,
+    command,
+    config_from,
+    err,
+    refuse_overwrite,
+)
+from mediaframe.errors import MediaframeError
+
+
+@command
+def train(
+    data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.", file_okay=False)],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or auto (default: training.device).")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Fine-tune the three-head model on labeled sentences and write a model folder.
+
+    Example: mediaframe train out/dataset --out models/default --config configs/default.toml
+    """
+    from mediaframe.model.data_parallel import is_main_process
+    from mediaframe.model.training import train_path
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    folder = train_path(data, cfg, out, device)
+    if is_main_process():  # under torchrun, one line for the one model folder
+        err.print(f"model -> {folder} (validation macro-F1 in {folder / 'metrics.json'})")
+
+
+@command
+def evaluate(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.")],
+    data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures as JSON, one object per task.", dir_okay=False)
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the confusion-matrix PNGs.", file_okay=False)] = None,
+    train: Annotated[
+        Path | None,
+        typer.Option("--train", help="Training rows of the majority and TF-IDF baselines (default: the model's "
+                     "recorded training data, else DATA's train split)."),
+    ] = None,
+    split: Annotated[str | None, typer.Option("--split", help="Split of a dataset folder (default: evaluation.split).")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Score a model on labeled data beside the majority-class, weak-labeler and TF-IDF baselines.
+
+    Example: mediaframe evaluate models/default out/dataset --json out/evaluation.json --out out/evaluation
+    """
+    from mediaframe.evaluation.report import png_paths, result_table, write_evaluation
+    from mediaframe.evaluation.scoring import evaluate_path
+    from mediaframe.records import TASKS
+
+    cfg = config_from(config, set_)
+    for path in ([json_out] if json_out else []) + (png_paths(out, TASKS) if out else []):
+        refuse_overwrite(path, force)
+    result = evaluate_path(model, data, cfg, split, train)
+    Console(width=max(Console().width, 120)).print(result_table(result))
+    written = write_evaluation(result, json_out, out, cfg.evaluation.dpi)
+    err.print(f"{len(result.tasks)} tasks scored ({', '.join(result.tasks)})" + (f" -> {', '.join(map(str, written))}" if written else ""))
+
+
+@command
+def predict(
+    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.", file_okay=False)],
+    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Articles (folder, .txt/.html, JSONL/CSV) or sentence rows.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .jsonl, .csv or .parquet, one row per sentence.", dir_okay=False)],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target of rows and articles without their own.")] = "",
+    unit: Annotated[str, typer.Option("--unit", help="article (article text) or sentence (rows with a 'text' field).")] = "article",
+    articles: Annotated[Path | None, typer.Option("--articles", help="Also write a per-article summary here.", dir_okay=False)] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on with an interrupted run of the same command.")] = False,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Sentences per forward pass (predict.batch_size).")] = None,
+    dtype: Annotated[str | None, typer.Option("--dtype", help="auto, fp32, bf16 or int8 (predict.dtype).")] = None,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
+    engine: Annotated[str, typer.Option("--engine", help="local (one process) or ray (Ray Data; see docs/SCALING.md).")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="With --engine ray: a cluster to join (auto, ray://head:10001).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="With --engine ray: model actors (distributed.workers).", min=1)] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Label every sentence of new coverage with stance, sentiment and frame, streamed and resumable.
+
+    Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
+    """
+    from mediaframe.predict.job import PredictJob
+    from mediaframe.scale.engine import choose_engine
+
+    extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
+    cfg = config_from(config, [*(set_ or []), *extra])
+    run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
+    report = run_job(PredictJob(model, source, out, target, unit, articles, resume, force, cfg, device))
+    skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
+    truncated = f", {report.truncated:,} truncated" if report.truncated else ""
+    err.print(f"{report.sentences:,} sentences ({report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}){skipped}{truncated} -> {out}", highlight=False)
+
+
+@command
+def compare(
+    predictions: Annotated[
+        Path, typer.Argument(help="Predictions from `mediaframe predict` (JSONL/CSV/Parquet).", exists=True, dir_okay=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for summary.csv, report.md/html, charts.")],
+    by: Annotated[str, typer.Option("--by", help="Group by: outlet, date or author.")] = "outlet",
+    period: Annotated[str, typer.Option("--period", help="With --by date: day, week or month.")] = "month",
+    filter_: Annotated[
+        str | None, typer.Option("--filter", help="'mentions': only sentences that mention the target.")
+    ] = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Compare this target (files with several).")] = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Compare outlets (or periods, or authors): net stance, sentiment and frames with CIs, tests and a report.
+
+    Example: mediaframe compare out/predictions.jsonl --by outlet --out out/compare
+    """
+    from mediaframe.compare.comparison import Grouping
+    from mediaframe.compare.comparison import compare as compare_groups
+    from mediaframe.compare.reporting import headline, render_report, write_report
+    from mediaframe.files import read_table
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    if filter_ not in (None, "mentions"):
+        raise MediaframeError(f"--filter {filter_!r}: expected 'mentions' (or leave it out for all sentences)")
+    grouping = Grouping(by, period, filter_ == "mentions", target, source=str(predictions))
+    result = compare_groups(read_table(predictions), grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    write_report(render_report(result, cfg.report), out)
+    err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)

@@ -1,0 +1,81 @@
+"""Input records to sentence rows: articles are cleaned, segmented and searched for the target; sentence
+rows keep their own ids and targets. What cannot be scored is skipped and counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from mediaframe.config import Config
+from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
+from mediaframe.corpus.rows import skip
+from mediaframe.corpus.sentences import article_sentences
+from mediaframe.errors import MediaframeError
+from mediaframe.records import Article, Sentence
+
+
+def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
+    if unit == "sentence":
+        yield from iter_sentence_rows(source, cfg.data, stats)
+    else:
+        yield from iter_articles(source, cfg.data, stats)
+
+
+def records_to_rows(
+    records: Iterable[Article | dict[str, Any]], unit: str, target: str, cfg: Config, stats: Counter[str]
+) -> Iterator[list[dict[str, Any]]]:
+    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done)."""
+    article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
+    for record in records:
+        if isinstance(record, Article):
+            yield article_rows(record, target, article_cfg, stats)
+            continue
+        text = record.get("text")
+        if not isinstance(text, str) or not text.strip():
+            skip(stats, "no_text", f"input row {record['_number']}: no 'text'")
+            yield []
+        elif not str(record.get("target") or target).strip():
+            skip(stats, "no_target", f"input row {record['_number']}: no 'target' and no --target")
+            yield []
+        else:
+            yield [sentence_input_row(record, text)]
+
+
+def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
+
+    if not (article.target or target).strip():
+        skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
+        return []
+    try:
+        sentences = article_sentences(article, target, cfg)
+    except MediaframeError as exc:
+        skip(stats, "bad_article", str(exc))
+        return []
+    if not sentences:
+        skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
+    return [article_sentence_row(s, article) for s in sentences]
+
+
+def article_sentence_row(sentence: Sentence, article: Article) -> dict[str, Any]:
+    return {
+        "id": sentence.id, "article_id": sentence.article_id, "index": sentence.index, "outlet": sentence.outlet,
+        "date": sentence.date, "author": article.author, "title": article.title, "url": article.url,
+        "text": sentence.text, "target": sentence.target,
+        "mentions": [{"start": m.start, "end": m.end, "text": m.text} for m in sentence.mentions],
+    }
+
+
+def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
+    """A sentence row with every output field set: the row's own id kept, else one from its number."""
+    number = int(record["_number"])
+    sentence_id = str(record.get("id") or "").strip() or f"row-{number}"
+    article_id = str(record.get("article_id") or "").strip() or sentence_id.rsplit(":", 1)[0]
+    index = record.get("index")
+    row = {name: "" if record.get(name) is None else str(record[name]) for name in ("outlet", "date", "author", "title", "url")}
+    row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
+    row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
+    if record.get("mentions") is not None:
+        row["mentions"] = record["mentions"]
+    return row

@@ -1,0 +1,84 @@
+"""The package layout follows the data flow: stages import only earlier stages, no module imports itself back."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "mediaframe"
+# Pipeline order: a module may import from its own stage and from stages before it, never after.
+STAGES = ["errors", "records", "config_sections", "config", "hardware", "files", "progress", "interrupts", "stats", "corpus",
+          "labels", "dataset", "model", "evaluation", "predict", "compare", "scale", "cli", "__main__"]
+MAX_MODULE_LINES = 330  # STYLE.md: modules of about 300 lines
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """mediaframe modules `path` imports, at the top or inside functions (`from a import b` counts a.b when a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "mediaframe":
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names} & known
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "mediaframe"}
+    return found & known
+
+
+def import_graph() -> dict[str, set[str]]:
+    files = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    known = set(files)
+    return {name: imported_modules(path, known) - {name} for name, path in files.items()}
+
+
+def stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def cycle_from(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    """A path start -> ... -> start, if there is one."""
+    stack, seen = [(start, [start])], set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph[node]:
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def test_layout_has_no_import_cycle() -> None:
+    graph = import_graph()
+    graph["mediaframe"] = set()  # the package's lazy exports name every stage by design
+    cycles = [c for c in (cycle_from(graph, m) for m in graph) if c]
+    assert not cycles, f"import cycles: {cycles[:3]}"
+
+
+def test_layout_stages_import_only_earlier_stages() -> None:
+    upward = []
+    for module, deps in import_graph().items():
+        if module == "mediaframe":
+            continue
+        for dep in deps:
+            if dep != "mediaframe" and STAGES.index(stage(dep)) > STAGES.index(stage(module)):
+                upward.append(f"{module} -> {dep}")
+    assert not upward, f"imports against the data flow: {upward}"
+
+
+def test_layout_every_stage_is_known() -> None:
+    assert {stage(m) for m in import_graph() if m != "mediaframe"} <= set(STAGES)
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_layout_modules_stay_readable_at_once(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{path.name}: {lines} lines; split it by job (STYLE.md)"
