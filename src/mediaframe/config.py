@@ -20,6 +20,7 @@ from mediaframe.config_sections import (
     ComparisonConfig,
     DataConfig,
     DatasetConfig,
+    DistillConfig,
     DistributedConfig,
     EvaluationConfig,
     ImportConfig,
@@ -35,7 +36,7 @@ from mediaframe.config_sections import (
 from mediaframe.errors import MediaframeError
 
 __all__ = ["RESOURCES", "CleaningConfig", "ComparisonConfig", "Config", "DataConfig", "DatasetConfig",
-           "DistributedConfig", "EvaluationConfig", "ImportConfig", "LabelingConfig", "ModelConfig", "PredictConfig",
+           "DistillConfig", "DistributedConfig", "EvaluationConfig", "ImportConfig", "LabelingConfig", "ModelConfig", "PredictConfig",
            "ReportConfig", "SegmentationConfig", "SourcesConfig", "TargetsConfig", "TrainingConfig",
            "apply_overrides", "config_toml", "default_config_path", "load_config", "parse_override_value",
            "read_toml", "toml_value"]
@@ -64,6 +65,7 @@ class Config(BaseModel):
     report: ReportConfig = ReportConfig()
     predict: PredictConfig = PredictConfig()
     distributed: DistributedConfig = DistributedConfig()
+    distill: DistillConfig = DistillConfig()
 
 
 def default_config_path() -> Path:

@@ -235,11 +235,26 @@ class PredictConfig(Section):
     batch_size: int = Field(64, ge=1, description="Most sentences per forward pass (batches are sorted by length).")
     chunk_size: int = Field(2048, ge=1, description="Sentences read, scored and appended to the output at a time.")
     dtype: Literal["auto", "fp32", "bf16", "int8"] = Field(
-        "auto", description="Encoder precision: auto = bf16 on GPUs and CPUs with native bf16, else fp32."
+        "auto", description="Encoder precision: auto = the fastest here whose labels agree with fp32 (measured once)."
     )
     threads: int = Field(0, ge=0, description="torch threads for scoring; 0 = one per physical core left idle by other jobs.")
     max_article_chars: int = Field(
         50_000_000, ge=1, description="Longest article scored (prediction streams; the builder keeps data.max_article_chars)."
+    )
+
+
+class DistillConfig(Section):
+    layers: int = Field(2, ge=1, description="Encoder layers the student keeps (evenly spaced, the teacher's last among them).")
+    sources: list[str] = Field(
+        default_factory=lambda: ["newsmtsc", "narrative_frames", "written"],
+        description="Labeled sources whose sentences the teacher labels (never a test set).",
+    )
+    epochs: float = Field(4.0, gt=0, description="Passes over the distillation sentences.")
+    learning_rate: float = Field(1e-4, gt=0, lt=1, description="Peak learning rate (linear warm-up and decay).")
+    batch_size: int = Field(32, ge=1, description="Sentences per step.")
+    temperature: float = Field(2.0, gt=0, description="Softens the teacher's and the student's distributions in the loss.")
+    label_weight: float = Field(
+        0.5, ge=0, le=1, description="Weight of the gold labels against the teacher's soft labels (rows that have them)."
     )
 
 

@@ -44,6 +44,32 @@ def train(
 
 
 @command
+def distill(
+    teacher: Annotated[Path, typer.Argument(help="Trained model folder to learn from.", file_okay=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Student model folder to write.", file_okay=False)],
+    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="More articles for the teacher to label (repeatable).")] = None,
+    target: Annotated[str, typer.Option("--target", "-t", help="Target of --corpus articles without their own.")] = "",
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
+    force: ForceOpt = False,
+) -> None:
+    """Train a smaller, faster student on a trained model's predictions (distill.layers of its layers).
+
+    Example: mediaframe distill models/default --out models/student
+    """
+    from mediaframe.hardware import resolve_device
+    from mediaframe.model.distillation import corpus_rows
+    from mediaframe.model.distillation import distill as distill_model
+
+    cfg = config_from(config, set_)
+    refuse_overwrite(out, force)
+    extra = [row for path in corpus or [] for row in corpus_rows(path, target, cfg)]
+    folder = distill_model(teacher, out, cfg, extra, resolve_device(device))
+    err.print(f"student -> {folder} (score it with: mediaframe evaluate {folder} DATA)")
+
+
+@command
 def evaluate(
     model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.")],
     data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],

@@ -1,0 +1,98 @@
+"""distill(): a student with fewer layers that learns the teacher's predictions and loads like any model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from mediaframe.config import load_config
+from mediaframe.errors import MediaframeError
+from mediaframe.model import distillation
+
+ROWS = [
+    {"text": "Netflix raised prices again and subscribers are furious.", "target": "Netflix", "stance": "against"},
+    {"text": "Netflix won praise for its new documentary series.", "target": "Netflix", "sentiment": "positive"},
+    {"text": "The streamer will report earnings on Tuesday.", "target": "Netflix"},
+    {"text": "Critics said Netflix handled the strike badly.", "target": "Netflix", "frame": "public_opinion"},
+] * 6
+
+
+def settings(*overrides: str):
+    return load_config(None, ["distill.sources=[]", "distill.epochs=3", "distill.batch_size=8", "predict.threads=1",
+                              *overrides])
+
+
+def test_distillation_keeps_evenly_spaced_layers_with_the_last() -> None:
+    assert distillation.kept_layers(6, 2) == [0, 5]
+    assert distillation.kept_layers(6, 3) == [0, 2, 5]
+    assert distillation.kept_layers(6, 1) == [5]
+    with pytest.raises(MediaframeError, match="expected 1 to 5"):
+        distillation.kept_layers(6, 6)
+
+
+def test_distillation_soften_matches_a_tempered_softmax() -> None:
+    logits = np.array([[2.0, 0.5, -1.0]])
+    probs = np.exp(logits) / np.exp(logits).sum()
+    tempered = np.exp(logits / 2.0) / np.exp(logits / 2.0).sum()
+    np.testing.assert_allclose(distillation.soften(probs, 2.0), tempered, rtol=1e-5)
+
+
+@pytest.fixture()
+def confident_teacher(tiny_model_dir: Path, tmp_path: Path) -> Path:
+    """The tiny model with its heads scaled up, so its predictions differ from sentence to sentence."""
+    import torch
+
+    from mediaframe.model.modeling import load_model, save_model
+
+    loaded = load_model(tiny_model_dir)
+    with torch.no_grad():
+        for head in loaded.model.heads.values():
+            head.weight.mul_(40.0)
+    save_model(loaded, tmp_path / "teacher")
+    return tmp_path / "teacher"
+
+
+def test_distillation_student_is_smaller_loads_and_follows_the_teacher(confident_teacher: Path, tmp_path: Path) -> None:
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import load_model
+
+    teacher = load_model(confident_teacher)
+    cfg = settings("distill.layers=1", "distill.label_weight=0", "distill.epochs=20", "distill.learning_rate=0.001")
+    out = distillation.distill(confident_teacher, tmp_path / "student", cfg, extra_rows=ROWS)
+    student = load_model(out)
+    assert len(student.model.encoder.encoder.layer) == 1 < len(teacher.model.encoder.encoder.layer)
+    meta = json.loads((out / "mediaframe.json").read_text())
+    assert meta["distilled_from"]["layers_kept"] == [len(teacher.model.encoder.encoder.layer) - 1]
+    assert meta["distilled_from"]["sentences"] == len(ROWS)
+    assert meta["labels"] == teacher.meta["labels"]
+    texts, targets = [r["text"] for r in ROWS[:4]], ["Netflix"] * 4
+    mentions = Predictor(teacher, dtype="fp32").rows_mentions(ROWS[:4], targets)
+    taught = Predictor(out, dtype="fp32").predict_proba(texts, targets, mentions)
+    fresh = Predictor(distillation.shrink(teacher, 1)[0], dtype="fp32").predict_proba(texts, targets, mentions)
+    exact = Predictor(teacher, dtype="fp32").predict_proba(texts, targets, mentions)
+    gap = {name: sum(float(np.abs(p[t] - exact[t]).mean()) for t in exact) for name, p in (("taught", taught), ("fresh", fresh))}
+    assert gap["taught"] < gap["fresh"], f"training moved the student toward the teacher: {gap}"
+
+
+def test_distillation_refuses_a_test_set(tiny_model_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(MediaframeError, match="a test set is never trained on"):
+        distillation.distill(tiny_model_dir, tmp_path / "s", settings('distill.sources=["narrative_frames_test"]'))
+    assert not (tmp_path / "s").exists()
+
+
+def test_distillation_cli_scores_a_corpus_into_a_student(tiny_model_dir: Path, tmp_path: Path) -> None:
+    from mediaframe.cli import app
+
+    seed = Path(__file__).resolve().parents[1] / "data" / "seed"
+    out = tmp_path / "student"
+    result = CliRunner().invoke(app, ["distill", str(tiny_model_dir), "--out", str(out), "--corpus", str(seed),
+                                      "--target", "Netflix", "--set", "distill.sources=[]", "--set", "distill.epochs=1",
+                                      "--set", "distill.layers=1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["sentences"] == 94
+    again = CliRunner().invoke(app, ["distill", str(tiny_model_dir), "--out", str(out), "--set", "distill.sources=[]"])
+    assert again.exit_code == 1 and "exists; pass --force" in again.output
