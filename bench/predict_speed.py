@@ -1,18 +1,22 @@
-"""Prediction speed: mediaframe's scoring path against the plain transformers pipeline, in one process.
+"""Prediction speed and what it costs in accuracy: every scoring path against the plain pipeline, in one run.
 
-On the same real news sentences (NewsMTSC, with their target as a text pair) it times
+On the same real news sentences (NewsMTSC train, rw_test and mt_test, with their target as a
+text pair) it measures, side by side in this process:
 1. the `transformers` text-classification pipeline over AutoModelForSequenceClassification built
-   from the same base weights (default batch size, then the best of a few batch sizes),
-2. mediaframe's `Predictor` (fp32, bf16, int8) on the same inputs, and checks label agreement of
-   bf16/int8 with fp32 there and on the seed gold sentences,
-3. the end-to-end rate from raw article text (read, clean, segment, find mentions, score, write)
-   with `mediaframe.predict.run.predict` on the same sentences joined into articles.
+   from the same base weights, at its default batch size and at the best of a few;
+2. mediaframe's `Predictor` in fp32, bf16 and int8, and the path `--dtype auto` picks here, for
+   the model and for a distilled student (`mediaframe distill`), when given;
+3. the bf16 and fp32 matrix-product throughput of this CPU at the encoder's shapes, and the
+   share of it each path reaches (the encoder's linear layers: 24 h^2 multiply-adds per token
+   and layer);
+4. each path's macro-F1 per task on held-out labeled sets: NewsMTSC rw_test (stance), folds 5 of
+   the Narrative Frames Corpus (the real-news test set) and the seed gold (which the default
+   model trained on: a check of agreement, not of generalisation);
+5. whole-process `mediaframe predict` (a fresh process: imports, model load, reading, writing)
+   on 20,000 sentence rows with the default settings, for the model and the student.
 
-    .venv/bin/python bench/predict_speed.py                       # untrained model from the real base weights
-    .venv/bin/python bench/predict_speed.py --model models/default --sentences 8000
-    .venv/bin/python bench/predict_speed.py --quick               # 1,000 sentences, for a smoke run
-
-Both paths use the same torch thread count (mediaframe's auto_threads unless --threads).
+    .venv/bin/python bench/predict_speed.py --model models/default --student models/student
+    .venv/bin/python bench/predict_speed.py --quick      # 1,000 sentences, a smoke run
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,13 +32,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.metrics import f1_score
 
-from mediaframe.config import ModelConfig, load_config
-from mediaframe.hardware import auto_threads, physical_cores
+from mediaframe.config import load_config
+from mediaframe.hardware import auto_threads, bf16_pays, physical_cores
 from mediaframe.model.inference import Predictor
+from mediaframe.model.precision import candidates
+from mediaframe.records import TASKS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
-
 NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"
 GOLD = REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"
 PIPELINE_BATCHES = (8, 32, 64, 128)
@@ -43,25 +50,14 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def newsmtsc_sentences(limit: int) -> list[dict]:
-    rows = [r for name in ("train.jsonl", "rw_test.jsonl", "mt_test.jsonl") for r in read_jsonl(NEWSMTSC / name)]
-    return [{"id": r["id"], "text": r["sentence"], "target": r["mention"], "mentions": [{"start": r["from"], "end": r["to"], "text": r["mention"]}]} for r in rows[:limit]]
+def newsmtsc_rows(names: tuple[str, ...]) -> list[dict]:
+    rows = [r for name in names for r in read_jsonl(NEWSMTSC / name)]
+    from mediaframe.labels.importers import NEWSMTSC_FLAT_STANCE as polarity
+    return [{"id": r["id"], "text": r["sentence"], "target": r["mention"], "stance": polarity.get(r.get("polarity")),
+             "mentions": [{"start": r["from"], "end": r["to"], "text": r["mention"]}]} for r in rows]
 
 
-def model_folder(path: str | None, workdir: Path) -> tuple[Path, str]:
-    """The model to time: --model, else models/default, else an untrained one from the real base weights."""
-    from mediaframe.labels.codebook import load_codebook
-    from mediaframe.model.modeling import build_model, save_model
-    from mediaframe.records import TASKS
-
-    for candidate in [path, str(REPO_ROOT / "models" / "default")]:
-        if candidate and (Path(candidate) / "mediaframe.json").is_file():
-            return Path(candidate), f"trained model {candidate}"
-    codebook = load_codebook()
-    torch.manual_seed(0)
-    loaded = build_model("default", {t: codebook.labels(t) for t in TASKS}, ModelConfig())
-    save_model(loaded, workdir / "model")
-    return workdir / "model", "untrained model from the real base weights (all-MiniLM-L6-v2, random heads)"
+# ---------------------------------------------------------------- speed
 
 
 def time_pipeline(rows: list[dict], batch_size: int | None) -> float:
@@ -80,101 +76,133 @@ def time_pipeline(rows: list[dict], batch_size: int | None) -> float:
     return len(rows) / (time.perf_counter() - start)
 
 
-def time_predictor(predictor: Predictor, rows: list[dict]) -> tuple[float, dict[str, np.ndarray]]:
+def time_predictor(predictor: Predictor, rows: list[dict]) -> float:
     texts, targets, mentions = [r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows]
     predictor.predict_proba(texts[:64], targets[:64], mentions[:64])  # warm-up
     start = time.perf_counter()
-    probs = predictor.predict_proba(texts, targets, mentions)
-    return len(rows) / (time.perf_counter() - start), probs
+    predictor.predict_proba(texts, targets, mentions)
+    return len(rows) / (time.perf_counter() - start)
 
 
-def agreement(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, float]:
-    same = {task: float((a[task].argmax(1) == b[task].argmax(1)).mean()) for task in a}
-    same["all three"] = float(np.all([a[t].argmax(1) == b[t].argmax(1) for t in a], axis=0).mean())
-    return same
+def matmul_tflops(dtype: torch.dtype, tokens: int = 2496, hidden: int = 384, repeats: int = 30) -> float:
+    """Measured throughput of the FFN's two products (tokens x h by h x 4h, and back) in `dtype`."""
+    a = torch.randn(tokens, hidden).to(dtype)
+    up, down = torch.randn(hidden, 4 * hidden).to(dtype), torch.randn(4 * hidden, hidden).to(dtype)
+    for _ in range(3):
+        (a @ up) @ down
+    start = time.perf_counter()
+    for _ in range(repeats):
+        (a @ up) @ down
+    return repeats * 2 * (2 * tokens * hidden * 4 * hidden) / (time.perf_counter() - start) / 1e12
 
 
-def articles_file(rows: list[dict], path: Path) -> Path:
-    """The sentences joined back into raw articles (NewsMTSC ids carry the article), one per JSONL line."""
-    articles: dict[str, dict] = {}
-    for row in rows:
-        key = "_".join(row["id"].split("_")[:3])
-        article = articles.setdefault(key, {"id": key, "target": row["target"], "outlet": key.split("_")[0], "paragraphs": []})
-        article["paragraphs"].append(row["text"].replace("\n", " "))
-    with open(path, "w", encoding="utf-8") as handle:
-        for article in articles.values():
-            handle.write(json.dumps({"id": article["id"], "target": article["target"], "outlet": article["outlet"],
-                                     "text": "\n\n".join(article.pop("paragraphs"))}) + "\n")
-    return path
+def encoder_flops(predictor: Predictor, rows: list[dict]) -> float:
+    """Matrix-product FLOPs per sentence in the encoder's linear layers, at these sentences' token counts."""
+    config = predictor.loaded.model.encoder.config
+    encoded = predictor.tokenize([r["text"] for r in rows[:2000]], [r["target"] for r in rows[:2000]],
+                                 [r["mentions"] for r in rows[:2000]], list(range(min(2000, len(rows)))))
+    tokens = float(np.mean([len(ids) for ids in encoded["input_ids"]]))
+    h, inner = config.hidden_size, config.intermediate_size
+    return tokens * config.num_hidden_layers * 2 * (4 * h * h + 2 * h * inner)
 
 
-def end_to_end(model: Path, rows: list[dict], workdir: Path, dtype: str, threads: int) -> tuple[float, int]:
-    from mediaframe.predict.run import predict
+# ---------------------------------------------------------------- accuracy
 
-    source = articles_file(rows, workdir / "articles.jsonl")
-    cfg = load_config(None, [f"predict.dtype={dtype}", f"predict.threads={threads}"])
-    report = predict(model, source, workdir / "predictions.jsonl", "", cfg=cfg, force=True, show_progress=False)
-    return report.sentences / report.seconds, report.sentences
+
+def held_out_sets() -> dict[str, list[dict]]:
+    from mediaframe.labels.sources import load_source
+
+    sets = {"NewsMTSC rw_test": newsmtsc_rows(("rw_test.jsonl",))}
+    try:
+        sets["Narrative Frames fold 5"] = load_source("narrative_frames_test", load_config()).rows
+    except Exception as exc:  # noqa: BLE001 (the benchmark goes on without an absent set)
+        print(f"  (Narrative Frames fold 5 skipped: {exc})")
+    if GOLD.is_file():
+        sets["seed gold (trained on)"] = [{**g, "target": g.get("target") or "Netflix"} for g in read_jsonl(GOLD)]
+    return sets
+
+
+def macro_f1(predictor: Predictor, rows: list[dict]) -> dict[str, float]:
+    predicted = predictor.predict_rows(rows)
+    scores = {}
+    for task in TASKS:
+        pairs = [(r[task], p[task]) for r, p in zip(rows, predicted, strict=True) if r.get(task)]
+        if pairs:
+            gold, guess = zip(*pairs, strict=True)
+            scores[task] = float(f1_score(gold, guess, average="macro", labels=sorted(set(gold)), zero_division=0))
+    return scores
+
+
+# ---------------------------------------------------------------- whole process
+
+
+def whole_process(model: Path, rows: list[dict], workdir: Path) -> float:
+    """Sentences per second of a fresh `mediaframe predict` process, startup and writing included."""
+    source = workdir / "sentences.jsonl"
+    with open(source, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps({"id": row["id"], "text": row["text"], "target": row["target"]}) + "\n")
+    out = workdir / f"{model.name}.jsonl"
+    command = [str(Path(sys.executable).parent / "mediaframe"), "predict", str(model), str(source), "--unit", "sentence",
+               "--out", str(out), "--force"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return len(rows) / (time.perf_counter() - start)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="model folder (default: models/default if trained, else an untrained one)")
-    parser.add_argument("--sentences", type=int, default=5000)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads for every path (0: auto_threads)")
-    parser.add_argument("--batch-size", type=int, default=64, help="mediaframe batch size")
-    parser.add_argument("--quick", action="store_true", help="1,000 sentences, pipeline batch sizes 32 and default")
+    parser.add_argument("--model", default=str(REPO_ROOT / "models" / "default"), help="trained model folder")
+    parser.add_argument("--student", help="a distilled student of --model (mediaframe distill)")
+    parser.add_argument("--sentences", type=int, default=5000, help="sentences for the in-process timings")
+    parser.add_argument("--whole", type=int, default=20000, help="sentence rows for the whole-process runs (0: skip)")
+    parser.add_argument("--quick", action="store_true", help="1,000 sentences, no batch-size search, no whole process")
     args = parser.parse_args()
     if not NEWSMTSC.is_dir():
-        print(f"skipped: NewsMTSC not found at {NEWSMTSC} (the benchmark needs >= 5,000 real news sentences)")
+        print(f"skipped: NewsMTSC not found at {NEWSMTSC} (the benchmark needs real news sentences)")
         return 0
-    threads = args.threads or auto_threads()
+    threads = auto_threads()
     torch.set_num_threads(threads)
-    rows = newsmtsc_sentences(1000 if args.quick else args.sentences)
-    print(f"machine: {os.cpu_count()} CPUs ({physical_cores()} physical), torch capability "
-          f"{torch.backends.cpu.get_cpu_capability()}, {threads} threads, load average {os.getloadavg()[0]:.2f}")
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        model, which = model_folder(args.model, workdir)
-        print(f"model: {which}; {len(rows):,} NewsMTSC sentences (text, target) pairs")
-        rates = {"pipeline, default batch size": time_pipeline(rows, None)}
-        best = {bs: time_pipeline(rows[:1000], bs) for bs in ((32,) if args.quick else PIPELINE_BATCHES)}
+    pool = newsmtsc_rows(("train.jsonl", "rw_test.jsonl", "mt_test.jsonl"))
+    rows = pool[: 1000 if args.quick else args.sentences]
+    print(f"machine: {os.cpu_count()} CPUs ({physical_cores()} physical), torch {torch.__version__} capability "
+          f"{torch.backends.cpu.get_cpu_capability()}, bf16 native: {bf16_pays('cpu')}, {threads} threads")
+    limits = {"bf16": matmul_tflops(torch.bfloat16), "fp32": matmul_tflops(torch.float32)}
+    print(f"matrix products at the encoder's FFN shapes: bf16 {limits['bf16']:.2f} TFLOP/s, fp32 {limits['fp32']:.2f} TFLOP/s")
+
+    rates = {"pipeline, default batch size": time_pipeline(rows, None)}
+    if not args.quick:
+        best = {bs: time_pipeline(rows[:1000], bs) for bs in PIPELINE_BATCHES}
         best_bs = max(best, key=best.get)
         rates[f"pipeline, best batch size ({best_bs})"] = time_pipeline(rows, best_bs)
-        probs = {}
-        for dtype in ("fp32", "bf16", "int8"):
-            predictor = Predictor(model, args.batch_size, dtype, threads=threads)
-            rates[f"mediaframe {dtype}"], probs[dtype] = time_predictor(predictor, rows)
-        auto = Predictor(model, args.batch_size, "auto", threads=threads).dtype  # measured here (model.precision)
-        rates[f"mediaframe end to end from raw articles ({auto})"], n_e2e = end_to_end(model, rows, workdir, auto, threads)
-        print(f"\n{'path':58s} {'sentences/s':>12s} {'x default':>10s} {'x best':>8s}")
-        base, base_best = rates["pipeline, default batch size"], rates[f"pipeline, best batch size ({best_bs})"]
-        for name, rate in rates.items():
-            print(f"{name:58s} {rate:12,.0f} {rate / base:10.1f} {rate / base_best:8.1f}")
-        print(f"(end to end: {n_e2e:,} sentences after segmentation; pipeline batch sizes tried on 1,000: "
-              + ", ".join(f"{bs}: {r:,.0f}/s" for bs, r in best.items()) + ")")
-        print_agreement(model, probs, threads, args.batch_size)
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    models = {"model": Path(args.model), **({"student": Path(args.student)} if args.student else {})}
+    sets, table = held_out_sets(), []
+    for name, folder in models.items():
+        for dtype in [*candidates("cpu"), "auto"]:
+            predictor = Predictor(folder, 64, dtype, threads=threads)
+            label = f"{name} {dtype}" + (f" (= {predictor.dtype})" if dtype == "auto" else "")
+            rate = time_predictor(predictor, rows)
+            limit = limits["bf16" if predictor.dtype == "bf16" else "fp32"]
+            share = rate * encoder_flops(predictor, rows) / (limit * 1e12)
+            f1 = {set_name: macro_f1(predictor, set_rows) for set_name, set_rows in sets.items()}
+            table.append((label, rate, share, f1))
+    base = rates["pipeline, default batch size"]
+    print(f"\n{'path':40s} {'sent/s':>8s} {'x pipeline':>10s} {'of matmul limit':>16s}")
+    for name, rate in rates.items():
+        print(f"{name:40s} {rate:8,.0f} {rate / base:10.1f}")
+    for label, rate, share, _ in table:
+        print(f"{label:40s} {rate:8,.0f} {rate / base:10.1f} {share:15.0%}")
+    print("\nheld-out macro-F1 (stance / sentiment / frame where the set has the labels):")
+    for label, _, _, f1 in table:
+        print(f"  {label:38s} " + "; ".join(f"{s}: " + " / ".join(f"{v:.3f}" for v in scores.values()) for s, scores in f1.items()))
+    if args.whole and not args.quick:
+        with tempfile.TemporaryDirectory() as tmp:
+            whole = (pool * (args.whole // len(pool) + 1))[: args.whole]
+            print(f"\nwhole process, `mediaframe predict --unit sentence` with default settings, {len(whole):,} rows:")
+            for name, folder in models.items():
+                rate = whole_process(folder, whole, Path(tmp))
+                print(f"  {name:38s} {rate:8,.0f} sent/s  {rate / base:5.1f}x the pipeline at its default batch size")
     return 0
-
-
-def print_agreement(model: Path, probs: dict[str, dict[str, np.ndarray]], threads: int, batch_size: int) -> None:
-    print("\nlabel agreement with fp32 (share of identical labels):")
-    for dtype in ("bf16", "int8"):
-        print(f"  NewsMTSC benchmark sentences, {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in agreement(probs["fp32"], probs[dtype]).items()))
-    test = [{"text": r["sentence"], "target": r["mention"], "mentions": [{"start": r["from"], "end": r["to"]}]}
-            for r in read_jsonl(NEWSMTSC / "rw_test.jsonl")]
-    gold = [{"text": g["text"], "target": g.get("target") or "Netflix"} for g in read_jsonl(GOLD)] if GOLD.is_file() else []
-    for name, rows in ((f"NewsMTSC rw_test ({len(test)} sentences)", test), (f"seed gold ({len(gold)} sentences)", gold)):
-        if not rows:
-            print(f"  {name}: skipped (file absent)")
-            continue
-        exact = Predictor(model, batch_size, "fp32", threads=threads).predict_rows(rows)
-        for dtype in ("bf16", "int8"):
-            fast = Predictor(model, batch_size, dtype, threads=threads).predict_rows(rows)
-            same = {task: np.mean([a[task] == b[task] for a, b in zip(exact, fast)]) for task in ("stance", "sentiment", "frame")}
-            same["all three"] = np.mean([all(a[t] == b[t] for t in ("stance", "sentiment", "frame")) for a, b in zip(exact, fast)])
-            print(f"  {name}, {dtype}: " + ", ".join(f"{k} {v:.4f}" for k, v in same.items()))
 
 
 if __name__ == "__main__":

@@ -64,3 +64,23 @@ def test_end_to_end_compare_reports_every_outlet_of_the_predictions(real_model: 
     assert {row["outlet"] for row in summary} == outlets and len(outlets) == 5
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert all(outlet in html for outlet in outlets)
+
+
+def test_end_to_end_distilled_student_is_a_model_every_command_takes(real_model: Path, tmp_path: Path) -> None:
+    """Two of MiniLM's six layers, taught on the seed corpus: smaller, faster, and still a model folder."""
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import load_model
+
+    student = tmp_path / "student"
+    result = CliRunner().invoke(app, ["distill", str(real_model), "--out", str(student), "--corpus", str(SEED),
+                                      "--target", "Netflix", "--set", "distill.sources=[]", "--set", "distill.epochs=2"])
+    assert result.exit_code == 0, result.output
+    assert len(load_model(student).model.encoder.encoder.layer) == 2
+    texts = [text for text, *_ in ROWS]
+    teacher_labels = Predictor(real_model, dtype="fp32").predict_rows([{"text": t, "target": "Netflix"} for t in texts])
+    student_labels = Predictor(student, dtype="fp32").predict_rows([{"text": t, "target": "Netflix"} for t in texts])
+    same = sum(a["stance"] == b["stance"] for a, b in zip(teacher_labels, student_labels, strict=True))
+    assert same >= 3, "the student follows its teacher on most of the sentences the teacher was trained on"
+    out = tmp_path / "predictions.jsonl"
+    assert CliRunner().invoke(app, ["predict", str(student), str(SEED), "--target", "Netflix", "--out", str(out)]).exit_code == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 94

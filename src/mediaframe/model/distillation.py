@@ -86,7 +86,8 @@ def teacher_probabilities(
     loaded: LoadedModel, rows: Sequence[dict[str, Any]], cfg: Config
 ) -> tuple[dict[str, np.ndarray], list[list[dict[str, Any]]]]:
     """The teacher's class probabilities for every row (fp32), and the mentions it saw (the rows' own, else found)."""
-    predictor = Predictor(loaded, cfg.predict.batch_size, "fp32", threads=cfg.predict.threads, targets=cfg.targets)
+    predictor = Predictor(loaded, cfg.predict.batch_size, "fp32", threads=cfg.predict.threads or physical_cores(),
+                          targets=cfg.targets)
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
     logger.info("teacher: labeling %d sentences", len(rows))
     mentions = predictor.rows_mentions(rows, targets)
@@ -141,7 +142,7 @@ def fit_student(
         schedule.step()
         optimizer.zero_grad()
         if step % 200 == 0 or step == total - 1:
-            logger.info("distill: step %d/%d, loss %.4f", step + 1, total, float(loss))
+            logger.info("distill: step %d/%d, loss %.4f", step + 1, total, loss.item())
 
 
 def batches(n: int, size: int, total: int, rng: np.random.Generator):
