@@ -3,13 +3,13 @@
 The same sentence rows (NewsMTSC sentences with their target and mention offsets, the list
 repeated in order until --sentences; falls back to the seed gold sentences when NewsMTSC is
 absent) are scored in one process run by
-1. the single-process engine (`prediction.predict`) with one torch thread per physical core, and with one,
+1. the single-process engine (`predict.run.predict`) with one torch thread per physical core, and with one,
 2. the Ray engine on one local Ray: 1 worker x all cores (Ray's overhead at equal compute),
    N workers x 1 core (scale-out over the cores), and 1 worker x 1 core (throughput per core),
 and every output is checked against the single-process one (same ids in the same order; the
 share of sentences with the same three labels: with bf16, shards cut at other rows than the
 single process's 2,048-row chunks pad batches differently, and an untrained model's near-ties
-can flip; with fp32 (as in tests/test_distributed.py) or shards of a multiple of 2,048 rows they
+can flip; with fp32 (as in tests/test_engine.py) or shards of a multiple of 2,048 rows they
 matched in our runs). Ray is
 started once; its start-up time is reported separately, so each Ray figure includes actor
 start-up, model shipping and load, planning, scoring, shard writing and the merge.

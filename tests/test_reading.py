@@ -48,6 +48,7 @@ FORMS: dict[str, Callable[[Path, list[dict[str, str]]], Path]] = {
     "header-line txt": lambda tmp, rows: headed_txt(tmp / "headed", rows),
     "jsonl": lambda tmp, rows: write_text(tmp / "a.jsonl", "".join(json.dumps(r) + "\n" for r in rows)),
     "json array": lambda tmp, rows: write_text(tmp / "a.json", json.dumps(rows, indent=1)),
+    "json array, byte-order mark": lambda tmp, rows: write_bom(tmp / "bom.json", json.dumps(rows)),
     "csv ,": lambda tmp, rows: delimited(tmp / "comma.csv", rows, ","),
     "csv ;": lambda tmp, rows: delimited(tmp / "semicolon.csv", rows, ";"),
     "csv tab": lambda tmp, rows: delimited(tmp / "tab.csv", rows, "\t"),
@@ -57,6 +58,11 @@ FORMS: dict[str, Callable[[Path, list[dict[str, str]]], Path]] = {
 
 def write_text(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_bom(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8-sig")
     return path
 
 
@@ -113,7 +119,7 @@ def test_reading_every_form_gives_the_seed_sentences_to_sentences_build_and_pred
     assert predicted(tmp_path / "p.jsonl") == without_spans(reference)
 
 
-@pytest.mark.parametrize("form", ["csv ;", "json array", "jsonl"])
+@pytest.mark.parametrize("form", ["csv ;", "json array", "json array, byte-order mark", "jsonl"])
 @pytest.mark.ray
 def test_reading_ray_engine_reads_the_same_sentences(
     form: str, tmp_path: Path, reference: list[tuple], tiny_model_dir: Path
@@ -173,3 +179,15 @@ def test_reading_streams_a_cp1252_table_decoded_as_a_txt_article_is(tmp_path: Pa
     table = list(iter_articles(tmp_path / "win.csv", load_config().data))
     txt = list(iter_articles(tmp_path / "win.txt", load_config().data))
     assert table[0].text == txt[0].text == cp1252_text
+
+
+def test_reading_a_folder_skips_a_table_it_cannot_use_and_reads_the_rest(tmp_path: Path) -> None:
+    from collections import Counter
+
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "a", "text": "Netflix hired a manager."}) + "\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("id,body\nb,Netflix paid well.\n", encoding="utf-8")  # no text column
+    (tmp_path / "c.jsonl").write_bytes(b"")
+    skipped: Counter[str] = Counter()
+    assert [a.id for a in iter_articles(tmp_path, load_config().data, skipped)] == ["a"]
+    assert skipped == Counter({"unreadable_file": 2})
+    assert [a.id for a in read_articles(tmp_path)] == ["a"], "build and sentences skip such files as well"

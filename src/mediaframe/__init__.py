@@ -2,7 +2,7 @@
 
 The stages, in pipeline order (each a plain function; importing this package loads no model):
 
-    read_articles -> corpus_sentences -> build -> train -> evaluate -> predict -> compare -> render_report
+    read_articles -> corpus_sentences -> build -> train (-> distill) -> evaluate -> predict -> compare -> render_report
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ _EXPORTS = {
     "import_labeled": "dataset.builder",
     "train": "model.training",
     "train_path": "model.training",
+    "distill": "model.distillation",
     "load_model": "model.modeling",
     "evaluate": "evaluation.scoring",
     "evaluate_path": "evaluation.scoring",

@@ -47,7 +47,7 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
 def bf16_supported(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Native bf16 on this device: the GPU says so, or the CPU has AMX-BF16 or AVX512-BF16."""
     if device == "cuda":
-        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
     return bool(cpu_flags(cpuinfo) & CPU_BF16_FLAGS)
 
 

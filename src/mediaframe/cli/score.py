@@ -1,4 +1,4 @@
-"""Commands that train a model and use it: train, evaluate, predict, compare."""
+"""Commands that train a model and use it: train, distill, evaluate, predict, compare."""
 
 from __future__ import annotations
 
@@ -133,7 +133,8 @@ def predict(
     extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
     cfg = config_from(config, [*(set_ or []), *extra])
     run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
-    report = run_job(PredictJob(model, source, out, target, unit, articles, resume, force, cfg, device))
+    report = run_job(PredictJob(model, source, out, target=target, unit=unit, articles_out=articles, resume=resume,
+                                 force=force, cfg=cfg, device=device))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""
     err.print(f"{report.sentences:,} sentences ({report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}){skipped}{truncated} -> {out}", highlight=False)

@@ -79,24 +79,23 @@ def folder_articles(folder: Path, cfg: DataConfig, skipped: Skipped) -> Iterator
         )
     report_missing_files(folder, metadata, files)
     for file in files:
-        if file.suffix.lower() in TABLE_SUFFIXES:
-            yield from articles_from_rows(enumerate(table_rows(file, skipped), start=1), str(file), cfg, skipped)
-        else:
-            yield from readable_file_articles(file, metadata.get(file.name, {}), cfg, skipped)
+        yield from readable_file_articles(file, metadata.get(file.name, {}), cfg, skipped)
 
 
 def readable_file_articles(file: Path, meta: dict[str, str], cfg: DataConfig, skipped: Skipped) -> Iterator[Article]:
-    """The article of one .txt/.html file of a folder; a file that cannot be used is skipped with a warning."""
+    """The articles of one file of a folder; a file that cannot be used (empty, binary, no article body, no text
+    column) is skipped with a warning, as a whole when it fails before its first article."""
     try:
-        yield from file_articles(file, meta, cfg)
+        if file.suffix.lower() in TABLE_SUFFIXES:
+            yield from articles_from_rows(enumerate(table_rows(file, skipped), start=1), str(file), cfg, skipped)
+        else:
+            yield from file_articles(file, meta, cfg)
     except MediaframeError as exc:
         skip(skipped, "unreadable_file", str(exc))
 
 
 def file_articles(file: Path, meta: dict[str, str], cfg: DataConfig) -> list[Article]:
     suffix = file.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        return list(articles_from_rows(enumerate(table_rows(file, None), start=1), str(file), cfg, None))
     if suffix in HTML_SUFFIXES:
         return [read_html_article(file, meta)]
     return [read_txt_article(file, meta)]
@@ -210,7 +209,7 @@ def articles_from_rows(
         row = rename_columns(row, cfg.column_map)
         text = row.get(cfg.text_field)
         if number == 1 and cfg.text_field not in row:
-            bad_record(skipped, "no_text", f"{path}: expected a '{cfg.text_field}' column; found {sorted(row)}; rename the "
+            bad_record(skipped, "no_text", f"{path}: expected a '{cfg.text_field}' column; found {sorted(k for k in row if not k.startswith('_'))}; rename the "
                        f"text column to '{cfg.text_field}' or pass --set data.text_field=<column> (data.column_map "
                        "renames other columns)")
         elif not isinstance(text, str) or not text.strip():

@@ -72,7 +72,7 @@ def build(
     """Build a labeled dataset from a corpus and save it in `out` (replacing what is there).
 
     Args:
-        corpus: a folder of articles or an article table (see io.read_articles).
+        corpus: a folder of articles or an article table (see corpus.reading.read_articles).
         target: the entity whose stance is labeled.
         out: the output folder.
         cfg: the configuration.

@@ -5,7 +5,7 @@ precision/recall/F1, the confusion matrix and the expected calibration error; th
 the majority-class, weak-labeler and TF-IDF + logistic-regression baselines on the same rows, with a
 paired interval of the model's macro-F1 minus each baseline's. The bootstrap resamples articles when
 the rows carry article ids (sentences of one article are not independent), else rows.
-The figures themselves are computed in metrics.py; the baselines live in baselines.py.
+The figures themselves are computed in stats.metrics; the baselines live in evaluation.baselines.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ quoted critics, VADER valence of the clause); sentiment rules read the whole sen
 (VADER, with and without news adjustments); frame rules read keyword lexicons and the
 similarity of the sentence embedding to each frame's description and examples. The word
 lists come from the codebook ([lexicons] and each frame's keywords), so a user codebook
-brings its own. Aggregation is in label_model.py; orchestration in labeling.py.
+brings its own. Aggregation is in labels.label_model; orchestration in labels.labeling.
 """
 
 from __future__ import annotations

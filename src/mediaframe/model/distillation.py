@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mediaframe.config import Config, DistillConfig
+from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
 from mediaframe.model.inference import Predictor, pad_batch
@@ -38,7 +38,11 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     """Train a student of the model in `teacher` and write it to `out` (a model folder).
 
     Args:
+        teacher: the trained model folder to learn from.
+        out: the student's model folder (replaced whole once complete).
+        cfg: the settings (distill, predict for the teacher's batch size, targets, sources, seed).
         extra_rows: more sentences to learn the teacher on (text, target, mentions), e.g. a user's corpus.
+        device: where the teacher scores and the student trains ("cpu" or "cuda").
 
     Raises:
         MediaframeError: `teacher` is not a model folder, a test set is among the sources, too few layers
@@ -51,12 +55,14 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
-    soft, mentions = teacher_probabilities(loaded, rows, cfg)
+    soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
     student, kept = shrink(loaded, settings.layers)
     fit_student(student, rows, mentions, soft, settings, device, cfg.seed)
     student.meta = student_meta(loaded.meta, teacher, kept, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)
+        (stage / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
+        (stage / "README.md").write_text(student_card(student.meta), encoding="utf-8")
     logger.info("student with %d of %d layers -> %s", len(kept), len(loaded.model.encoder.encoder.layer), out)
     return out
 
@@ -70,7 +76,10 @@ def corpus_rows(path: Path, target: str, cfg: Config) -> list[dict[str, Any]]:
     from mediaframe.corpus.reading import read_articles
     from mediaframe.corpus.sentences import corpus_sentences, sentence_row
 
-    return [sentence_row(s) for s in corpus_sentences(read_articles(path, cfg.data), target, cfg)]
+    articles = read_articles(path, cfg.data)
+    if not target.strip() and any(not a.target for a in articles):
+        raise MediaframeError(f"--corpus {path}: some articles name no target; pass --target NAME")
+    return [sentence_row(s) for s in corpus_sentences(articles, target, cfg)]
 
 
 def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, Any]]:
@@ -83,10 +92,10 @@ def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, An
 
 
 def teacher_probabilities(
-    loaded: LoadedModel, rows: Sequence[dict[str, Any]], cfg: Config
+    loaded: LoadedModel, rows: Sequence[dict[str, Any]], cfg: Config, device: str = "cpu"
 ) -> tuple[dict[str, np.ndarray], list[list[dict[str, Any]]]]:
     """The teacher's class probabilities for every row (fp32), and the mentions it saw (the rows' own, else found)."""
-    predictor = Predictor(loaded, cfg.predict.batch_size, "fp32", threads=cfg.predict.threads or physical_cores(),
+    predictor = Predictor(loaded, cfg.predict.batch_size, "fp32", device, threads=cfg.predict.threads or physical_cores(),
                           targets=cfg.targets)
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
     logger.info("teacher: labeling %d sentences", len(rows))
@@ -104,7 +113,10 @@ def kept_layers(total: int, keep: int) -> list[int]:
 def shrink(loaded: LoadedModel, keep: int) -> tuple[LoadedModel, list[int]]:
     """A copy of the teacher with only `keep` of its encoder layers, and which ones."""
     model = copy.deepcopy(loaded.model).float()
-    layers = model.encoder.encoder.layer
+    layers = getattr(getattr(model.encoder, "encoder", None), "layer", None)
+    if not isinstance(layers, nn.ModuleList):
+        raise MediaframeError(f"distill: the teacher's encoder ({type(model.encoder).__name__}) has no encoder.layer list; "
+                              "students are cut from BERT-style encoders such as the default all-MiniLM-L6-v2")
     kept = kept_layers(len(layers), keep)
     model.encoder.encoder.layer = nn.ModuleList(layers[i] for i in kept)
     model.encoder.config.num_hidden_layers = len(kept)
@@ -145,7 +157,7 @@ def fit_student(
             logger.info("distill: step %d/%d, loss %.4f", step + 1, total, loss.item())
 
 
-def batches(n: int, size: int, total: int, rng: np.random.Generator):
+def batches(n: int, size: int, total: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
     """`total` batches of shuffled row indices, a fresh shuffle each epoch."""
     done = 0
     while done < total:
@@ -164,12 +176,12 @@ def soften(probs: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def task_loss(logits: torch.Tensor, soft: torch.Tensor, gold: torch.Tensor, settings: DistillConfig) -> torch.Tensor:
-    t = settings.temperature
+    """(1 - w) x the softened KL to the teacher (times T^2) + w x the cross-entropy of the gold labels, both per row
+    of the batch (rows without a gold label add nothing to the second term)."""
+    t, weight = settings.temperature, settings.label_weight
     distilled = nn.functional.kl_div(nn.functional.log_softmax(logits.float() / t, -1), soft, reduction="batchmean") * t * t
-    if settings.label_weight == 0 or bool((gold < 0).all()):
-        return distilled
-    labeled = nn.functional.cross_entropy(logits.float(), gold, ignore_index=-100)
-    return (1 - settings.label_weight) * distilled + settings.label_weight * labeled
+    labeled = nn.functional.cross_entropy(logits.float(), gold, ignore_index=-100, reduction="sum") / len(gold)
+    return (1 - weight) * distilled + weight * labeled
 
 
 def gold_indices(rows: Sequence[dict[str, Any]], student: LoadedModel) -> dict[str, torch.Tensor]:
@@ -185,9 +197,23 @@ def student_meta(
     teacher_meta: dict[str, Any], teacher: Path, kept: list[int], settings: DistillConfig, rows: Sequence[dict[str, Any]]
 ) -> dict[str, Any]:
     """The teacher's metadata, plus where the student came from; the teacher's held-out figures are not its own."""
-    meta = {k: v for k, v in teacher_meta.items() if k != "metrics"}
+    meta = {**teacher_meta, "metrics": {}}  # its own figures come from `mediaframe evaluate`
     meta["distilled_from"] = {
         "teacher": str(teacher.resolve()), "teacher_base_model": teacher_meta.get("base_model", ""),
         "layers_kept": kept, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
     }
     return meta
+
+
+def student_card(meta: dict[str, Any]) -> str:
+    """The student's README.md: what it is, where it came from, how to score it."""
+    origin = meta["distilled_from"]
+    return "\n".join([
+        "# mediaframe student model", "",
+        f"A student of `{origin['teacher']}`: {len(origin['layers_kept'])} of its encoder layers "
+        f"({', '.join(map(str, origin['layers_kept']))}, counted from 0) and its heads, trained on the teacher's softened "
+        f"predictions for {origin['sentences']:,} sentences (sources: {', '.join(origin['settings']['sources']) or 'none'}; "
+        "plus any --corpus) and their gold labels where they have them.", "",
+        "Same labels, input format and codebook as the teacher. Its held-out figures are not the teacher's: measure them "
+        "with `mediaframe evaluate THIS_FOLDER narrative_frames_test` (docs/BENCHMARKS.md holds the default student's).", "",
+    ])

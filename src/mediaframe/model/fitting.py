@@ -30,9 +30,8 @@ from transformers import (
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from mediaframe.config import Config, TrainingConfig
-from mediaframe.hardware import resolve_bf16
+from mediaframe.hardware import physical_cores, resolve_bf16
 from mediaframe.model.data_parallel import world_size
-from mediaframe.hardware import physical_cores
 from mediaframe.model.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.model.optimization import (
     State,

@@ -79,7 +79,7 @@ class Predictor:
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         self.dtype = resolve_dtype(dtype, self.device)
         if self.dtype == "auto":
-            key = cache_key(self.loaded.meta, self.device, self.batch_size)
+            key = cache_key(model, self.loaded.meta, self.device, self.batch_size)
             self.dtype = choose_dtype(self.time_calibration, self.device, key)
         self.encoder = prepare_encoder(model.encoder, self.dtype, self.device)
         logger.debug("predictor: %s on %s, %d threads", self.dtype, self.device, torch.get_num_threads())

@@ -30,9 +30,8 @@ from mediaframe.hardware import bf16_pays, bf16_supported
 logger = logging.getLogger(__name__)
 
 DTYPES = ("auto", "fp32", "bf16", "int8")
-MIN_AGREEMENT = 0.97  # share of calibration labels (every task) a faster path must give as fp32 does
+MIN_AGREEMENT = 0.985  # share of calibration labels (every task) a faster path must give as fp32 does
 CALIBRATION = resources.files("mediaframe") / "resources" / "calibration.jsonl"
-CACHE_VERSION = 1
 
 
 def resolve_dtype(choice: str, device: str) -> str:
@@ -46,7 +45,8 @@ def resolve_dtype(choice: str, device: str) -> str:
     if choice == "int8" and device != "cpu":
         raise MediaframeError("dtype int8 (dynamic quantization) runs on the CPU only; use --dtype bf16 on a GPU")
     if choice == "bf16" and not bf16_pays(device):
-        logger.warning("bf16 requested where it is not native (no AMX/AVX512-BF16): it is emulated and likely slower than fp32")
+        where = "this GPU" if device == "cuda" else "this CPU (no AMX/AVX512-BF16 kernels)"
+        logger.warning("bf16 requested on %s without native bf16: it is emulated and likely slower than fp32", where)
     return choice
 
 
@@ -114,11 +114,16 @@ def agreement(labels: dict[str, Any], reference: dict[str, Any]) -> float:
     return min(float((labels[task] == reference[task]).mean()) for task in reference)
 
 
-def cache_key(model_meta: dict[str, Any], device: str, batch_size: int) -> str:
-    """What the fastest precision depends on: the model, this machine's CPU/GPU, torch, threads and batch size."""
+def cache_key(model: torch.nn.Module, model_meta: dict[str, Any], device: str, batch_size: int) -> str:
+    """What the fastest precision depends on: the model (its metadata and head weights), the calibration
+    sentences, this machine's CPU/GPU, torch, the thread count and the batch size."""
     gpu = torch.cuda.get_device_name() if device == "cuda" else ""
-    parts = [json.dumps(model_meta, sort_keys=True, default=str), device, gpu, cpu_model(), torch.__version__,
-             str(torch.get_num_threads()), str(batch_size), str(CACHE_VERSION)]
+    heads = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        if name.startswith("heads."):
+            heads.update(name.encode() + tensor.detach().cpu().float().numpy().tobytes())
+    parts = [json.dumps(model_meta, sort_keys=True, default=str), heads.hexdigest(), CALIBRATION.read_text(encoding="utf-8"),
+             device, gpu, cpu_model(), torch.__version__, str(torch.get_num_threads()), str(batch_size)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
@@ -132,26 +137,36 @@ def cpu_model() -> str:
     return platform.processor()
 
 
-def cache_file() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+def cache_file() -> Path | None:
+    """$XDG_CACHE_HOME/mediaframe/precision.json (~/.cache by default); None where there is no home."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:
+        return None
     return Path(base) / "mediaframe" / "precision.json"
 
 
 def read_cache() -> dict[str, str]:
+    path = cache_file()
     try:
-        data = json.loads(cache_file().read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8")) if path else {}
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 
 
 def write_cache(key: str, dtype: str) -> None:
-    """Remember a choice; a cache that cannot be written only costs the measurement next time."""
+    """Remember a choice; a cache that cannot be written only costs the measurement next time (said once)."""
     path = cache_file()
+    if path is None:
+        return
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps({**read_cache(), key: dtype}, indent=1), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        logger.debug("precision cache %s not written (%s)", path, exc)
+        if tmp.parent.is_dir():
+            tmp.unlink(missing_ok=True)
+        logger.warning("dtype auto: cannot write %s (%s); set XDG_CACHE_HOME to a writable folder, or pass "
+                       "--dtype, to skip the measurement next time", path, exc.strerror)

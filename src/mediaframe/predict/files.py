@@ -1,7 +1,6 @@
-"""Files of `mediaframe predict`: streamed input records, an appended output with a progress sidecar.
+"""Files of `mediaframe predict`: the input checked and counted, an appended output with a progress sidecar.
 
-Input is read one record at a time (an article, or a sentence row), never whole. The
-output is written as JSONL to `<out>.partial.jsonl` in appended chunks; after each
+Input records are streamed by `corpus.reading`, never read whole. The output is written as JSONL to `<out>.partial.jsonl` in appended chunks; after each
 chunk is flushed and synced, `<out>.progress.json` records how many input records and
 output bytes are done. A run killed at any moment (SIGINT, SIGKILL) resumes by cutting
 the partial file back to the recorded byte count and skipping the recorded records, so
@@ -11,6 +10,7 @@ every sentence lands exactly once. At the end the partial file becomes the outpu
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -63,7 +63,7 @@ def count_records(path: Path, unit: str) -> int | None:
 
 def is_json_array(path: Path) -> bool:
     with open(path, "rb") as handle:
-        return handle.read(4096).lstrip().startswith(b"[")
+        return handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
 
 
 def input_fingerprint(path: Path) -> str:

@@ -12,7 +12,7 @@ from mediaframe.errors import MediaframeError
 UNITS = ("article", "sentence")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PredictJob:
     """Everything a prediction run depends on; the single-process and the Ray engine read the same fields.
 

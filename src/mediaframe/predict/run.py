@@ -1,10 +1,10 @@
 """Batch-score a corpus: input records -> sentence rows -> prediction rows, streamed and resumable.
 
 `predict` is the library function behind `mediaframe predict`. Articles are cleaned,
-segmented and searched for target mentions (corpus.article_sentences); sentence rows
+segmented and searched for target mentions (corpus.sentences.article_sentences); sentence rows
 get their mentions from their target. Rows are scored a chunk at a time by one
-`inference.Predictor` (the chunk after is prepared in a background thread meanwhile)
-and appended to the output through `prediction_io.PartialWriter`.
+`model.inference.Predictor` (the chunk after is prepared in a background thread meanwhile)
+and appended to the output through `predict.files.PartialWriter`.
 """
 
 from __future__ import annotations

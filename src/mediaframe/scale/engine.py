@@ -1,12 +1,12 @@
 """Batch scoring on Ray Data (`mediaframe predict --engine ray`): the single-process engine's rows, spread out.
 
-1. Plan (driver): `sharding.plan_shards` cuts the input into shards numbered in input order; the
+1. Plan (driver): `scale.shards.plan_shards` cuts the input into shards numbered in input order; the
    Ray Dataset is made of these shard descriptions (`from_items`), each read by a task. Ray's own
    readers (`read_parquet`, `read_json`) are not used: they cut blocks where they like and number
    no row, while retry, resume and the default ids need the same shards and row numbers every run.
-2. Read and segment (Ray tasks, `shard_work.segment_shards`): each shard's articles are cleaned,
+2. Read and segment (Ray tasks, `scale.work.segment_shards`): each shard's articles are cleaned,
    segmented and searched for the target by the single-process engine's own code.
-3. Score (a pool of Ray actors, `shard_work.ShardScorer`): each actor loads the model once
+3. Score (a pool of Ray actors, `scale.work.ShardScorer`): each actor loads the model once
    (torch threads = the CPUs it reserves), scores whole shards and writes each as one file named
    from its id. Ray restarts an actor that dies and retries its shard; the retry rewrites the same
    file, so no row is lost or doubled.

@@ -1,6 +1,6 @@
 """The Ray engine's bookkeeping on the driver: which shards are done, the manifest, the final output.
 
-A shard counts as done when its file exists (files appear whole, see `shard_io`), so a
+A shard counts as done when its file exists (files appear whole, see `scale.storage`), so a
 run killed at any moment resumes from its shard files even if the manifest lags behind.
 At the end every planned shard must be there; the shards are then merged in shard order
 into the output file, summarised per article when asked, and the report is filled in.

@@ -10,6 +10,7 @@ default id on both engines.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections import Counter
@@ -26,7 +27,7 @@ from mediaframe.corpus.reading import (
     readable_file_articles,
     rename_columns,
 )
-from mediaframe.corpus.rows import parse_line, text_rows
+from mediaframe.corpus.rows import UTF8_PROBE, parse_line, table_encoding, text_rows
 from mediaframe.errors import MediaframeError
 from mediaframe.files import TABLE_SUFFIXES
 from mediaframe.records import Article
@@ -134,7 +135,7 @@ def is_json_array(fs: Any, file: str) -> bool:
     if Path(file).suffix.lower() != ".json":
         return False
     with fs.open_input_stream(file) as handle:
-        return handle.read(4096).lstrip().startswith(b"[")
+        return handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
 
 
 def jsonl_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
@@ -155,7 +156,7 @@ def jsonl_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
 
 
 def is_row(raw: bytes, file: str, number: int) -> bool:
-    """Whether a JSONL line is a record (a JSON object), as `prediction_io.parse_line` decides."""
+    """Whether a JSONL line is a record (a JSON object), as `corpus.rows.parse_line` decides."""
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:
@@ -237,10 +238,11 @@ def jsonl_rows(fs: Any, path: str, shard: Shard, stats: Counter[str]) -> Iterato
 def whole_file_rows(fs: Any, path: str, shard: Shard, stats: Counter[str]) -> Iterator[dict[str, Any]]:
     with fs.open_input_file(path) as handle:
         raw = handle.read()
+    encoding = table_encoding(raw[:UTF8_PROBE], Path(shard.path))  # as the single-process reader decides it
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise MediaframeError(f"{path}: not UTF-8; re-save it as UTF-8, e.g. iconv -f latin1 -t utf-8") from None
+        text = raw.decode(encoding, errors="strict" if encoding == "utf-8-sig" else "replace")
+    except UnicodeDecodeError as exc:
+        raise MediaframeError(f"{path}: not UTF-8 past its first megabyte (byte {exc.start:,}); re-save it as UTF-8") from None
     yield from text_rows(io.StringIO(text, newline=""), Path(shard.path), stats)
 
 

@@ -1,7 +1,7 @@
 """What the Ray engine's tasks and actors do with one shard: read and segment it, score and write it.
 
 `segment_shards` runs as Ray tasks: it reads a shard's records and turns them into sentence
-rows with the single-process engine's own `prediction.records_to_rows` (articles cleaned,
+rows with the single-process engine's own `predict.rows.records_to_rows` (articles cleaned,
 segmented and searched for the target), and passes them on as one row per shard, so a
 shard is never split between actors. `ShardScorer` runs as a pool of Ray actors: each
 loads the model once, scores whole shards and writes each as one file named from its id.

@@ -68,7 +68,7 @@ def local_ray():
 
 
 @pytest.mark.ray
-def test_distributed_gives_the_single_process_rows(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
+def test_engine_gives_the_single_process_rows(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     from mediaframe.predict.run import predict
     from mediaframe.scale.engine import predict_ray
 
@@ -94,7 +94,7 @@ def test_distributed_gives_the_single_process_rows(tmp_path: Path, tiny_model_di
 
 
 @pytest.mark.ray
-def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
+def test_engine_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     from typer.testing import CliRunner
 
     from mediaframe.cli import app
@@ -133,7 +133,7 @@ def test_distributed_cli_scores_a_txt_folder_and_keeps_a_manifest(tmp_path: Path
 
 
 @pytest.mark.ray
-def test_distributed_uri_output_is_a_shard_folder(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
+def test_engine_uri_output_is_a_shard_folder(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     import pandas as pd
 
     from mediaframe.predict.run import predict
@@ -184,7 +184,7 @@ def descends_from(pid: int, ancestor: int) -> bool:
 
 @pytest.mark.ray
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the actor process through /proc")
-def test_distributed_killed_actor_loses_and_doubles_nothing(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
+def test_engine_killed_actor_loses_and_doubles_nothing(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     from mediaframe.scale.engine import predict_ray
 
     n = 5000
@@ -216,7 +216,7 @@ def test_distributed_killed_actor_loses_and_doubles_nothing(tmp_path: Path, tiny
 
 
 @pytest.mark.ray
-def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
+def test_engine_resume_scores_only_missing_shards(tmp_path: Path, tiny_model_dir: Path, local_ray) -> None:
     from mediaframe.scale.engine import predict_ray
 
     source = write_lines(tmp_path / "s.jsonl", [json.dumps({"id": f"s{i}", "text": sentence(random.Random(i))}) for i in range(300)])
@@ -247,7 +247,7 @@ def test_distributed_resume_scores_only_missing_shards(tmp_path: Path, tiny_mode
 # ---------------------------------------------------------------- choices and refusals (no Ray run)
 
 
-def test_distributed_engine_choice_and_refusals() -> None:
+def test_engine_engine_choice_and_refusals() -> None:
     from mediaframe.predict.run import run_job
     from mediaframe.scale.engine import choose_engine, run_ray_job
 
@@ -260,7 +260,7 @@ def test_distributed_engine_choice_and_refusals() -> None:
         choose_engine("local", workers=2)
 
 
-def test_distributed_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     from mediaframe.scale.engine import import_ray
 
     monkeypatch.setitem(sys.modules, "ray", None)
@@ -268,7 +268,7 @@ def test_distributed_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPat
         import_ray()
 
 
-def test_distributed_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_engine_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
     pytest.importorskip("ray")
     from mediaframe.scale.engine import predict_ray
 
@@ -282,7 +282,7 @@ def test_distributed_resume_of_another_run_is_refused(tmp_path: Path, tiny_model
         predict_ray(tiny_model_dir, source, tmp_path / "out.jsonl", "Netflix", unit="sentence", cfg=cfg())
 
 
-def test_distributed_local_out_must_name_a_table_file(tmp_path: Path) -> None:
+def test_engine_local_out_must_name_a_table_file(tmp_path: Path) -> None:
     from mediaframe.config import DistributedConfig
     from mediaframe.scale.engine import layout_of
 

@@ -35,7 +35,7 @@ def jsonl_corpus(path: Path, n: int = 23) -> Path:
     return path
 
 
-def test_sharding_jsonl_shards_cover_every_row_once_with_single_process_ids(tmp_path: Path) -> None:
+def test_shards_jsonl_shards_cover_every_row_once_with_single_process_ids(tmp_path: Path) -> None:
     source = jsonl_corpus(tmp_path / "news.jsonl")
     shards = plan_shards(str(source), "article", cfg(5))
     assert [s.id for s in shards] == list(range(5)) and [s.first for s in shards] == [1, 6, 11, 16, 21]
@@ -45,7 +45,7 @@ def test_sharding_jsonl_shards_cover_every_row_once_with_single_process_ids(tmp_
     assert "news-1" in [a.id for a in all_records(shards)]
 
 
-def test_sharding_sentence_rows_keep_their_numbers(tmp_path: Path) -> None:
+def test_shards_sentence_rows_keep_their_numbers(tmp_path: Path) -> None:
     from mediaframe.corpus.reading import iter_sentence_rows
 
     source = jsonl_corpus(tmp_path / "rows.jsonl", 12)
@@ -54,7 +54,7 @@ def test_sharding_sentence_rows_keep_their_numbers(tmp_path: Path) -> None:
     assert [(r.get("id"), r["_number"]) for r in rows] == [(r.get("id"), r["_number"]) for r in expected]
 
 
-def test_sharding_parquet_follows_row_groups_and_cuts_large_ones(tmp_path: Path) -> None:
+def test_shards_parquet_follows_row_groups_and_cuts_large_ones(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -70,7 +70,7 @@ def test_sharding_parquet_follows_row_groups_and_cuts_large_ones(tmp_path: Path)
     assert [r["id"] for r in got] == [r["id"] for r in rows] and [r["_number"] for r in got] == list(range(1, 108))
 
 
-def test_sharding_folder_keeps_file_order_and_metadata(tmp_path: Path) -> None:
+def test_shards_folder_keeps_file_order_and_metadata(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name in ("c.txt", "a.txt", "e.txt", "d.txt"):
@@ -84,14 +84,14 @@ def test_sharding_folder_keeps_file_order_and_metadata(tmp_path: Path) -> None:
     assert [a.outlet for a in all_records(shards)] == ["Alpha", "", "", "Delta", ""]
 
 
-def test_sharding_file_uri_reads_through_pyarrow(tmp_path: Path) -> None:
+def test_shards_file_uri_reads_through_pyarrow(tmp_path: Path) -> None:
     source = jsonl_corpus(tmp_path / "news.jsonl", 8)
     shards = plan_shards(f"file://{source}", "article", cfg(5))
     assert [s.path for s in shards] == [f"file://{source}"] * 2
     assert [(a.id, a.text) for a in all_records(shards)] == [(a.id, a.text) for a in single_process_articles(source)]
 
 
-def test_sharding_refusals_are_one_clear_line(tmp_path: Path) -> None:
+def test_shards_refusals_are_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(MediaframeError, match="not found"):
         plan_shards(str(tmp_path / "missing.jsonl"), "article", cfg())
     (tmp_path / "a.txt").write_text("Netflix.", encoding="utf-8")

@@ -12,7 +12,7 @@ def row(article: str, stance: str, sentiment: str, mentions: bool) -> dict:
             "mentions_target": mentions}
 
 
-def test_article_summary_counts_and_scores() -> None:
+def test_predict_summary_counts_and_scores() -> None:
     from mediaframe.predict.summary import summarize_articles
 
     rows = [row("a", "favor", "positive", True), row("a", "against", "negative", False), row("a", "against", "neutral", True),

@@ -33,7 +33,7 @@ def sentence_file(tmp_path: Path, n: int) -> Path:
     return write_jsonl(tmp_path / "sentences.jsonl", [{"id": f"s{i}", "text": f"Netflix praised {i} writers."} for i in range(n)])
 
 
-def test_prediction_articles_become_rows_with_ids_and_labels(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_articles_become_rows_with_ids_and_labels(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     (tmp_path / "corpus").mkdir()
@@ -48,7 +48,7 @@ def test_prediction_articles_become_rows_with_ids_and_labels(tmp_path: Path, tin
     assert not (tmp_path / "p.jsonl.partial.jsonl").exists() and not (tmp_path / "p.jsonl.progress.json").exists()
 
 
-def test_prediction_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     source = write_jsonl(tmp_path / "in.jsonl", [
@@ -62,7 +62,7 @@ def test_prediction_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_prediction_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path, suffix: str) -> None:
+def test_predict_run_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path, suffix: str) -> None:
     import pandas as pd
 
     from mediaframe.predict.run import predict
@@ -76,7 +76,7 @@ def test_prediction_writes_csv_and_parquet(tmp_path: Path, tiny_model_dir: Path,
     assert set(probs) == {"against", "neutral", "favor"}
 
 
-def test_prediction_article_summary_counts_and_scores(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_article_summary_counts_and_scores(tmp_path: Path, tiny_model_dir: Path) -> None:
     import pandas as pd
 
     from mediaframe.predict.run import predict
@@ -92,7 +92,7 @@ def test_prediction_article_summary_counts_and_scores(tmp_path: Path, tiny_model
     assert summary.loc["a", [f"stance_{s}" for s in ("against", "neutral", "favor")]].sum() == 4
 
 
-def test_prediction_refuses_to_overwrite_without_force(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_refuses_to_overwrite_without_force(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     out = tmp_path / "p.jsonl"
@@ -104,7 +104,7 @@ def test_prediction_refuses_to_overwrite_without_force(tmp_path: Path, tiny_mode
     assert len(read_jsonl(out)) == 3
 
 
-def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.files import PartialWriter, partial_paths
     from mediaframe.predict.run import predict
 
@@ -131,7 +131,7 @@ def test_prediction_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: 
     assert rows[25]["stance_probs"] == expected[25]["stance_probs"]
 
 
-def test_prediction_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.files import PartialWriter
     from mediaframe.predict.run import predict
 
@@ -143,7 +143,7 @@ def test_prediction_resume_of_another_run_is_refused(tmp_path: Path, tiny_model_
         predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
 
 
-def test_prediction_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     out = tmp_path / "p.jsonl"
@@ -156,7 +156,7 @@ def test_prediction_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_m
 # ---------------------------------------------------------------- bad input
 
 
-def test_prediction_rows_without_text_are_skipped_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_rows_without_text_are_skipped_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     source = tmp_path / "in.jsonl"
@@ -166,7 +166,7 @@ def test_prediction_rows_without_text_are_skipped_and_counted(tmp_path: Path, ti
     assert report.skipped == {"no_text": 2, "bad_line": 1}
 
 
-def test_prediction_empty_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_empty_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     (tmp_path / "empty.jsonl").write_bytes(b"")
@@ -174,7 +174,7 @@ def test_prediction_empty_input_is_one_clear_error(tmp_path: Path, tiny_model_di
         predict(tiny_model_dir, tmp_path / "empty.jsonl", tmp_path / "p.jsonl", "Netflix", unit="sentence", cfg=cfg())
 
 
-def test_prediction_reads_a_latin1_sentence_file_as_build_does(
+def test_predict_run_reads_a_latin1_sentence_file_as_build_does(
     tmp_path: Path, tiny_model_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     from mediaframe.predict.run import predict
@@ -185,7 +185,7 @@ def test_prediction_reads_a_latin1_sentence_file_as_build_does(
     assert "not UTF-8; decoded as" in caplog.text
 
 
-def test_prediction_binary_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_binary_input_is_one_clear_error(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     (tmp_path / "blob.jsonl").write_bytes(b"\x89PNG\x00\x00\x01" * 50)
@@ -194,14 +194,14 @@ def test_prediction_binary_input_is_one_clear_error(tmp_path: Path, tiny_model_d
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blob.jsonl"]  # no output, no partial run left behind
 
 
-def test_prediction_unknown_unit_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_unknown_unit_is_refused(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     with pytest.raises(MediaframeError, match="--unit 'paragraph': expected 'article'"):
         predict(tiny_model_dir, sentence_file(tmp_path, 2), tmp_path / "p.jsonl", "Netflix", unit="paragraph", cfg=cfg())
 
 
-def test_prediction_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     source = write_jsonl(tmp_path / "in.jsonl", [{"text": "Netflix " + "strike " * 10_000}, {"text": "Netflix won."}])
@@ -209,7 +209,7 @@ def test_prediction_long_sentence_is_truncated_and_counted(tmp_path: Path, tiny_
     assert report.truncated == 1 and report.sentences == 2
 
 
-def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: Path) -> None:
+def test_predict_run_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 
     paragraph = "Netflix praised the writers and the actors on strike, the company said in a new record year.\n"
@@ -219,7 +219,7 @@ def test_prediction_five_megabyte_article_works(tmp_path: Path, tiny_model_dir: 
     assert report.sentences > 50_000 and report.skipped == {}
 
 
-def test_prediction_prefetch_keeps_order_and_raises_the_producers_error() -> None:
+def test_predict_run_prefetch_keeps_order_and_raises_the_producers_error() -> None:
     from mediaframe.predict.run import prefetch
 
     assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
@@ -232,14 +232,14 @@ def test_prediction_prefetch_keeps_order_and_raises_the_producers_error() -> Non
         list(prefetch(failing()))
 
 
-def test_prediction_chunks_hold_whole_records() -> None:
+def test_predict_run_chunks_hold_whole_records() -> None:
     from mediaframe.predict.run import chunk_rows
 
     chunks = list(chunk_rows([[{"i": 1}] * 3, [], [{"i": 2}] * 4, [{"i": 3}]], size=4))
     assert [(len(rows), records) for rows, records in chunks] == [(7, 3), (1, 1)]
 
 
-def test_prediction_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path) -> None:
+def test_predict_run_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path) -> None:
     import dataclasses
 
     from mediaframe.predict.job import PredictJob

@@ -30,12 +30,12 @@ ROWS = [{"id": f"a:{i}", "index": i, "text": f"Sentence {i}.", "stance": "neutra
     (Path("out/predictions.jsonl"), "out/predictions.jsonl"),
     ("s3://bucket/k", "s3://bucket/k"),
 ])
-def test_shard_io_uri_of_restores_collapsed_schemes(given: Path | str, expected: str) -> None:
+def test_storage_uri_of_restores_collapsed_schemes(given: Path | str, expected: str) -> None:
     assert uri_of(given) == expected
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
-def test_shard_io_rewriting_a_shard_replaces_it(tmp_path: Path, fmt: str) -> None:
+def test_storage_rewriting_a_shard_replaces_it(tmp_path: Path, fmt: str) -> None:
     folder = str(tmp_path / "shards")
     write_shard(ROWS, folder, 3, fmt)
     name = write_shard(ROWS[:2], folder, 3, fmt)  # a retried shard
@@ -45,7 +45,7 @@ def test_shard_io_rewriting_a_shard_replaces_it(tmp_path: Path, fmt: str) -> Non
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("jsonl", ".jsonl"), ("parquet", ".parquet"), ("parquet", ".jsonl"), ("jsonl", ".csv")])
-def test_shard_io_merge_keeps_shard_order_and_skips_empty_shards(tmp_path: Path, fmt: str, suffix: str) -> None:
+def test_storage_merge_keeps_shard_order_and_skips_empty_shards(tmp_path: Path, fmt: str, suffix: str) -> None:
     from mediaframe.files import read_table
 
     folder = str(tmp_path / "shards")
@@ -58,14 +58,14 @@ def test_shard_io_merge_keeps_shard_order_and_skips_empty_shards(tmp_path: Path,
         assert rows[0]["stance_probs"] == ROWS[3]["stance_probs"] and rows[0]["mentions_target"] is False
 
 
-def test_shard_io_jsonl_merge_is_the_single_process_bytes(tmp_path: Path) -> None:
+def test_storage_jsonl_merge_is_the_single_process_bytes(tmp_path: Path) -> None:
     folder = str(tmp_path / "shards")
     names = [write_shard(ROWS[:2], folder, 0, "jsonl"), write_shard(ROWS[2:], folder, 1, "jsonl")]
     merge_shards(folder, names, tmp_path / "out.jsonl")
     assert (tmp_path / "out.jsonl").read_text(encoding="utf-8") == "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS)
 
 
-def test_shard_io_remove_shards_leaves_other_files(tmp_path: Path) -> None:
+def test_storage_remove_shards_leaves_other_files(tmp_path: Path) -> None:
     folder = tmp_path / "run"
     write_shard(ROWS, str(folder), 0, "parquet")
     save_manifest(str(folder), {"complete": True})
@@ -79,7 +79,7 @@ def test_shard_io_remove_shards_leaves_other_files(tmp_path: Path) -> None:
     assert not folder.exists()
 
 
-def test_shard_io_manifest_round_trip_and_fingerprint(tmp_path: Path) -> None:
+def test_storage_manifest_round_trip_and_fingerprint(tmp_path: Path) -> None:
     folder = str(tmp_path / "run")
     assert load_manifest(folder) is None
     save_manifest(folder, {"run": {"unit": "article"}, "shards": {"0": {"rows": 3}}})
