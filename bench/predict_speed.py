@@ -182,8 +182,8 @@ def main() -> int:
             predictor = Predictor(folder, 64, dtype, threads=threads)
             label = f"{name} {dtype}" + (f" (= {predictor.dtype})" if dtype == "auto" else "")
             rate = time_predictor(predictor, rows)
-            limit = limits["bf16" if predictor.dtype == "bf16" else "fp32"]
-            share = rate * encoder_flops(predictor, rows) / (limit * 1e12)
+            limit = limits.get(predictor.dtype)  # int8 has no measured limit here: its share is not shown
+            share = rate * encoder_flops(predictor, rows) / (limit * 1e12) if limit else float("nan")
             f1 = {set_name: macro_f1(predictor, set_rows) for set_name, set_rows in sets.items()}
             table.append((label, rate, share, f1))
     base = rates["pipeline, default batch size"]
@@ -191,7 +191,7 @@ def main() -> int:
     for name, rate in rates.items():
         print(f"{name:40s} {rate:8,.0f} {rate / base:10.1f}")
     for label, rate, share, _ in table:
-        print(f"{label:40s} {rate:8,.0f} {rate / base:10.1f} {share:15.0%}")
+        print(f"{label:40s} {rate:8,.0f} {rate / base:10.1f} " + (f"{share:15.0%}" if share == share else f"{'-':>15s}"))
     print("\nheld-out macro-F1 (stance / sentiment / frame where the set has the labels):")
     for label, _, _, f1 in table:
         print(f"  {label:38s} " + "; ".join(f"{s}: " + " / ".join(f"{v:.3f}" for v in scores.values()) for s, scores in f1.items()))

@@ -73,7 +73,8 @@ def test_end_to_end_distilled_student_is_a_model_every_command_takes(real_model:
 
     student = tmp_path / "student"
     result = CliRunner().invoke(app, ["distill", str(real_model), "--out", str(student), "--corpus", str(SEED),
-                                      "--target", "Netflix", "--set", "distill.sources=[]", "--set", "distill.epochs=2"])
+                                      "--target", "Netflix", "--set", "distill.sources=[]", "--set", "distill.epochs=2",
+                                      "--set", "distill.layers=2"])
     assert result.exit_code == 0, result.output
     assert len(load_model(student).model.encoder.encoder.layer) == 2
     texts = [text for text, *_ in ROWS]

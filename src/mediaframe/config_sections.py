@@ -244,7 +244,7 @@ class PredictConfig(Section):
 
 
 class DistillConfig(Section):
-    layers: int = Field(2, ge=1, description="Encoder layers the student keeps (evenly spaced, the teacher's last among them).")
+    layers: int = Field(3, ge=1, description="Encoder layers the student keeps (evenly spaced, the teacher's last among them).")
     sources: list[str] = Field(
         default_factory=lambda: ["newsmtsc", "narrative_frames", "written"],
         description="Labeled sources whose sentences the teacher labels (never a test set).",
