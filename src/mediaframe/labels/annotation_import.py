@@ -21,6 +21,7 @@ from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
 from mediaframe.files import atomic_output, read_table, read_text, write_jsonl
 from mediaframe.labels.codebook import Codebook, codebook_for
+from mediaframe.labels.sources import read_agreement_file
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -120,16 +121,7 @@ def read_agreement(path: Path) -> dict[str, Any]:
     Raises:
         MediaframeError: the file is not a JSON object.
     """
-    if not path.is_file():
-        return {}
-    try:
-        table = json.loads(read_text(path))
-    except json.JSONDecodeError:
-        table = None
-    if not isinstance(table, dict):
-        raise MediaframeError(f"--agreement {path}: expected a JSON object of labeled sets; found something else; "
-                              "fix it or pass a new file")
-    return table
+    return read_agreement_file(path, f"--agreement {path}", "fix it or pass a new file")
 
 
 def record_agreement(path: Path, name: str, kappa: dict[str, dict[str, Any]]) -> None:

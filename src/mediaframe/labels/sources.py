@@ -80,15 +80,23 @@ def agreement(cfg: Config, name: str) -> dict[str, float]:
 def agreement_table(cfg: Config) -> dict[str, Any]:
     """Every labeled set's agreement, as `mediaframe annotate import --agreement` keeps it; {} when there is none."""
     path = Path(cfg.sources.labels) / AGREEMENT
+    return read_agreement_file(path, str(path), "rewrite it with `mediaframe annotate import A B --agreement FILE --name SET`")
+
+
+def read_agreement_file(path: Path, where: str, fix: str) -> dict[str, Any]:
+    """The one reader of agreement files: a JSON object of labeled sets ({} when the file does not exist yet).
+
+    Raises:
+        MediaframeError: the file is not a JSON object (the message names `where` and ends with `fix`).
+    """
     if not path.is_file():
         return {}
     try:
-        table = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        table = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
         table = None
     if not isinstance(table, dict):
-        raise MediaframeError(f"{path}: not a JSON object of labeled sets; rewrite it with `mediaframe annotate "
-                              "import A B --agreement FILE --name SET`")
+        raise MediaframeError(f"{where}: expected a JSON object of labeled sets; found something else; {fix}")
     return table
 
 
