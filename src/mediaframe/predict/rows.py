@@ -17,6 +17,7 @@ from mediaframe.records import Article, Sentence
 
 
 def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
+    """Articles, or sentence rows with `--unit sentence`, streamed; bad records skipped and counted in `stats`."""
     if unit == "sentence":
         yield from iter_sentence_rows(source, cfg.data, stats)
     else:
@@ -44,7 +45,7 @@ def records_to_rows(
 
 
 def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
-
+    """The sentence rows of one article; none (counted in `stats`) when it has no target or no sentence left."""
     if not (article.target or target).strip():
         skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
         return []

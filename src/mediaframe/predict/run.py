@@ -27,6 +27,7 @@ from mediaframe.predict.rows import input_records, records_to_rows
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class PredictReport:
     """What a prediction run did."""
