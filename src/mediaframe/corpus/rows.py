@@ -11,6 +11,7 @@ it is skipped, counted and the first few logged.
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections import Counter
@@ -95,6 +96,11 @@ def text_rows(handle: IO[str], path: Path, skipped: Skipped) -> Iterator[dict[st
             f"{path}: not UTF-8 (near line {number + 1}); expected UTF-8 text; re-save it as UTF-8, e.g. "
             "iconv -f latin1 -t utf-8"
         ) from None
+
+
+def starts_json_array(head: bytes) -> bool:
+    """Whether a .json file's first bytes open a JSON array (not JSON lines), a UTF-8 byte-order mark allowed."""
+    return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
 
 
 def table_text(path: Path) -> IO[str]:

@@ -18,6 +18,7 @@ import os
 import platform
 import warnings
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,11 @@ def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.
     return encoder.to(device).eval()
 
 
-def calibration_rows() -> list[dict[str, str]]:
+@cache
+def calibration_rows() -> tuple[dict[str, str], ...]:
     """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written),
     used to time and compare precisions."""
-    return [json.loads(line) for line in CALIBRATION.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return tuple(json.loads(line) for line in CALIBRATION.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 # ---------------------------------------------------------------- choosing by measurement
@@ -122,7 +124,7 @@ def cache_key(model: torch.nn.Module, model_meta: dict[str, Any], device: str, b
     for name, tensor in sorted(model.state_dict().items()):
         if name.startswith("heads."):
             heads.update(name.encode() + tensor.detach().cpu().float().numpy().tobytes())
-    parts = [json.dumps(model_meta, sort_keys=True, default=str), heads.hexdigest(), CALIBRATION.read_text(encoding="utf-8"),
+    parts = [json.dumps(model_meta, sort_keys=True, default=str), heads.hexdigest(), json.dumps(calibration_rows()),
              device, gpu, cpu_model(), torch.__version__, str(torch.get_num_threads()), str(batch_size)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 

@@ -10,7 +10,6 @@ every sentence lands exactly once. At the end the partial file becomes the outpu
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import logging
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediaframe.corpus.reading import is_article_file
+from mediaframe.corpus.rows import starts_json_array
 from mediaframe.errors import MediaframeError
 from mediaframe.files import TABLE_SUFFIXES, atomic_output
 
@@ -63,7 +63,7 @@ def count_records(path: Path, unit: str) -> int | None:
 
 def is_json_array(path: Path) -> bool:
     with open(path, "rb") as handle:
-        return handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
+        return starts_json_array(handle.read(4096))
 
 
 def input_fingerprint(path: Path) -> str:

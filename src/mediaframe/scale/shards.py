@@ -10,7 +10,6 @@ default id on both engines.
 
 from __future__ import annotations
 
-import codecs
 import io
 import json
 from collections import Counter
@@ -27,7 +26,13 @@ from mediaframe.corpus.reading import (
     readable_file_articles,
     rename_columns,
 )
-from mediaframe.corpus.rows import UTF8_PROBE, parse_line, table_encoding, text_rows
+from mediaframe.corpus.rows import (
+    UTF8_PROBE,
+    parse_line,
+    starts_json_array,
+    table_encoding,
+    text_rows,
+)
 from mediaframe.errors import MediaframeError
 from mediaframe.files import TABLE_SUFFIXES
 from mediaframe.records import Article
@@ -135,7 +140,7 @@ def is_json_array(fs: Any, file: str) -> bool:
     if Path(file).suffix.lower() != ".json":
         return False
     with fs.open_input_stream(file) as handle:
-        return handle.read(4096).removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
+        return starts_json_array(handle.read(4096))
 
 
 def jsonl_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
