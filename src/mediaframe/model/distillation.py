@@ -55,8 +55,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
+    student, kept = shrink(loaded, settings.layers)  # before the teacher's long labeling pass: a bad layer count fails now
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
-    student, kept = shrink(loaded, settings.layers)
     fit_student(student, rows, mentions, soft, settings, device, cfg.seed)
     student.meta = student_meta(loaded.meta, teacher, kept, settings, rows)
     with staged_folder(out) as stage:
