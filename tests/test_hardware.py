@@ -42,7 +42,7 @@ def test_hardware_bf16_pays_needs_the_flag_and_the_kernels(
 ) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(f"processor\t: 0\nflags\t\t: fpu sse2 {flags}\n")
-    monkeypatch.setattr(hardware.torch.backends.cpu, "get_cpu_capability", lambda: capability)
+    monkeypatch.setattr(torch.backends.cpu, "get_cpu_capability", lambda: capability)
     assert hardware.bf16_pays("cpu", cpuinfo) is pays
 
 
@@ -67,3 +67,35 @@ def test_hardware_cuda_without_gpu_is_a_clear_error() -> None:
     assert resolve_device("auto") == "cpu"
     with pytest.raises(MediaframeError, match="no CUDA GPU"):
         resolve_device("cuda")
+
+
+def test_hardware_auto_device_without_a_gpu_driver_is_decided_without_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hardware, "gpu_driver_present", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: pytest.fail("torch was asked"))
+    assert resolve_device("auto") == "cpu"
+    assert resolve_device("cpu") == "cpu"
+
+
+def write_stat(path: Path, user: int, idle: int) -> None:
+    path.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
+
+
+@pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])
+def test_hardware_auto_threads_leaves_out_cores_other_processes_keep_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_share: float, cpus: int, threads: int
+) -> None:
+    stat = tmp_path / "stat"
+    write_stat(stat, 1000, 1000)
+    readings = iter([(1000, 2000), (1000 + int(1000 * busy_share), 3000)])
+    monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
+    monkeypatch.setattr(hardware.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(hardware, "physical_cores", lambda: cpus)
+    monkeypatch.setattr(hardware.time, "sleep", lambda seconds: None)
+    assert hardware.auto_threads() == threads
+
+
+def test_hardware_cpu_times_reads_busy_and_total_jiffies(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 5 20 800 10 1 2 3 7 0\ncpu0 50 0 10 400 5 0 1 1 3 0\n")
+    assert hardware.cpu_times(stat) == (131, 941), "busy = all but idle and iowait; guest is inside user"
+    assert hardware.cpu_times(tmp_path / "absent") is None

@@ -1,13 +1,16 @@
-"""dtype auto: the fastest precision whose labels agree with fp32, measured once per model and machine."""
+"""Scoring paths: the fastest runtime and precision whose labels agree with torch fp32, measured once per model and machine."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import numpy as np
 import pytest
 import torch
 
+from mediaframe.errors import MediaframeError
 from mediaframe.model import precision
 
 LABELS = {"stance": np.array([0, 1, 2, 0] * 64), "sentiment": np.array([1, 1, 0, 2] * 64), "frame": np.arange(256) % 7}
@@ -16,11 +19,11 @@ LABELS = {"stance": np.array([0, 1, 2, 0] * 64), "sentiment": np.array([1, 1, 0,
 def fake_scorer(seconds: dict[str, float], flips: dict[str, int], calls: list[str]):
     """A scorer whose paths take the given seconds and change the stance label of `flips` sentences."""
 
-    def score(dtype: str) -> tuple[float, dict[str, np.ndarray]]:
-        calls.append(dtype)
+    def score(path: str) -> tuple[float, dict[str, np.ndarray]]:
+        calls.append(path)
         labels = {task: values.copy() for task, values in LABELS.items()}
-        labels["stance"][: flips.get(dtype, 0)] += 1
-        return seconds[dtype], labels
+        labels["stance"][: flips.get(path, 0)] += 1
+        return seconds[path], labels
 
     return score
 
@@ -28,38 +31,76 @@ def fake_scorer(seconds: dict[str, float], flips: dict[str, int], calls: list[st
 @pytest.fixture()
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(precision, "candidates", lambda device: ["fp32", "bf16", "int8"])
     return tmp_path
+
+
+PATHS = ["torch:fp32", "torch:bf16", "torch:int8"]
 
 
 def test_precision_auto_keeps_the_fastest_path_that_agrees(cache_home: Path) -> None:
     calls: list[str] = []
-    score = fake_scorer({"fp32": 2.0, "bf16": 0.8, "int8": 0.5}, {"int8": 30, "bf16": 2}, calls)
-    assert precision.choose_dtype(score, "cpu", "key") == "bf16", "int8 is faster but changes 30 of 256 labels"
-    assert calls == ["fp32", "bf16", "int8"]
+    score = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.8, "torch:int8": 0.5}, {"torch:int8": 30, "torch:bf16": 2}, calls)
+    assert precision.choose(score, PATHS, "key") == "torch:bf16", "int8 is faster but changes 30 of 256 labels"
+    assert calls == PATHS
 
 
 def test_precision_auto_falls_back_to_fp32_when_nothing_faster_agrees(cache_home: Path) -> None:
-    score = fake_scorer({"fp32": 2.0, "bf16": 0.8, "int8": 0.5}, {"int8": 40, "bf16": 20}, [])
-    assert precision.choose_dtype(score, "cpu", "key") == "fp32"
+    score = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.8, "torch:int8": 0.5}, {"torch:int8": 40, "torch:bf16": 20}, [])
+    assert precision.choose(score, PATHS, "key") == "torch:fp32"
+
+
+def test_precision_reference_is_scored_even_when_not_a_candidate(cache_home: Path) -> None:
+    calls: list[str] = []
+    score = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.9, "openvino:bf16": 0.6}, {"openvino:bf16": 1}, calls)
+    assert precision.choose(score, ["torch:bf16", "openvino:bf16"], "key") == "openvino:bf16"
+    assert calls == ["torch:fp32", "torch:bf16", "openvino:bf16"], "agreement is always against torch fp32"
+
+
+def test_precision_without_an_agreeing_path_takes_the_closest(cache_home: Path) -> None:
+    score = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.9, "openvino:bf16": 0.6},
+                        {"torch:bf16": 10, "openvino:bf16": 30}, [])
+    assert precision.choose(score, ["torch:bf16", "openvino:bf16"], "key") == "torch:bf16"
+
+
+def test_precision_candidates_follow_the_choices_and_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(precision, "bf16_supported", lambda device: True)
+    assert precision.candidates("auto", "auto", "cpu", openvino=True) == [
+        "torch:fp32", "torch:bf16", "torch:int8", "openvino:fp32", "openvino:bf16"]
+    assert precision.candidates("auto", "auto", "cpu", openvino=False) == PATHS
+    assert precision.candidates("bf16", "auto", "cpu", openvino=True) == ["torch:bf16", "openvino:bf16"]
+    assert precision.candidates("int8", "auto", "cpu", openvino=True) == ["torch:int8"]
+    assert precision.candidates("auto", "auto", "cuda", openvino=True) == ["torch:fp32", "torch:bf16"]
+    monkeypatch.setattr(precision, "bf16_supported", lambda device: False)
+    assert precision.candidates("auto", "openvino", "cpu", openvino=True) == ["openvino:fp32"]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "runtime", "device", "openvino", "expected"),
+    [("auto", "gpu", "cpu", True, "runtime 'gpu'"), ("auto", "openvino", "cuda", True, "on the CPU"),
+     ("auto", "openvino", "cpu", False, "pip install openvino"), ("int8", "openvino", "cpu", True, "--runtime torch")],
+)
+def test_precision_candidates_refuse_what_cannot_run(dtype: str, runtime: str, device: str, openvino: bool, expected: str) -> None:
+    with pytest.raises(MediaframeError, match=re.escape(expected)):
+        precision.candidates(dtype, runtime, device, openvino)
 
 
 def test_precision_auto_choice_is_cached_per_key(cache_home: Path) -> None:
     calls: list[str] = []
-    score = fake_scorer({"fp32": 2.0, "bf16": 0.8, "int8": 1.5}, {}, calls)
-    assert precision.choose_dtype(score, "cpu", "model-a") == "bf16"
-    assert precision.choose_dtype(score, "cpu", "model-a") == "bf16"
-    assert calls == ["fp32", "bf16", "int8"], "the second choice came from the cache, not a measurement"
-    assert precision.choose_dtype(score, "cpu", "model-b") == "bf16"
+    score = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.8, "torch:int8": 1.5}, {}, calls)
+    assert precision.choose(score, PATHS, "model-a") == "torch:bf16"
+    assert precision.choose(score, PATHS, "model-a") == "torch:bf16"
+    assert calls == PATHS, "the second choice came from the cache, not a measurement"
+    assert precision.choose(score, PATHS, "model-b") == "torch:bf16"
     assert len(calls) == 6, "another model is measured again"
     assert (cache_home / "mediaframe" / "precision.json").is_file()
 
 
 def test_precision_bf16_casts_the_whole_encoder(tiny_model_dir: Path) -> None:
     from mediaframe.model.modeling import load_model
+    from mediaframe.model.torch_scoring import prepare_encoder
 
     encoder = load_model(tiny_model_dir).model.encoder
-    cast = precision.prepare_encoder(encoder, "bf16", "cpu")
+    cast = prepare_encoder(encoder, "bf16", "cpu")
     assert {p.dtype for p in cast.parameters()} == {torch.bfloat16}
     assert {p.dtype for p in encoder.parameters()} == {torch.float32}, "the loaded model stays fp32"
 
@@ -70,8 +111,8 @@ def test_precision_predictor_auto_resolves_to_a_measured_path(
     from mediaframe.model.inference import Predictor
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    predictor = Predictor(tiny_model_dir, dtype="auto")
-    assert predictor.dtype in precision.candidates("cpu")
+    predictor = Predictor(tiny_model_dir, dtype="auto", runtime="auto")
+    assert predictor.path in precision.candidates("auto", "auto", "cpu", openvino=True)
     assert predictor.truncated == 0, "calibration does not count as the user's truncated inputs"
     assert len(precision.read_cache()) == 1
 

@@ -237,7 +237,10 @@ class PredictConfig(Section):
     dtype: Literal["auto", "fp32", "bf16", "int8"] = Field(
         "auto", description="Encoder precision: auto = the fastest here whose labels agree with fp32 (measured once)."
     )
-    threads: int = Field(0, ge=0, description="torch threads for scoring; 0 = one per physical core left idle by other jobs.")
+    runtime: Literal["auto", "torch", "openvino"] = Field(
+        "auto", description="torch, openvino (the model compiled for this CPU) or auto (measured with dtype)."
+    )
+    threads: int = Field(0, ge=0, description="Scoring threads; 0 = one per physical core left idle by other jobs.")
     max_article_chars: int = Field(
         50_000_000, ge=1, description="Longest article scored (prediction streams; the builder keeps data.max_article_chars)."
     )

@@ -236,6 +236,15 @@ def staged_folder(out: Path) -> Iterator[Path]:
     shutil.rmtree(aside, ignore_errors=True)
 
 
+def user_cache_dir() -> Path | None:
+    """$XDG_CACHE_HOME/mediaframe (~/.cache/mediaframe by default); None where there is no home."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:
+        return None
+    return Path(base) / "mediaframe"
+
+
 def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

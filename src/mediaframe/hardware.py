@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
-
-import torch
 
 from mediaframe.errors import MediaframeError
 
@@ -14,6 +13,8 @@ logger = logging.getLogger(__name__)
 
 CPU_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})  # torch CPU kernels that use them
+GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/proc/driver/nvidia/version")  # CUDA and ROCm drivers
+BUSY_SAMPLE_SECONDS = 0.1  # how long auto_threads watches the CPUs
 
 
 def resolve_device(choice: str) -> str:
@@ -24,11 +25,20 @@ def resolve_device(choice: str) -> str:
     """
     if choice not in ("auto", "cpu", "cuda"):
         raise MediaframeError(f"device {choice!r}: expected auto, cpu or cuda")
+    if choice == "cpu" or (choice == "auto" and not gpu_driver_present()):
+        return "cpu"  # decided without importing torch (seconds of startup)
+    import torch
+
     if choice == "cuda" and not torch.cuda.is_available():
         raise MediaframeError("device 'cuda' requested but no CUDA GPU is visible to torch; use --device cpu or auto")
     if choice == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return choice
+
+
+def gpu_driver_present() -> bool:
+    """A GPU driver's device files exist (no CUDA or ROCm GPU can be visible to torch without them)."""
+    return any(os.path.exists(path) for path in GPU_DEVICE_FILES)
 
 
 def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
@@ -47,6 +57,8 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
 def bf16_supported(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Native bf16 on this device: the GPU says so, or the CPU has AMX-BF16 or AVX512-BF16."""
     if device == "cuda":
+        import torch
+
         return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False))
     return bool(cpu_flags(cpuinfo) & CPU_BF16_FLAGS)
 
@@ -56,6 +68,8 @@ def bf16_pays(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     AMX-BF16/AVX512-BF16 whose torch dispatches AVX-512 kernels (without them bf16 is emulated, slower than fp32)."""
     if device == "cuda":
         return bf16_supported(device)
+    import torch
+
     capability = torch.backends.cpu.get_cpu_capability().upper()
     return bf16_supported("cpu", cpuinfo) and capability in FAST_BF16_CAPABILITIES
 
@@ -78,17 +92,46 @@ def physical_cores(cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
 
 
 def auto_threads() -> int:
-    """One thread per physical core that other processes leave idle (by the 1-minute load average).
+    """One thread per physical core that other processes leave idle, watched for a tenth of a second.
 
-    torch's OpenMP threads wait on each other at every operation: on cores that other jobs keep busy,
-    two threads run several times slower than one, so busy cores are left out.
+    torch's and OpenVINO's threads wait on each other at every operation: on cores that other jobs keep
+    busy, two threads run several times slower than one, so busy cores are left out. What the CPUs do
+    now is watched rather than read from the load average, which lags by a minute and so counts the
+    run that just ended on the same machine (a benchmark's previous step, a script's previous command).
     """
     cores = physical_cores()
+    return max(1, cores - round(busy_cpus()))
+
+
+def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:
+    """CPUs' worth of work other processes did over `seconds` (this process sleeps meanwhile);
+    the 1-minute load average where /proc/stat is not readable."""
+    before = cpu_times(stat)
+    if before is None:
+        try:
+            return os.getloadavg()[0]
+        except OSError:
+            return 0.0
+    time.sleep(seconds)
+    after = cpu_times(stat)
+    if after is None:
+        return 0.0
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return (os.cpu_count() or 1) * busy / total if total > 0 else 0.0
+
+
+def cpu_times(stat: Path) -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs from /proc/stat's first line; None where it is not readable."""
     try:
-        busy = int(os.getloadavg()[0] + 0.5)
-    except OSError:
-        busy = 0
-    return max(1, cores - busy)
+        fields = stat.read_text(encoding="ascii").split("\n", 1)[0].split()
+        values = [int(v) for v in fields[1:]]
+    except (OSError, ValueError):
+        return None
+    if len(values) < 4:
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return total - idle, total
 
 
 def resolve_bf16(choice: str, device: str) -> bool:

@@ -115,6 +115,7 @@ def predict(
     resume: Annotated[bool, typer.Option("--resume", help="Go on with an interrupted run of the same command.")] = False,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Sentences per forward pass (predict.batch_size).")] = None,
     dtype: Annotated[str | None, typer.Option("--dtype", help="auto, fp32, bf16 or int8 (predict.dtype).")] = None,
+    runtime: Annotated[str | None, typer.Option("--runtime", help="auto, torch or openvino (predict.runtime).")] = None,
     device: Annotated[str, typer.Option("--device", help="cpu, cuda or auto.")] = "cpu",
     engine: Annotated[str, typer.Option("--engine", help="local (one process) or ray (Ray Data; see docs/SCALING.md).")] = "local",
     address: Annotated[str | None, typer.Option("--address", help="With --engine ray: a cluster to join (auto, ray://head:10001).")] = None,
@@ -130,7 +131,8 @@ def predict(
     from mediaframe.predict.job import PredictJob
     from mediaframe.scale.engine import choose_engine
 
-    extra = [f"predict.batch_size={batch_size}"] * (batch_size is not None) + [f"predict.dtype={dtype}"] * (dtype is not None)
+    given = {"batch_size": batch_size, "dtype": dtype, "runtime": runtime}
+    extra = [f"predict.{key}={value}" for key, value in given.items() if value is not None]
     cfg = config_from(config, [*(set_ or []), *extra])
     run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
     report = run_job(PredictJob(model, source, out, target=target, unit=unit, articles_out=articles, resume=resume,

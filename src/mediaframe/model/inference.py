@@ -4,13 +4,15 @@
 `Predictor.predict_rows` (and `__call__` over a pandas DataFrame, for a Ray Data actor)
 turns input rows into prediction rows (the Predictions contract). Speed comes from
 tokenizing a whole call at once with the fast tokenizer, sorting by token length and
-padding per batch, scoring each distinct input once, `torch.inference_mode`, one thread
-per physical core and the encoder in bf16 or int8 where that is faster here and agrees (model.precision).
+padding per batch, scoring each distinct input once, and the fastest scoring path here
+whose labels agree with PyTorch fp32 (model.precision): PyTorch in fp32, bf16 or int8
+(model.torch_scoring) or the model compiled by OpenVINO (model.openvino_scoring), which
+starts without importing torch once its compiled graph is cached.
 """
 
 from __future__ import annotations
 
-import copy
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -18,24 +20,31 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from mediaframe.config import TargetsConfig
 from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
-from mediaframe.hardware import auto_threads, physical_cores, resolve_device  # noqa: F401 (physical_cores: re-exported)
-from mediaframe.model.modeling import LoadedModel, encode, load_model, mark_mentions
+from mediaframe.hardware import auto_threads, physical_cores, resolve_device
+from mediaframe.model import openvino_scoring
+from mediaframe.model.folder import (
+    PAIR_MODES,
+    ModelFolder,
+    mark_mentions,
+    read_folder,
+    scoring_tokenizer,
+    weights_digest,
+)
+from mediaframe.model.precision import cache_key as path_cache_key
 from mediaframe.model.precision import (
-    cache_key,
     calibration_rows,
-    choose_dtype,
-    prepare_encoder,
+    candidates,
+    choose,
     resolve_dtype,
 )
+from mediaframe.model.prediction_rows import article_key, prediction_row, sentence_index
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
-ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
 PROB_DIGITS = 5
 WARM_UP = 32  # calibration sentences scored before each timed pass
 
@@ -44,52 +53,82 @@ WARM_UP = 32  # calibration sentences scored before each timed pass
 
 
 class Predictor:
-    """Scores sentences with one loaded model; build it once (per process or Ray actor), call it often.
+    """Scores sentences with one model; build it once (per process or Ray actor), call it often.
 
     Args:
-        loaded: a loaded model, or the path of a model folder (loaded here, once).
+        model: a model folder's path, or a loaded model (modeling.LoadedModel, scored with PyTorch).
         batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
-        dtype: fp32 (exact), bf16 (the whole encoder), int8 (dynamic quantization, CPU) or auto (the fastest
-            that agrees with fp32 on the calibration sentences, measured once per model and machine; see precision).
+        dtype: fp32 (exact), bf16 (the whole encoder), int8 (dynamic quantization, CPU, torch) or auto
+            (the fastest that agrees with fp32 on the calibration sentences, measured once per model and machine).
         device: cpu, cuda or auto.
-        threads: torch threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
+        threads: scoring threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
         targets: aliases/descriptors used to find mentions in rows that come without them.
+        runtime: torch, openvino (the model compiled for this CPU) or auto (measured along with dtype).
     """
 
     def __init__(
         self,
-        loaded: LoadedModel | str | Path,
+        model: Any,
         batch_size: int = 64,
         dtype: str = "fp32",
         device: str = "cpu",
         threads: int | None = None,
         targets: TargetsConfig | None = None,
+        runtime: str = "torch",
     ) -> None:
-        if threads is not None:
-            torch.set_num_threads(threads or auto_threads())
+        self.threads = (threads or auto_threads()) if threads is not None else None
         self.device = resolve_device(device)
-        self.loaded = loaded if isinstance(loaded, LoadedModel) else load_model(Path(loaded))
+        self._loaded = None if isinstance(model, (str, Path)) else model
+        self.folder = read_folder(Path(model)) if self._loaded is None else folder_of(self._loaded)
         self.batch_size = max(1, batch_size)
-        model = self.loaded.model
-        self.heads = {task: model.heads[task].float().to(self.device).eval() for task in TASKS}
-        self.labels = {task: self.loaded.labels(task) for task in TASKS}
+        self.labels = {task: self.folder.labels(task) for task in TASKS}
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
-        self.backend = rust_tokenizer(self.loaded)
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
-        self.dtype = resolve_dtype(dtype, self.device)
-        if self.dtype == "auto":
-            key = cache_key(model, self.loaded.meta, self.device, self.batch_size)
-            self.dtype = choose_dtype(self.time_calibration, self.device, key)
-        self.encoder = prepare_encoder(model.encoder, self.dtype, self.device)
-        logger.debug("predictor: %s on %s, %d threads", self.dtype, self.device, torch.get_num_threads())
+        graph = openvino_scoring.graph_file(self.folder) if openvino_scoring.installed() else None
+        names = candidates(resolve_dtype(dtype, self.device), runtime, self.device, openvino=graph is not None)
+        self.path = names[0] if len(names) == 1 else choose(self.time_calibration, names, self.path_key(names))
+        self.runtime, self.dtype = self.path.split(":")
+        self.scorer = self.make_scorer(self.path)
+        logger.debug("predictor: %s on %s, %s threads", self.path, self.device, self.threads or "default")
 
-    def time_calibration(self, dtype: str) -> tuple[float, dict[str, np.ndarray]]:
-        """Seconds and labels of the calibration sentences with the encoder in `dtype` (for `dtype auto`)."""
+    @property
+    def loaded(self) -> Any:
+        """The model on PyTorch (modeling.LoadedModel), loaded on first use: OpenVINO scoring never needs it."""
+        if self._loaded is None:
+            from mediaframe.model.modeling import load_model
+
+            self._loaded = load_model(self.folder.path)
+        return self._loaded
+
+    def make_scorer(self, path: str) -> Any:
+        """The object that runs forward passes on the scoring path `path`."""
+        runtime, dtype = path.split(":")
+        if runtime == "openvino":
+            graph = openvino_scoring.graph_file(self.folder)
+            if not graph.is_file():
+                openvino_scoring.export(self.loaded, graph)
+            return openvino_scoring.OpenVinoScorer(graph, dtype, self.threads or physical_cores())
+        from mediaframe.model.torch_scoring import TorchScorer
+
+        return TorchScorer(self.loaded, dtype, self.device, self.threads)
+
+    def path_key(self, names: Sequence[str]) -> str:
+        if self.folder.path is not None:
+            identity = weights_digest(self.folder.path)
+        else:
+            from mediaframe.model.torch_scoring import heads_digest
+
+            identity = heads_digest(self.loaded.model)
+        return path_cache_key(identity + json.dumps(self.folder.meta, sort_keys=True, default=str), self.device,
+                              self.threads or physical_cores(), self.batch_size, names)
+
+    def time_calibration(self, path: str) -> tuple[float, dict[str, np.ndarray]]:
+        """Seconds and labels of the calibration sentences on the scoring path `path` (for auto)."""
         rows = calibration_rows()
         texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
         mentions = self.rows_mentions(rows, targets)
-        self.encoder = prepare_encoder(self.loaded.model.encoder, dtype, self.device)
+        self.scorer = self.make_scorer(path)
         truncated = self.truncated
         self.predict_proba(texts[:WARM_UP], targets[:WARM_UP], mentions[:WARM_UP])  # first calls allocate and pick kernels
         started = time.perf_counter()
@@ -143,50 +182,41 @@ class Predictor:
         mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
         index: list[int],
     ) -> dict[str, list[list[int]]]:
-        """Token ids of every input in one call; counts truncated inputs.
-
-        With a fast tokenizer the Rust backend is called directly (same ids as `modeling.encode`,
-        without the per-row Python conversion of the transformers wrapper, which costs as much
-        as the tokenization itself).
-        """
-        meta = self.loaded.meta
+        """Token ids of every input in one call of the fast tokenizer's Rust backend (the ids of
+        `modeling.encode`, without the transformers wrapper's per-row Python work); counts truncated inputs."""
+        meta = self.folder.meta
         spans = [list(mentions[i]) for i in index] if mentions is not None else None
-        if self.backend is None:
+        if self.folder.tokenizer is None:  # a loaded model with a slow tokenizer
+            from mediaframe.model.modeling import encode
+
             encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
             self.count_truncated(sum(1 for ids in encoded["input_ids"] if len(ids) >= meta["max_length"]))
-            return {key: encoded[key] for key in ("input_ids", "token_type_ids") if key in encoded}
+            return {"input_ids": encoded["input_ids"], "token_type_ids": encoded.get("token_type_ids") or
+                    [[0] * len(ids) for ids in encoded["input_ids"]]}
         mode = meta["target_mode"]
         if mode in ("marked", "marked_pair"):
             texts = [mark_mentions(t, m) for t, m in zip(texts, spans or [[]] * len(texts), strict=True)]
-        inputs: list[Any] = list(zip(texts, targets, strict=True)) if mode in ("pair", "marked_pair") else texts
-        encodings = self.backend.encode_batch(inputs)
+        inputs: list[Any] = list(zip(texts, targets, strict=True)) if mode in PAIR_MODES else texts
+        encodings = self.folder.tokenizer.encode_batch(inputs)
         self.count_truncated(sum(1 for e in encodings if e.overflowing))
         return {"input_ids": [e.ids for e in encodings], "token_type_ids": [e.type_ids for e in encodings]}
 
     def count_truncated(self, cut: int) -> None:
         if cut:
             self.truncated += cut
-            logger.debug("%d inputs truncated to max_length=%d tokens", cut, self.loaded.meta["max_length"])
+            logger.debug("%d inputs truncated to max_length=%d tokens", cut, self.folder.meta["max_length"])
 
     def score_encoded(self, encoded: dict[str, list[list[int]]]) -> dict[str, np.ndarray]:
         """Probabilities for tokenized inputs: sorted by length, padded per batch."""
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
         out = {task: np.zeros((len(lengths), len(self.labels[task])), dtype=np.float32) for task in TASKS}
-        for start in range(0, len(order), self.batch_size):
-            index = order[start : start + self.batch_size]
-            batch = pad_batch(encoded, index, lengths, self.loaded.tokenizer.pad_token_id or 0)
-            for task, values in self.forward(batch).items():
-                out[task][index] = values
+        batches = (
+            (index, pad_batch(encoded, index, lengths, self.folder.pad_id))
+            for index in (order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size))
+        )
+        self.scorer.score(batches, out)
         return out
-
-    def forward(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """One forward pass: encoder in its precision, pooling and heads in fp32."""
-        tensors = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
-        with torch.inference_mode():
-            hidden = self.encoder(**tensors).last_hidden_state.float()
-            pooled = self.loaded.model.pool(hidden, tensors["attention_mask"])
-            return {task: torch.softmax(head(pooled), -1).cpu().numpy() for task, head in self.heads.items()}
 
     # ------------------------------------------------------------ rows
 
@@ -243,34 +273,11 @@ class Predictor:
         return self.specs[target]
 
 
-def article_key(row: Mapping[str, Any]) -> str:
-    """A row's article id; '' when it has none (None, or NaN from a pandas frame)."""
-    value = row.get("article_id")
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
-
-
-def sentence_index(row: Mapping[str, Any]) -> int:
-    """A row's position in its article (0 when it has none)."""
-    try:
-        return int(row.get("index") or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def rust_tokenizer(loaded: LoadedModel) -> Any | None:
-    """A private copy of the fast tokenizer's Rust backend, set to truncate like `modeling.encode`; None if slow."""
+def folder_of(loaded: Any) -> ModelFolder:
+    """The scoring view of a model held in memory (modeling.LoadedModel): its metadata and fast tokenizer."""
     backend = getattr(loaded.tokenizer, "backend_tokenizer", None)
-    if backend is None:
-        return None
-    backend = copy.deepcopy(backend)
-    pair = loaded.meta["target_mode"] in ("pair", "marked_pair")
-    backend.no_padding()
-    backend.enable_truncation(
-        loaded.meta["max_length"],
-        strategy="only_first" if pair else "longest_first",
-        direction=getattr(loaded.tokenizer, "truncation_side", "right"),
-    )
-    return backend
+    tokenizer = scoring_tokenizer(backend, loaded.meta, getattr(loaded.tokenizer, "truncation_side", "right")) if backend else None
+    return ModelFolder(loaded.meta, tokenizer, loaded.tokenizer.pad_token_id or 0)
 
 
 def pad_batch(
@@ -291,24 +298,3 @@ def pad_batch(
     if types is not None:
         batch["token_type_ids"] = types
     return batch
-
-
-def prediction_row(
-    row: Mapping[str, Any],
-    target: str,
-    mentions: Sequence[Mapping[str, Any]],
-    probs: Mapping[str, Sequence[float]],
-    best: Mapping[str, int],
-    labels: Mapping[str, Sequence[str]],
-) -> dict[str, Any]:
-    """One output row: ids and metadata of the input, labels (index `best` per task), probabilities, confidences."""
-    out: dict[str, Any] = {name: row.get(name, "") for name in ROW_FIELDS}
-    out["target"] = target
-    out["mentions_target"] = bool(mentions)
-    for task in TASKS:
-        out[task] = labels[task][best[task]]
-    for task in TASKS:
-        out[f"{task}_probs"] = dict(zip(labels[task], probs[task], strict=True))
-    for task in TASKS:
-        out[f"{task}_confidence"] = probs[task][best[task]]
-    return out

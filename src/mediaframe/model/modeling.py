@@ -21,16 +21,21 @@ from transformers import AutoConfig, AutoModel, AutoTokenizer, PreTrainedTokeniz
 
 from mediaframe.config import ModelConfig
 from mediaframe.errors import MediaframeError
+from mediaframe.model.folder import (  # noqa: F401 (re-exported: the folder format is part of modeling's API)
+    FORMAT,
+    FORMAT_VERSION,
+    MARK_CLOSE,
+    MARK_OPEN,
+    META_FILE,
+    WEIGHTS_FILE,
+    mark_mentions,
+    read_meta,
+)
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
-FORMAT = "mediaframe-model"
-FORMAT_VERSION = 1
-META_FILE = "mediaframe.json"
-WEIGHTS_FILE = "model.safetensors"
 IGNORE_INDEX = -100
-MARK_OPEN, MARK_CLOSE = "<<", ">>"
 
 
 def default_base_model() -> str:
@@ -190,14 +195,6 @@ def encode(
     )
 
 
-def mark_mentions(text: str, mentions: Sequence[dict[str, Any]]) -> str:
-    """Wrap each mention span in << >> (spans are character offsets into `text`)."""
-    for mention in sorted(mentions, key=lambda m: m["start"], reverse=True):
-        start, end = int(mention["start"]), int(mention["end"])
-        text = f"{text[:start]}{MARK_OPEN} {text[start:end]} {MARK_CLOSE}{text[end:]}"
-    return text
-
-
 def save_model(loaded: LoadedModel, out: Path) -> None:
     """Write weights (safetensors), tokenizer, encoder config and mediaframe.json to `out`."""
     from safetensors.torch import save_model as save_safetensors
@@ -207,29 +204,6 @@ def save_model(loaded: LoadedModel, out: Path) -> None:
     loaded.model.encoder.config.save_pretrained(out)
     loaded.tokenizer.save_pretrained(out)
     (out / META_FILE).write_text(json.dumps(loaded.meta, indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-def read_meta(path: Path) -> dict[str, Any]:
-    """Read and check mediaframe.json of a model folder.
-
-    Raises:
-        MediaframeError: the folder is missing or is not a mediaframe model folder.
-    """
-    meta_file = path / META_FILE
-    if not path.is_dir():
-        raise MediaframeError(f"model folder {path} not found; train one with `mediaframe train` or pass its path")
-    if not meta_file.is_file() or not (path / WEIGHTS_FILE).is_file():
-        raise MediaframeError(
-            f"{path} is not a mediaframe model folder: expected {META_FILE} and {WEIGHTS_FILE}; "
-            f"found {sorted(p.name for p in path.iterdir())[:8]}; pass a folder written by `mediaframe train`"
-        )
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise MediaframeError(f"{meta_file} is not valid JSON; the model folder is damaged: retrain or restore it") from None
-    if meta.get("format") != FORMAT or set(meta.get("labels", {})) != set(TASKS):
-        raise MediaframeError(f"{meta_file}: expected format {FORMAT!r} with labels for {', '.join(TASKS)}; found another file")
-    return meta
 
 
 def load_model(path: Path, device: str | torch.device = "cpu") -> LoadedModel:

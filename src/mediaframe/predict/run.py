@@ -76,11 +76,12 @@ def run_job(job: PredictJob) -> PredictReport:
     if not prepare_output(out, job.resume, job.force):
         return PredictReport(out=out)
     settings = cfg.predict
-    predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets)
-    logger.info("scoring with %s on %s, %d threads", predictor.dtype, predictor.device, torch_threads())
+    predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets,
+                          settings.runtime)
+    logger.info("scoring with %s on %s, %s threads", predictor.path, predictor.device, predictor.threads or "default")
     run = {**job.identity(), "input": str(source.resolve()), "fingerprint": input_fingerprint(source)}
     writer = PartialWriter(out, run, job.resume)
-    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.dtype, articles_out=job.articles_out)
+    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.path, articles_out=job.articles_out)
     stats: Counter[str] = Counter()
     started = time.perf_counter()
     try:
@@ -121,12 +122,6 @@ def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[st
     finalize(report.out)
     log_report(report)
     return report
-
-
-def torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def count_records_of(source: Path, unit: str) -> int | None:

@@ -143,7 +143,7 @@ def run_ray_job(job: PredictJob, address: str | None = None, workers: int | None
     digest, files, meta = read_model(model)
     shards = plan_shards(src, unit, cfg)
     run = {**job.identity(), "model_digest": digest, "input": src, "fingerprint": fingerprint(src),
-           "shards": len(shards), "dtype": cfg.predict.dtype}
+           "shards": len(shards), "dtype": cfg.predict.dtype, "runtime": cfg.predict.runtime}
     report = PredictReport(out=out, articles_out=job.articles_out)
     shard_run = ShardRun(layout.folder, layout.final, run, prepare_manifest(layout, run, job.resume, job.force), report)
     if shard_run.manifest is None:

@@ -85,7 +85,8 @@ class ShardScorer:
         from mediaframe.model.inference import Predictor
 
         settings = cfg.predict
-        self.predictor = Predictor(model_folder(package), settings.batch_size, settings.dtype, device, threads, cfg.targets)
+        self.predictor = Predictor(model_folder(package), settings.batch_size, settings.dtype, device, threads, cfg.targets,
+                                   settings.runtime)
         self.target, self.chunk_size, self.folder, self.fmt = target, settings.chunk_size, folder, fmt
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -107,6 +108,6 @@ class ShardScorer:
         name = write_shard(predictions, self.folder, int(item["shard"]), self.fmt)
         return {
             "shard": int(item["shard"]), "file": name, "rows": len(predictions), "records": int(item["records"]),
-            "skipped": item["skipped"], "truncated": self.predictor.truncated - truncated, "dtype": self.predictor.dtype,
+            "skipped": item["skipped"], "truncated": self.predictor.truncated - truncated, "dtype": self.predictor.path,
             "seconds": round(time.perf_counter() - started, 3), "worker": self.worker,
         }

@@ -1,0 +1,113 @@
+"""Scoring with OpenVINO: the whole model (encoder, pooling, heads) compiled for this CPU, in fp32 or bf16.
+
+The model is converted once from its PyTorch weights (with a padded example, so that the
+attention mask is part of the graph) and kept in the user's cache, keyed by the weights,
+the metadata and the OpenVINO version; later runs load the compiled graph without torch or
+transformers. OpenVINO fuses attention, layer norms and activations and runs bf16 on AMX or
+AVX512-BF16; scoring uses one stream per thread, each working on its own batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import warnings
+from collections.abc import Iterable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mediaframe.errors import MediaframeError
+from mediaframe.files import staged_folder, user_cache_dir
+from mediaframe.model.folder import ModelFolder, weights_digest
+from mediaframe.records import TASKS
+
+logger = logging.getLogger(__name__)
+
+GRAPH_VERSION = 1  # bump when the exported graph changes: older cached graphs are then converted again
+GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16"}
+
+Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]
+
+
+def installed() -> bool:
+    return importlib.util.find_spec("openvino") is not None
+
+
+def graph_file(folder: ModelFolder) -> Path | None:
+    """Where the converted graph of this model lives in the cache; None for a model without a folder or cache."""
+    cache = user_cache_dir()
+    if folder.path is None or cache is None:
+        return None
+    identity = json.dumps([folder.meta, weights_digest(folder.path), version("openvino"), GRAPH_VERSION], sort_keys=True, default=str)
+    return cache / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
+
+
+def export(loaded: Any, target: Path) -> None:
+    """Convert a loaded model (modeling.LoadedModel) to an OpenVINO graph at `target`, written whole or not at all."""
+    import openvino as ov
+    import torch
+
+    from mediaframe.model.torch_scoring import ScoringGraph
+
+    graph = ScoringGraph(loaded.model).eval()
+    example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}
+    example["attention_mask"][1, 5:] = 0  # padding in the example: the mask cannot be traced away
+    example["token_type_ids"].zero_()
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on transformers' shape checks, constant for every input
+        converted = ov.convert_model(graph, example_input=example, input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS])
+    for output, task in zip(converted.outputs, TASKS, strict=True):
+        output.get_tensor().set_names({task})
+    with staged_folder(target.parent) as stage:
+        ov.save_model(converted, stage / target.name, compress_to_fp16=False)
+    logger.info("converted the model for OpenVINO: %s", target.parent)
+
+
+class OpenVinoScorer:
+    """Forward passes of a converted model on the CPU, `threads` batches at a time (one stream each)."""
+
+    runtime = "openvino"
+
+    def __init__(self, graph: Path, dtype: str, threads: int) -> None:
+        import openvino as ov
+
+        if dtype not in PRECISION_HINTS:
+            raise MediaframeError(f"dtype {dtype!r} is not an OpenVINO precision: expected fp32 or bf16; use --runtime torch for int8")
+        core = ov.Core()
+        cache = user_cache_dir()
+        if cache is not None:
+            core.set_property({"CACHE_DIR": str(cache / "openvino" / "compiled")})  # compiled kernels: faster later starts
+        settings = {"INFERENCE_PRECISION_HINT": PRECISION_HINTS[dtype], "PERFORMANCE_HINT": "THROUGHPUT",
+                    "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads}
+        try:
+            compiled = core.compile_model(str(graph), "CPU", settings)
+        except RuntimeError as exc:
+            raise MediaframeError(f"{graph}: OpenVINO could not load the converted model ({str(exc).splitlines()[0]}); "
+                                  "delete that folder to convert it again, or use --runtime torch") from None
+        self.queue = ov.AsyncInferQueue(compiled, threads)
+        self.queue.set_callback(self.collect)
+        self.out: dict[str, np.ndarray] = {}
+        self.failed: BaseException | None = None
+
+    def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
+        """Write each batch's probabilities into `out[task]` at its rows; batches run `threads` at a time."""
+        self.out, self.failed = out, None
+        for index, batch in batches:
+            self.queue.start_async(batch, index)
+        self.queue.wait_all()
+        if self.failed is not None:
+            raise self.failed
+
+    def collect(self, request: Any, index: np.ndarray) -> None:
+        try:
+            for position, task in enumerate(TASKS):
+                self.out[task][index] = request.get_output_tensor(position).data
+        except BaseException as exc:  # noqa: BLE001 (raised in the caller's thread by `score`)
+            self.failed = exc

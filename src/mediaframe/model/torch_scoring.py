@@ -1,0 +1,80 @@
+"""Scoring on PyTorch: the encoder in fp32, bf16 (the whole encoder) or int8 (dynamic quantization);
+pooling and heads stay fp32. The reference path of every other (model.precision compares with it)."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import torch
+
+from mediaframe.model.modeling import LoadedModel
+from mediaframe.records import TASKS
+
+Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]  # (row positions, padded arrays) per forward pass
+
+
+class TorchScorer:
+    """Forward passes of one loaded model with its encoder in `dtype` on `device`."""
+
+    runtime = "torch"
+
+    def __init__(self, loaded: LoadedModel, dtype: str, device: str, threads: int | None = None) -> None:
+        if threads:
+            torch.set_num_threads(threads)
+        self.device = device
+        self.pool = loaded.model.pool
+        self.heads = {task: loaded.model.heads[task].float().to(device).eval() for task in TASKS}
+        self.encoder = prepare_encoder(loaded.model.encoder, dtype, device)
+
+    def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
+        """Write each batch's probabilities into `out[task]` at its rows."""
+        for index, batch in batches:
+            for task, values in self.forward(batch).items():
+                out[task][index] = values
+
+    def forward(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        tensors = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
+        with torch.inference_mode():
+            hidden = self.encoder(**tensors).last_hidden_state.float()
+            pooled = self.pool(hidden, tensors["attention_mask"])
+            return {task: torch.softmax(head(pooled), -1).cpu().numpy() for task, head in self.heads.items()}
+
+
+class ScoringGraph(torch.nn.Module):
+    """Encoder, pooling and softmax heads in one module, probabilities per task in TASKS order: what a
+    compiled runtime exports (model.openvino_scoring)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        hidden = self.model.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        pooled = self.model.pool(hidden, attention_mask)
+        return tuple(torch.softmax(self.model.heads[task](pooled), -1) for task in TASKS)
+
+
+def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.nn.Module:
+    """The encoder in `dtype` (a copy where it changes; the loaded model stays fp32)."""
+    if dtype == "bf16":
+        return copy.deepcopy(encoder).to(device=device, dtype=torch.bfloat16).eval()
+    if dtype == "int8":
+        from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+        with warnings.catch_warnings():  # torch announces the move of eager quantization to torchao
+            warnings.simplefilter("ignore")
+            return quantize_dynamic(copy.deepcopy(encoder).float().cpu().eval(), {torch.nn.Linear: per_channel_dynamic_qconfig})
+    return encoder.to(device).eval()
+
+
+def heads_digest(model: torch.nn.Module) -> str:
+    """SHA-256 of the heads' weights: the identity of a model held in memory only (for the path cache)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        if name.startswith("heads."):
+            digest.update(name.encode() + tensor.detach().cpu().float().numpy().tobytes())
+    return digest.hexdigest()
