@@ -80,7 +80,7 @@ def write_stat(path: Path, user: int, idle: int) -> None:
     path.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
 
 
-@pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])
+@pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.2, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])
 def test_hardware_auto_threads_leaves_out_cores_other_processes_keep_busy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_share: float, cpus: int, threads: int
 ) -> None:

@@ -163,3 +163,21 @@ def test_inference_rows_without_an_article_are_read_alone_even_as_nan(tiny_model
             {"text": "The company declined to comment.", "article_id": float("nan"), "index": 1}]
     found = Predictor(tiny_model_dir).rows_mentions(rows, ["Orbital Foods"] * 2)
     assert [[m["text"] for m in mentions] for mentions in found] == [["Orbital Foods"], []]
+
+
+def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) -> None:
+    from mediaframe.model.inference import Predictor
+
+    predictor = Predictor(tiny_model_dir, batch_size=2, remember=3)
+    scored: list[int] = []
+    score = predictor.score_encoded
+    predictor.score_encoded = lambda encoded: scored.append(len(encoded["input_ids"])) or score(encoded)
+    first = predictor.predict_proba(SENTENCES[:3], ["Netflix"] * 3, [[]] * 3)
+    again = predictor.predict_proba([SENTENCES[2], SENTENCES[0], SENTENCES[3]], ["Netflix"] * 3, [[]] * 3)
+    assert scored == [3, 1], "only the sentence not seen before is scored"
+    assert np.array_equal(again["frame"][:2], first["frame"][[2, 0]])
+    assert len(predictor.memo.entries) == 3, "the oldest input is forgotten beyond the capacity"
+    predictor.predict_proba([SENTENCES[1]], ["Netflix"], [[]])
+    assert scored[-1] == 1, "the forgotten input is scored again"
+    other_target = predictor.predict_proba([SENTENCES[3]], ["the company"], [[]])
+    assert scored[-1] == 1 and other_target["stance"].shape == (1, 3), "another target is another input"

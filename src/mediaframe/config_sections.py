@@ -241,6 +241,9 @@ class PredictConfig(Section):
         "auto", description="torch, openvino (the model compiled for this CPU) or auto (measured with dtype)."
     )
     threads: int = Field(0, ge=0, description="Scoring threads; 0 = one per physical core left idle by other jobs.")
+    remember: int = Field(
+        20_000, ge=0, description="Distinct sentences whose probabilities are kept, so a repeated one is scored once (0: none)."
+    )
     max_article_chars: int = Field(
         50_000_000, ge=1, description="Longest article scored (prediction streams; the builder keeps data.max_article_chars)."
     )

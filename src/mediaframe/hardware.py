@@ -14,7 +14,8 @@ logger = logging.getLogger(__name__)
 CPU_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})  # torch CPU kernels that use them
 GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/proc/driver/nvidia/version")  # CUDA and ROCm drivers
-BUSY_SAMPLE_SECONDS = 0.1  # how long auto_threads watches the CPUs
+BUSY_SAMPLE_SECONDS = 0.2  # how long auto_threads watches the CPUs
+BUSY_CORE = 0.7  # CPUs' worth of others' work that counts as one busy core (short bursts do not)
 
 
 def resolve_device(choice: str) -> str:
@@ -92,7 +93,7 @@ def physical_cores(cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
 
 
 def auto_threads() -> int:
-    """One thread per physical core that other processes leave idle, watched for a tenth of a second.
+    """One thread per physical core that other processes leave idle, watched for a fifth of a second.
 
     torch's and OpenVINO's threads wait on each other at every operation: on cores that other jobs keep
     busy, two threads run several times slower than one, so busy cores are left out. What the CPUs do
@@ -100,7 +101,7 @@ def auto_threads() -> int:
     run that just ended on the same machine (a benchmark's previous step, a script's previous command).
     """
     cores = physical_cores()
-    return max(1, cores - round(busy_cpus()))
+    return max(1, cores - int(busy_cpus() + 1 - BUSY_CORE))
 
 
 def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import groupby
 
 from mediaframe.config import TargetsConfig
@@ -81,7 +82,7 @@ class TargetSpec:
     names: re.Pattern[str]
     descriptors: re.Pattern[str] | None
     descriptor_window: int
-    hashtags: re.Pattern[str] | None = None
+    hashtag_terms: tuple[str, ...] = ()  # names whose hashtags count (compiled on the first sentence with a '#')
 
 
 def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
@@ -100,7 +101,7 @@ def resolve_target(name: str, cfg: TargetsConfig | None = None) -> TargetSpec:
         names=compile_terms([name, *aliases], cfg.case_sensitive_max_len, exact=short_forms(name)),
         descriptors=compile_terms(descriptors, cfg.case_sensitive_max_len) if descriptors else None,
         descriptor_window=cfg.descriptor_window,
-        hashtags=hashtag_pattern([name, *aliases]),
+        hashtag_terms=tuple(sorted({name, *aliases})),
     )
 
 
@@ -131,7 +132,8 @@ def short_forms(name: str) -> list[str]:
     return [f for f in forms if f != name.strip()]
 
 
-def hashtag_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+@lru_cache(maxsize=4096)
+def hashtag_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     """Hashtags that hold a name (spaces removed) as a word of the tag: at its start or after a capital
     ("#CancelNetflix", "#DisneyPlus", "#netflix"), ending the tag or before a capital or digit; so neither
     "#Trumpet" for Trump nor "#prepare" for EPA."""
@@ -177,8 +179,9 @@ def find_mentions(text: str, spec: TargetSpec, named_recently: bool) -> tuple[Me
         named_recently: whether the article named the target within the descriptor window.
     """
     found = [Mention(m.start(), m.end(), m.group()) for m in spec.names.finditer(text)]
-    if spec.hashtags is not None:
-        add_free(found, spec.hashtags.finditer(text))
+    hashtags = hashtag_pattern(spec.hashtag_terms) if "#" in text else None
+    if hashtags is not None:
+        add_free(found, hashtags.finditer(text))
     if found or named_recently:
         if spec.descriptors is not None:
             add_free(found, (m for m in spec.descriptors.finditer(text) if not NAMED_AFTER.match(text, m.end())))

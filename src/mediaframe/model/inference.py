@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from mediaframe.config import TargetsConfig
+from mediaframe.errors import MediaframeError
 from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
 from mediaframe.model import openvino_scoring
@@ -33,6 +34,7 @@ from mediaframe.model.folder import (
     scoring_tokenizer,
     weights_digest,
 )
+from mediaframe.model.memo import ScoreMemo
 from mediaframe.model.precision import cache_key as path_cache_key
 from mediaframe.model.precision import (
     calibration_rows,
@@ -64,6 +66,7 @@ class Predictor:
         threads: scoring threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
         targets: aliases/descriptors used to find mentions in rows that come without them.
         runtime: torch, openvino (the model compiled for this CPU) or auto (measured along with dtype).
+        remember: distinct inputs whose probabilities are kept, so that one seen again is not scored again (0: none).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class Predictor:
         threads: int | None = None,
         targets: TargetsConfig | None = None,
         runtime: str = "torch",
+        remember: int = 0,
     ) -> None:
         self.threads = (threads or auto_threads()) if threads is not None else None
         self.device = resolve_device(device)
@@ -85,11 +89,13 @@ class Predictor:
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
+        self.memo: ScoreMemo | None = None  # none while the scoring path is measured
         graph = openvino_scoring.graph_file(self.folder) if openvino_scoring.installed() else None
         names = candidates(resolve_dtype(dtype, self.device), runtime, self.device, openvino=graph is not None)
         self.path = names[0] if len(names) == 1 else choose(self.time_calibration, names, self.path_key(names))
         self.runtime, self.dtype = self.path.split(":")
         self.scorer = self.make_scorer(self.path)
+        self.memo = ScoreMemo(remember) if remember > 0 else None
         logger.debug("predictor: %s on %s, %s threads", self.path, self.device, self.threads or "default")
 
     @property
@@ -105,10 +111,15 @@ class Predictor:
         """The object that runs forward passes on the scoring path `path`."""
         runtime, dtype = path.split(":")
         if runtime == "openvino":
-            graph = openvino_scoring.graph_file(self.folder)
+            graph, threads = openvino_scoring.graph_file(self.folder), self.threads or physical_cores()
             if not graph.is_file():
                 openvino_scoring.export(self.loaded, graph)
-            return openvino_scoring.OpenVinoScorer(graph, dtype, self.threads or physical_cores())
+            try:
+                return openvino_scoring.OpenVinoScorer(graph, dtype, threads)
+            except MediaframeError as exc:  # a damaged cache entry: convert again, once
+                logger.warning("%s; converting the model again", exc)
+                openvino_scoring.export(self.loaded, graph)
+                return openvino_scoring.OpenVinoScorer(graph, dtype, threads)
         from mediaframe.model.torch_scoring import TorchScorer
 
         return TorchScorer(self.loaded, dtype, self.device, self.threads)
@@ -152,17 +163,24 @@ class Predictor:
         probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         if not len(texts):
             return probs
-        unique, inverse = self.distinct_inputs(texts, targets, mentions)
-        batch = self.tokenize([texts[i] for i in unique], [targets[i] for i in unique], mentions, unique)
-        scores = self.score_encoded(batch)
+        unique, inverse, keys = self.distinct_inputs(texts, targets, mentions)
+        known = [self.memo.get(keys[slot]) if self.memo else None for slot in range(len(unique))]
+        new = [slot for slot, found in enumerate(known) if found is None]
+        if new:
+            index = [unique[slot] for slot in new]
+            scores = self.score_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
+            for row, slot in enumerate(new):
+                known[slot] = {task: scores[task][row] for task in TASKS}
+                if self.memo:
+                    self.memo.put(keys[slot], known[slot])
         for task in TASKS:
-            probs[task][:] = scores[task][inverse]
+            probs[task][:] = np.stack([found[task] for found in known])[inverse]
         return probs
 
     def distinct_inputs(
         self, texts: Sequence[str], targets: Sequence[str], mentions: Sequence[Sequence[Mapping[str, Any]]] | None
-    ) -> tuple[list[int], np.ndarray]:
-        """Indices of the first occurrence of each distinct input, and each input's slot among them."""
+    ) -> tuple[list[int], np.ndarray, list[tuple[Any, ...]]]:
+        """Indices of the first occurrence of each distinct input, each input's slot among them, and the slots' keys."""
         slots: dict[tuple[Any, ...], int] = {}
         unique: list[int] = []
         inverse = np.empty(len(texts), dtype=np.int64)
@@ -173,7 +191,7 @@ class Predictor:
             if slot == len(unique):
                 unique.append(i)
             inverse[i] = slot
-        return unique, inverse
+        return unique, inverse, list(slots)
 
     def tokenize(
         self,

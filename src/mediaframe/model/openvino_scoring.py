@@ -32,6 +32,7 @@ GRAPH_VERSION = 1  # bump when the exported graph changes: older cached graphs a
 GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16"}
+REQUESTS_PER_STREAM = 2  # a batch waits behind each running one, so no stream idles while Python pads the next
 
 Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]
 
@@ -71,7 +72,8 @@ def export(loaded: Any, target: Path) -> None:
 
 
 class OpenVinoScorer:
-    """Forward passes of a converted model on the CPU, `threads` batches at a time (one stream each)."""
+    """Forward passes of a converted model on the CPU, `threads` batches at a time (one stream each, one thread
+    per stream: streams never wait on each other, as threads of one operation do)."""
 
     runtime = "openvino"
 
@@ -91,7 +93,7 @@ class OpenVinoScorer:
         except RuntimeError as exc:
             raise MediaframeError(f"{graph}: OpenVINO could not load the converted model ({str(exc).splitlines()[0]}); "
                                   "delete that folder to convert it again, or use --runtime torch") from None
-        self.queue = ov.AsyncInferQueue(compiled, threads)
+        self.queue = ov.AsyncInferQueue(compiled, REQUESTS_PER_STREAM * threads)
         self.queue.set_callback(self.collect)
         self.out: dict[str, np.ndarray] = {}
         self.failed: BaseException | None = None

@@ -77,7 +77,7 @@ def run_job(job: PredictJob) -> PredictReport:
         return PredictReport(out=out)
     settings = cfg.predict
     predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets,
-                          settings.runtime)
+                          settings.runtime, settings.remember)
     logger.info("scoring with %s on %s, %s threads", predictor.path, predictor.device, predictor.threads or "default")
     run = {**job.identity(), "input": str(source.resolve()), "fingerprint": input_fingerprint(source)}
     writer = PartialWriter(out, run, job.resume)

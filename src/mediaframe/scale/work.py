@@ -86,7 +86,7 @@ class ShardScorer:
 
         settings = cfg.predict
         self.predictor = Predictor(model_folder(package), settings.batch_size, settings.dtype, device, threads, cfg.targets,
-                                   settings.runtime)
+                                   settings.runtime, settings.remember)
         self.target, self.chunk_size, self.folder, self.fmt = target, settings.chunk_size, folder, fmt
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 

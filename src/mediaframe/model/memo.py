@@ -1,0 +1,43 @@
+"""Probabilities of inputs scored recently: an input seen again is not scored again.
+
+News repeats itself word for word: wire copy runs in hundreds of outlets, and boilerplate
+(bylines, disclaimers, "Shares fell 2% in early trading.") recurs across articles. A bounded
+memory of the last distinct inputs scored lets `mediaframe predict` score each once per
+stretch of input, with memory that stays flat however long the input is.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import numpy as np
+
+Probabilities = dict[str, np.ndarray]  # task -> one input's class probabilities
+
+
+class ScoreMemo:
+    """The probabilities of the last `capacity` distinct inputs, the least recently used forgotten first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.entries: OrderedDict[Hashable, Probabilities] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: Hashable) -> Probabilities | None:
+        found = self.entries.get(key)
+        if found is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+        return found
+
+    def put(self, key: Hashable, probs: Probabilities) -> None:
+        if self.capacity <= 0:
+            return
+        self.entries[key] = probs
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self.entries.clear()

@@ -1,0 +1,122 @@
+"""OpenVINO scoring: the compiled model gives torch fp32's probabilities, padding included, converted once, loaded without torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mediaframe.errors import MediaframeError
+from mediaframe.model import openvino_scoring
+from mediaframe.records import TASKS
+
+SENTENCES = [
+    "Netflix praised the writers.",
+    "The strike was bad for the company and its actors, and it slammed the new pay record of the year.",
+    "Netflix said profits were great.",
+    "It was terrible.",
+    "The streamer pays the writers and the actors a record of a million for the job in ai, it said.",
+    "Good.",
+]
+MENTIONS = [[{"start": 0, "end": 7}], [], [{"start": 0, "end": 7}], [], [{"start": 0, "end": 12}], []]
+
+
+@pytest.fixture()
+def model_copy(tmp_path: Path, tiny_model_dir: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    return folder
+
+
+def scores(model: Path, runtime: str, dtype: str = "fp32", batch_size: int = 64) -> dict[str, np.ndarray]:
+    from mediaframe.model.inference import Predictor
+
+    predictor = Predictor(model, batch_size=batch_size, dtype=dtype, runtime=runtime, threads=1)
+    assert predictor.path == f"{runtime}:{dtype}"
+    return predictor.predict_proba(SENTENCES, ["Netflix"] * len(SENTENCES), MENTIONS)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 64])
+def test_openvino_fp32_gives_torch_fp32_probabilities_with_padding(model_copy: Path, batch_size: int) -> None:
+    exact = scores(model_copy, "torch")
+    compiled = scores(model_copy, "openvino", batch_size=batch_size)
+    for task in TASKS:
+        assert np.abs(compiled[task] - exact[task]).max() < 1e-4, f"{task}: the mask of padded rows must be honoured"
+
+
+def test_openvino_bf16_stays_near_fp32(model_copy: Path) -> None:
+    exact, fast = scores(model_copy, "torch"), scores(model_copy, "openvino", "bf16")
+    for task in TASKS:
+        assert np.allclose(fast[task].sum(1), 1.0, atol=1e-3)
+        assert np.abs(fast[task] - exact[task]).max() < 0.05
+
+
+def test_openvino_graph_is_converted_once_and_keyed_by_the_weights(
+    model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediaframe.model.folder import read_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    scores(model_copy, "openvino")
+    graph = openvino_scoring.graph_file(read_folder(model_copy))
+    assert graph.is_file() and graph.with_suffix(".bin").is_file()
+    monkeypatch.setattr(openvino_scoring, "export", lambda loaded, target: pytest.fail("converted again"))
+    scores(model_copy, "openvino")
+    (model_copy / "model.safetensors").write_bytes((model_copy / "model.safetensors").read_bytes() + b"\0")
+    assert openvino_scoring.graph_file(read_folder(model_copy)) != graph, "other weights, another graph"
+
+
+def test_openvino_damaged_cached_graph_is_converted_again(model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaframe.model.folder import read_folder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    exact = scores(model_copy, "openvino")
+    graph = openvino_scoring.graph_file(read_folder(model_copy))
+    graph.write_text("<net>not a graph", encoding="utf-8")
+    again = scores(model_copy, "openvino")
+    assert np.array_equal(again["frame"], exact["frame"])
+    assert "<layers>" in graph.read_text(encoding="utf-8"), "the damaged entry was replaced"
+
+
+def test_openvino_unreadable_graph_is_one_clear_error(tmp_path: Path) -> None:
+    graph = tmp_path / "model.xml"
+    graph.write_text("<net>not a graph", encoding="utf-8")
+    with pytest.raises(MediaframeError, match="OpenVINO could not load the converted model"):
+        openvino_scoring.OpenVinoScorer(graph, "fp32", 1)
+    with pytest.raises(MediaframeError, match="use --runtime torch for int8"):
+        openvino_scoring.OpenVinoScorer(graph, "int8", 1)
+
+
+def test_openvino_needs_a_model_folder(tiny_model_dir: Path) -> None:
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import load_model
+
+    with pytest.raises(MediaframeError, match="needs the openvino package and a model folder"):
+        Predictor(load_model(tiny_model_dir), runtime="openvino")
+
+
+def test_openvino_run_with_a_cached_choice_never_imports_torch(model_copy: Path, tmp_path: Path) -> None:
+    """What makes `mediaframe predict` start in a second: once the graph is converted and the precision
+    measured (the first run on a machine), later runs import neither torch nor transformers."""
+    source = tmp_path / "rows.jsonl"
+    source.write_text("".join(json.dumps({"text": t, "target": "Netflix"}) + "\n" for t in SENTENCES), encoding="utf-8")
+    script = (
+        "import sys; from pathlib import Path; from mediaframe.config import load_config; "
+        "from mediaframe.predict.run import predict; "
+        f"report = predict(Path({str(model_copy)!r}), Path({str(source)!r}), Path({str(tmp_path / 'out.jsonl')!r}), "
+        "unit='sentence', force=True, show_progress=False, cfg=load_config(None, ['predict.threads=1', 'predict.runtime=openvino'])); "
+        "print(report.dtype, sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+            for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[-1].stderr[-2000:]
+    first, second = (run.stdout.strip().splitlines()[-1] for run in runs)
+    assert first.endswith("['torch', 'transformers']"), "the first run converts the model (and measures against torch fp32)"
+    assert second.startswith("openvino:") and second.endswith(" []"), f"torch or transformers was imported: {second}"
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == len(SENTENCES) and {r["stance"] for r in rows} <= {"against", "neutral", "favor"}
