@@ -4,8 +4,9 @@ On the same real news sentences (NewsMTSC train, rw_test and mt_test, with their
 text pair) it measures, side by side in this process:
 1. the `transformers` text-classification pipeline over AutoModelForSequenceClassification built
    from the same base weights, at its default batch size and at the best of a few;
-2. mediaframe's `Predictor` in fp32, bf16 and int8, and the path `--dtype auto` picks here, for
-   the model and for a distilled student (`mediaframe distill`), when given;
+2. mediaframe's `Predictor` on every scoring path (PyTorch fp32, bf16, int8; OpenVINO fp32, bf16)
+   and the one `--dtype auto --runtime auto` picks here, for the model and for a distilled student
+   (`mediaframe distill`), when given;
 3. the bf16 and fp32 matrix-product throughput of this CPU at the encoder's shapes, and the
    share of it each path reaches (the encoder's linear layers: 24 h^2 multiply-adds per token
    and layer);
@@ -13,7 +14,10 @@ text pair) it measures, side by side in this process:
    the Narrative Frames Corpus (the real-news test set) and the seed gold (which the default
    model trained on: a check of agreement, not of generalisation);
 5. whole-process `mediaframe predict` (a fresh process: imports, model load, reading, writing)
-   on 20,000 sentence rows with the default settings, for the model and the student.
+   on 20,000 sentence rows, for the model and the student: with every row scored
+   (`predict.remember=0`: as if no sentence repeated; the pool of real sentences is smaller than
+   20,000, so rows repeat) and with the default settings (a repeated sentence is scored once);
+   and the startup of a one-row run.
 
     .venv/bin/python bench/predict_speed.py --model models/default --student models/student
     .venv/bin/python bench/predict_speed.py --quick      # 1,000 sentences, a smoke run
@@ -136,18 +140,19 @@ def macro_f1(predictor: Predictor, rows: list[dict]) -> dict[str, float]:
 # ---------------------------------------------------------------- whole process
 
 
-def whole_process(model: Path, rows: list[dict], workdir: Path) -> float:
-    """Sentences per second of a fresh `mediaframe predict` process, startup and writing included."""
-    source = workdir / "sentences.jsonl"
+def whole_process(model: Path, rows: list[dict], workdir: Path, *settings: str) -> tuple[float, str]:
+    """Sentences per second of a fresh `mediaframe predict` process, startup and writing included, and its path."""
+    source = workdir / f"sentences-{len(rows)}.jsonl"
     with open(source, "w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps({"id": row["id"], "text": row["text"], "target": row["target"]}) + "\n")
     out = workdir / f"{model.name}.jsonl"
     command = [str(Path(sys.executable).parent / "mediaframe"), "predict", str(model), str(source), "--unit", "sentence",
-               "--out", str(out), "--force"]
+               "--out", str(out), "--force", *(part for setting in settings for part in ("--set", setting))]
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    return len(rows) / (time.perf_counter() - start)
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    return len(rows) / seconds, done.stderr.strip().splitlines()[-1].rsplit("/s, ", 1)[-1].split(")")[0]
 
 
 def main() -> int:
@@ -178,9 +183,10 @@ def main() -> int:
     models = {"model": Path(args.model), **({"student": Path(args.student)} if args.student else {})}
     sets, table = held_out_sets(), []
     for name, folder in models.items():
-        for dtype in [*candidates("cpu"), "auto"]:
-            predictor = Predictor(folder, 64, dtype, threads=threads)
-            label = f"{name} {dtype}" + (f" (= {predictor.dtype})" if dtype == "auto" else "")
+        for path in [*candidates("auto", "auto", "cpu", openvino=True), "auto:auto"]:
+            runtime, dtype = path.split(":")
+            predictor = Predictor(folder, 64, dtype, threads=threads, runtime=runtime)
+            label = f"{name} {path}" + (f" (= {predictor.path})" if dtype == "auto" else "")
             rate = time_predictor(predictor, rows)
             limit = limits.get(predictor.dtype)  # int8 has no measured limit here: its share is not shown
             share = rate * encoder_flops(predictor, rows) / (limit * 1e12) if limit else float("nan")
@@ -198,10 +204,16 @@ def main() -> int:
     if args.whole and not args.quick:
         with tempfile.TemporaryDirectory() as tmp:
             whole = (pool * (args.whole // len(pool) + 1))[: args.whole]
-            print(f"\nwhole process, `mediaframe predict --unit sentence` with default settings, {len(whole):,} rows:")
+            distinct = len({(r["text"], r["target"]) for r in whole})
+            print(f"\nwhole process, `mediaframe predict --unit sentence`, {len(whole):,} rows ({distinct:,} distinct):")
             for name, folder in models.items():
-                rate = whole_process(folder, whole, Path(tmp))
-                print(f"  {name:38s} {rate:8,.0f} sent/s  {rate / base:5.1f}x the pipeline at its default batch size")
+                whole_process(folder, whole[:200], Path(tmp))  # the first run on a machine measures the paths
+                startup = 1 / whole_process(folder, whole[:1], Path(tmp))[0]
+                for label, settings in (("every row scored", ("predict.remember=0",)), ("default settings", ())):
+                    rate, path = whole_process(folder, whole, Path(tmp), *settings)
+                    print(f"  {name} {label:30s} {rate:8,.0f} sent/s  {rate / base:5.1f}x the pipeline at its default "
+                          f"batch size ({path})")
+                print(f"  {name} startup (one row)            {startup:8.1f} s")
     return 0
 
 

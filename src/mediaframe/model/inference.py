@@ -48,7 +48,6 @@ from mediaframe.records import TASKS
 logger = logging.getLogger(__name__)
 
 PROB_DIGITS = 5
-WARM_UP = 32  # calibration sentences scored before each timed pass
 
 
 # ---------------------------------------------------------------- the predictor
@@ -141,7 +140,7 @@ class Predictor:
         mentions = self.rows_mentions(rows, targets)
         self.scorer = self.make_scorer(path)
         truncated = self.truncated
-        self.predict_proba(texts[:WARM_UP], targets[:WARM_UP], mentions[:WARM_UP])  # first calls allocate and pick kernels
+        self.predict_proba(texts, targets, mentions)  # the first pass creates kernels for each new shape: time the second
         started = time.perf_counter()
         probs = self.predict_proba(texts, targets, mentions)
         seconds, self.truncated = time.perf_counter() - started, truncated
