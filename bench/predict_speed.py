@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -152,7 +153,8 @@ def whole_process(model: Path, rows: list[dict], workdir: Path, *settings: str) 
     start = time.perf_counter()
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
-    return len(rows) / seconds, done.stderr.strip().splitlines()[-1].rsplit("/s, ", 1)[-1].split(")")[0]
+    path = re.search(r"/s, ([a-z]+:[a-z0-9]+)\)", " ".join(done.stderr.split()))
+    return len(rows) / seconds, path.group(1) if path else "?"
 
 
 def main() -> int:

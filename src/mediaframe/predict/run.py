@@ -3,7 +3,7 @@
 `predict` is the library function behind `mediaframe predict`. Articles are cleaned,
 segmented and searched for target mentions (corpus.sentences.article_sentences); sentence rows
 get their mentions from their target. Rows are scored a chunk at a time by one
-`model.inference.Predictor` (the chunk after is prepared in a background thread meanwhile)
+`model.inference.Predictor` (the chunk after is read and its mentions found in a background thread meanwhile)
 and appended to the output through `predict.files.PartialWriter`.
 """
 
@@ -86,7 +86,8 @@ def run_job(job: PredictJob) -> PredictReport:
     started = time.perf_counter()
     try:
         records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
-        chunks = prefetch(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size))
+        chunks = prefetch(with_mentions(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size),
+                                        predictor, target))
         with progress_bar(count_records_of(source, unit), writer.progress.records, job.show_progress) as bar, \
                 deferred_interrupt() as interrupted:
             report.scored = score_chunks(chunks, predictor, writer, target, bar, interrupted)
@@ -187,6 +188,18 @@ def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator
             rows, records = [], 0
     if records:
         yield rows, records
+
+
+def with_mentions(
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, target: str
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Give every row of each chunk its target mentions (its own, else found), so that the search runs in
+    the background thread with the reading while the scoring threads work on the chunk before."""
+    for rows, consumed in chunks:
+        for row, found in zip(rows, predictor.rows_mentions(rows, [str(row.get("target") or target) for row in rows]),
+                              strict=True):
+            row["mentions"] = found
+        yield rows, consumed
 
 
 def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
