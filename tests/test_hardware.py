@@ -76,16 +76,10 @@ def test_hardware_auto_device_without_a_gpu_driver_is_decided_without_torch(monk
     assert resolve_device("cpu") == "cpu"
 
 
-def write_stat(path: Path, user: int, idle: int) -> None:
-    path.write_text(f"cpu  {user} 0 0 {idle} 0 0 0 0 0 0\ncpu0 1 0 0 1 0 0 0 0 0 0\n")
-
-
 @pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.2, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])
 def test_hardware_auto_threads_leaves_out_cores_other_processes_keep_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, busy_share: float, cpus: int, threads: int
+    monkeypatch: pytest.MonkeyPatch, busy_share: float, cpus: int, threads: int
 ) -> None:
-    stat = tmp_path / "stat"
-    write_stat(stat, 1000, 1000)
     readings = iter([(1000, 2000), (1000 + int(1000 * busy_share), 3000)])
     monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: cpus)

@@ -96,13 +96,16 @@ def test_openvino_needs_a_model_folder(tiny_model_dir: Path) -> None:
     from mediaframe.model.inference import Predictor
     from mediaframe.model.modeling import load_model
 
-    with pytest.raises(MediaframeError, match="needs the openvino package and a model folder"):
+    with pytest.raises(MediaframeError, match="a model held in memory has no folder to convert"):
         Predictor(load_model(tiny_model_dir), runtime="openvino")
 
 
-def test_openvino_run_with_a_cached_choice_never_imports_torch(model_copy: Path, tmp_path: Path) -> None:
+def test_openvino_run_with_a_cached_choice_never_imports_torch(
+    model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What makes `mediaframe predict` start in a second: once the graph is converted and the precision
     measured (the first run on a machine), later runs import neither torch nor transformers."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # nothing converted before this test
     source = tmp_path / "rows.jsonl"
     source.write_text("".join(json.dumps({"text": t, "target": "Netflix"}) + "\n" for t in SENTENCES), encoding="utf-8")
     script = (
@@ -120,3 +123,38 @@ def test_openvino_run_with_a_cached_choice_never_imports_torch(model_copy: Path,
     assert second.startswith("openvino:") and second.endswith(" []"), f"torch or transformers was imported: {second}"
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == len(SENTENCES) and {r["stance"] for r in rows} <= {"against", "neutral", "favor"}
+
+
+def test_openvino_conversion_failure_is_one_clear_error_and_auto_leaves_it_out(
+    model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openvino as ov
+
+    from mediaframe.model.inference import Predictor
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("Check 'shape' failed\nat frontend.cpp")
+
+    monkeypatch.setattr(ov, "convert_model", fail)
+    with pytest.raises(MediaframeError, match=r"could not be converted for OpenVINO \(Check 'shape' failed\); use --runtime torch"):
+        Predictor(model_copy, dtype="fp32", runtime="openvino")
+    assert Predictor(model_copy, dtype="fp32", runtime="auto").path == "torch:fp32", "auto goes on without OpenVINO"
+
+
+def test_openvino_unwritable_cache_is_one_clear_error(model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaframe.model.inference import Predictor
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    with pytest.raises(MediaframeError, match="set XDG_CACHE_HOME to a writable folder"):
+        Predictor(model_copy, dtype="fp32", runtime="openvino")
+    assert blocker.read_text(encoding="utf-8").startswith("a file"), "nothing overwritten"
+
+
+def test_openvino_model_folder_without_fast_tokenizer_scores_on_torch(model_copy: Path) -> None:
+    (model_copy / "tokenizer.json").unlink()
+    probs = scores(model_copy, "torch")
+    assert all(np.allclose(probs[task].sum(1), 1.0, atol=1e-5) for task in TASKS)

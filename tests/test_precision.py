@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,7 +76,7 @@ def test_precision_candidates_follow_the_choices_and_the_machine(monkeypatch: py
 @pytest.mark.parametrize(
     ("dtype", "runtime", "device", "openvino", "expected"),
     [("auto", "gpu", "cpu", True, "runtime 'gpu'"), ("auto", "openvino", "cuda", True, "on the CPU"),
-     ("auto", "openvino", "cpu", False, "pip install openvino"), ("int8", "openvino", "cpu", True, "--runtime torch")],
+     ("auto", "openvino", "cpu", False, "cannot run here"), ("int8", "openvino", "cpu", True, "--runtime torch")],
 )
 def test_precision_candidates_refuse_what_cannot_run(dtype: str, runtime: str, device: str, openvino: bool, expected: str) -> None:
     with pytest.raises(MediaframeError, match=re.escape(expected)):
@@ -121,3 +120,15 @@ def test_precision_calibration_rows_have_text_and_target() -> None:
     rows = precision.calibration_rows()
     assert len(rows) == 256
     assert all(row["text"].strip() and row["target"].strip() for row in rows)
+
+
+def test_precision_a_path_that_cannot_run_is_left_out(cache_home: Path) -> None:
+    calls: list[str] = []
+    fast = fake_scorer({"torch:fp32": 2.0, "torch:bf16": 0.9}, {}, calls)
+
+    def score(path: str):
+        if path.startswith("openvino"):
+            raise MediaframeError("the model could not be converted for OpenVINO")
+        return fast(path)
+
+    assert precision.choose(score, ["torch:fp32", "torch:bf16", "openvino:bf16"], "key") == "torch:bf16"

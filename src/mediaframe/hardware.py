@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 CPU_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"})  # torch CPU kernels that use them
-GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/proc/driver/nvidia/version")  # CUDA and ROCm drivers
+GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg", "/proc/driver/nvidia/version")  # CUDA, ROCm, WSL2
 BUSY_SAMPLE_SECONDS = 0.2  # how long auto_threads watches the CPUs
 BUSY_CORE = 0.7  # CPUs' worth of others' work that counts as one busy core (short bursts do not)
 
@@ -105,7 +105,7 @@ def auto_threads() -> int:
 
 
 def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:
-    """CPUs' worth of work other processes did over `seconds` (this process sleeps meanwhile);
+    """CPUs' worth of work done over `seconds` by other processes (and this one's other threads; the calling one sleeps);
     the 1-minute load average where /proc/stat is not readable."""
     before = cpu_times(stat)
     if before is None:

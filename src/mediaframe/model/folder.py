@@ -26,6 +26,7 @@ META_FILE = "mediaframe.json"
 WEIGHTS_FILE = "model.safetensors"
 TOKENIZER_FILE = "tokenizer.json"
 TOKENIZER_CONFIG_FILE = "tokenizer_config.json"
+CONFIG_FILE = "config.json"  # the encoder's architecture
 MARK_OPEN, MARK_CLOSE = "<<", ">>"
 PAIR_MODES = ("pair", "marked_pair")
 
@@ -35,7 +36,7 @@ class ModelFolder:
     """What scoring needs of a model: its metadata, its fast tokenizer and the id of padding."""
 
     meta: dict[str, Any]
-    tokenizer: Any  # a tokenizers.Tokenizer that truncates at max_length and does not pad
+    tokenizer: Any  # a tokenizers.Tokenizer that truncates at max_length and does not pad; None: a slow tokenizer
     pad_id: int
     path: Path | None = None  # None for a model held in memory only
 
@@ -44,22 +45,29 @@ class ModelFolder:
 
 
 def read_folder(path: Path) -> ModelFolder:
-    """The metadata and tokenizer of a model folder (no weights are loaded).
+    """The metadata and fast tokenizer of a model folder (no weights are loaded; tokenizer None without tokenizer.json).
 
     Raises:
-        MediaframeError: not a mediaframe model folder, or one without a fast tokenizer (tokenizer.json).
+        MediaframeError: not a mediaframe model folder.
     """
     from tokenizers import Tokenizer
 
     meta = read_meta(path)
-    if not (path / TOKENIZER_FILE).is_file():
-        raise MediaframeError(f"{path} has no {TOKENIZER_FILE}: expected the fast tokenizer `mediaframe train` saves; retrain the model")
     settings = read_tokenizer_config(path)
+    if not (path / TOKENIZER_FILE).is_file():
+        return ModelFolder(meta, None, 0, path)
     tokenizer = scoring_tokenizer(Tokenizer.from_file(str(path / TOKENIZER_FILE)), meta, settings.get("truncation_side", "right"))
     pad = settings.get("pad_token")
     pad = pad.get("content") if isinstance(pad, dict) else pad
     pad_id = tokenizer.token_to_id(pad) if isinstance(pad, str) else None
     return ModelFolder(meta, tokenizer, pad_id or 0, path)
+
+
+def loaded_folder(loaded: Any) -> ModelFolder:
+    """The scoring view of a model held in memory (modeling.LoadedModel): its metadata and fast tokenizer."""
+    backend = getattr(loaded.tokenizer, "backend_tokenizer", None)
+    tokenizer = scoring_tokenizer(backend, loaded.meta, getattr(loaded.tokenizer, "truncation_side", "right")) if backend else None
+    return ModelFolder(loaded.meta, tokenizer, loaded.tokenizer.pad_token_id or 0)
 
 
 def read_tokenizer_config(path: Path) -> dict[str, Any]:

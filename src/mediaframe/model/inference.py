@@ -22,16 +22,15 @@ from typing import Any
 import numpy as np
 
 from mediaframe.config import TargetsConfig
-from mediaframe.errors import MediaframeError
 from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
+from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
 from mediaframe.model import openvino_scoring
 from mediaframe.model.folder import (
     PAIR_MODES,
-    ModelFolder,
+    loaded_folder,
     mark_mentions,
     read_folder,
-    scoring_tokenizer,
     weights_digest,
 )
 from mediaframe.model.memo import ScoreMemo
@@ -62,7 +61,8 @@ class Predictor:
         dtype: fp32 (exact), bf16 (the whole encoder), int8 (dynamic quantization, CPU, torch) or auto
             (the fastest that agrees with fp32 on the calibration sentences, measured once per model and machine).
         device: cpu, cuda or auto.
-        threads: scoring threads; None keeps torch's setting, 0 picks one per idle physical core (auto_threads).
+        threads: scoring threads; 0 picks one per idle physical core (auto_threads); None keeps torch's setting
+            (and gives OpenVINO one per physical core).
         targets: aliases/descriptors used to find mentions in rows that come without them.
         runtime: torch, openvino (the model compiled for this CPU) or auto (measured along with dtype).
         remember: distinct inputs whose probabilities are kept, so that one seen again is not scored again (0: none).
@@ -82,18 +82,18 @@ class Predictor:
         self.threads = (threads or auto_threads()) if threads is not None else None
         self.device = resolve_device(device)
         self._loaded = None if isinstance(model, (str, Path)) else model
-        self.folder = read_folder(Path(model)) if self._loaded is None else folder_of(self._loaded)
+        self.folder = read_folder(Path(model)) if self._loaded is None else loaded_folder(self._loaded)
         self.batch_size = max(1, batch_size)
         self.labels = {task: self.folder.labels(task) for task in TASKS}
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         self.memo: ScoreMemo | None = None  # none while the scoring path is measured
-        graph = openvino_scoring.graph_file(self.folder) if openvino_scoring.installed() else None
-        names = candidates(resolve_dtype(dtype, self.device), runtime, self.device, openvino=graph is not None)
-        self.path = names[0] if len(names) == 1 else choose(self.time_calibration, names, self.path_key(names))
+        self.path = self.choose_path(resolve_dtype(dtype, self.device), runtime, threads)
         self.runtime, self.dtype = self.path.split(":")
         self.scorer = self.make_scorer(self.path)
+        if self.runtime == "openvino" and isinstance(model, (str, Path)):
+            self._loaded = None  # the PyTorch copy loaded to measure or convert is not needed any more
         self.memo = ScoreMemo(remember) if remember > 0 else None
         logger.debug("predictor: %s on %s, %s threads", self.path, self.device, self.threads or "default")
 
@@ -106,32 +106,37 @@ class Predictor:
             self._loaded = load_model(self.folder.path)
         return self._loaded
 
-    def make_scorer(self, path: str) -> Any:
-        """The object that runs forward passes on the scoring path `path`."""
-        runtime, dtype = path.split(":")
-        if runtime == "openvino":
-            graph, threads = openvino_scoring.graph_file(self.folder), self.threads or physical_cores()
-            if not graph.is_file():
-                openvino_scoring.export(self.loaded, graph)
-            try:
-                return openvino_scoring.OpenVinoScorer(graph, dtype, threads)
-            except MediaframeError as exc:  # a damaged cache entry: convert again, once
-                logger.warning("%s; converting the model again", exc)
-                openvino_scoring.export(self.loaded, graph)
-                return openvino_scoring.OpenVinoScorer(graph, dtype, threads)
-        from mediaframe.model.torch_scoring import TorchScorer
+    def choose_path(self, dtype: str, runtime: str, threads: int | None) -> str:
+        """The scoring path: the only one the choices allow, else the fastest that agrees (measured once, cached).
 
-        return TorchScorer(self.loaded, dtype, self.device, self.threads)
-
-    def path_key(self, names: Sequence[str]) -> str:
+        Raises:
+            MediaframeError: OpenVINO asked for where it cannot run (saying why), or an unknown choice.
+        """
+        why_not = openvino_scoring.unavailable(self.folder) if runtime != "torch" and self.device == "cpu" else "-"
+        if runtime == "openvino" and why_not:
+            raise MediaframeError(f"runtime openvino: {why_not}; or use --runtime torch")
+        names = candidates(dtype, runtime, self.device, openvino=why_not is None)
+        if len(names) == 1:
+            return names[0]
         if self.folder.path is not None:
             identity = weights_digest(self.folder.path)
         else:
             from mediaframe.model.torch_scoring import heads_digest
 
             identity = heads_digest(self.loaded.model)
-        return path_cache_key(identity + json.dumps(self.folder.meta, sort_keys=True, default=str), self.device,
-                              self.threads or physical_cores(), self.batch_size, names)
+        # keyed by the cores rather than the threads of the moment, which follow other processes' load
+        key = path_cache_key(identity + json.dumps(self.folder.meta, sort_keys=True, default=str), self.device,
+                             threads or physical_cores(), self.batch_size, names)
+        return choose(self.time_calibration, names, key)
+
+    def make_scorer(self, path: str) -> Any:
+        """The object that runs forward passes on the scoring path `path`."""
+        runtime, dtype = path.split(":")
+        if runtime == "openvino":
+            return openvino_scoring.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores())
+        from mediaframe.model.torch_scoring import TorchScorer
+
+        return TorchScorer(self.loaded, dtype, self.device, self.threads)
 
     def time_calibration(self, path: str) -> tuple[float, dict[str, np.ndarray]]:
         """Seconds and labels of the calibration sentences on the scoring path `path` (for auto)."""
@@ -139,11 +144,16 @@ class Predictor:
         texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
         mentions = self.rows_mentions(rows, targets)
         self.scorer = self.make_scorer(path)
-        truncated = self.truncated
-        self.predict_proba(texts, targets, mentions)  # the first pass creates kernels for each new shape: time the second
-        started = time.perf_counter()
-        probs = self.predict_proba(texts, targets, mentions)
-        seconds, self.truncated = time.perf_counter() - started, truncated
+        truncated, batch_size = self.truncated, self.batch_size
+        # batches enough to keep every stream or thread busy, as a long run's chunks do
+        self.batch_size = min(batch_size, max(8, len(rows) // (4 * (self.threads or physical_cores()))))
+        try:
+            self.predict_proba(texts, targets, mentions)  # the first pass creates kernels for each new shape: time the second
+            started = time.perf_counter()
+            probs = self.predict_proba(texts, targets, mentions)
+            seconds = time.perf_counter() - started
+        finally:
+            self.truncated, self.batch_size = truncated, batch_size
         return seconds, {task: values.argmax(1) for task, values in probs.items()}
 
     # ------------------------------------------------------------ probabilities
@@ -156,8 +166,9 @@ class Predictor:
     ) -> dict[str, np.ndarray]:
         """Class probabilities per task, one row per input, in input order.
 
-        Identical inputs are scored once; inputs longer than the model's max_length are
-        truncated and counted in `self.truncated`.
+        Identical inputs are scored once (and, with `remember`, inputs met in earlier calls are not scored
+        again); inputs scored here that are longer than the model's max_length are truncated and counted in
+        `self.truncated`.
         """
         probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         if not len(texts):
@@ -169,7 +180,7 @@ class Predictor:
             index = [unique[slot] for slot in new]
             scores = self.score_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
             for row, slot in enumerate(new):
-                known[slot] = {task: scores[task][row] for task in TASKS}
+                known[slot] = {task: scores[task][row].copy() for task in TASKS}  # a copy: not a view holding the chunk
                 if self.memo:
                     self.memo.put(keys[slot], known[slot])
         for task in TASKS:
@@ -288,13 +299,6 @@ class Predictor:
         if target not in self.specs:
             self.specs[target] = resolve_target(target, self.targets)
         return self.specs[target]
-
-
-def folder_of(loaded: Any) -> ModelFolder:
-    """The scoring view of a model held in memory (modeling.LoadedModel): its metadata and fast tokenizer."""
-    backend = getattr(loaded.tokenizer, "backend_tokenizer", None)
-    tokenizer = scoring_tokenizer(backend, loaded.meta, getattr(loaded.tokenizer, "truncation_side", "right")) if backend else None
-    return ModelFolder(loaded.meta, tokenizer, loaded.tokenizer.pad_token_id or 0)
 
 
 def pad_batch(

@@ -22,13 +22,11 @@ class ScoreMemo:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.entries: OrderedDict[Hashable, Probabilities] = OrderedDict()
-        self.hits = 0
 
     def get(self, key: Hashable) -> Probabilities | None:
         found = self.entries.get(key)
         if found is not None:
             self.entries.move_to_end(key)
-            self.hits += 1
         return found
 
     def put(self, key: Hashable, probs: Probabilities) -> None:

@@ -14,8 +14,8 @@ import importlib.util
 import json
 import logging
 import warnings
-from collections.abc import Iterable
-from importlib.metadata import version
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ import numpy as np
 
 from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
-from mediaframe.model.folder import ModelFolder, weights_digest
+from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
+from mediaframe.model.precision import package_version
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -41,17 +42,70 @@ def installed() -> bool:
     return importlib.util.find_spec("openvino") is not None
 
 
-def graph_file(folder: ModelFolder) -> Path | None:
-    """Where the converted graph of this model lives in the cache; None for a model without a folder or cache."""
-    cache = user_cache_dir()
-    if folder.path is None or cache is None:
-        return None
-    identity = json.dumps([folder.meta, weights_digest(folder.path), version("openvino"), GRAPH_VERSION], sort_keys=True, default=str)
-    return cache / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
+def unavailable(folder: ModelFolder) -> str | None:
+    """Why this model cannot be scored with OpenVINO here; None when it can."""
+    if not installed():
+        return "the openvino package is not installed (pip install openvino)"
+    if folder.path is None:
+        return "a model held in memory has no folder to convert (pass the model folder's path)"
+    if user_cache_dir() is None:
+        return "there is no cache folder for the converted model (set XDG_CACHE_HOME)"
+    return None
+
+
+def graph_file(folder: ModelFolder) -> Path:
+    """Where the converted graph of this model lives in the cache, keyed by everything the graph is made of."""
+    config = folder.path / CONFIG_FILE
+    identity = json.dumps([folder.meta, weights_digest(folder.path), config.read_text(encoding="utf-8") if config.is_file() else "",
+                           package_version("openvino"), package_version("mediaframe"), GRAPH_VERSION], sort_keys=True, default=str)
+    return user_cache_dir() / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
+
+
+def open_scorer(folder: ModelFolder, load: Callable[[], Any], dtype: str, threads: int) -> OpenVinoScorer:
+    """A scorer for the model's converted graph, converting it first (`load` gives the PyTorch model) where the
+    cache lacks it or holds a damaged one. One process converts at a time (Ray actors share a machine's cache).
+
+    Raises:
+        MediaframeError: the model cannot be converted or compiled here.
+    """
+    graph = graph_file(folder)
+    with conversion_lock(graph.parent):
+        if not graph.is_file():
+            export(load(), graph)
+    try:
+        return OpenVinoScorer(graph, dtype, threads)
+    except MediaframeError as exc:
+        logger.warning("%s; converting the model again", exc)
+        with conversion_lock(graph.parent):
+            export(load(), graph)
+        return OpenVinoScorer(graph, dtype, threads)
+
+
+@contextmanager
+def conversion_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock beside `folder` while a graph is checked or written (where the OS has flock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: conversions of one model by two processes at once are not guarded
+        yield
+        return
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(folder.parent / f"{folder.name}.lock", "a+b")  # noqa: SIM115 (held across the yield)
+    except OSError as exc:
+        raise MediaframeError(f"cannot write the OpenVINO cache {folder.parent} ({exc.strerror}); "
+                              "set XDG_CACHE_HOME to a writable folder, or use --runtime torch") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def export(loaded: Any, target: Path) -> None:
-    """Convert a loaded model (modeling.LoadedModel) to an OpenVINO graph at `target`, written whole or not at all."""
+    """Convert a loaded model (modeling.LoadedModel) to an OpenVINO graph at `target`, written whole or not at all.
+
+    Raises:
+        MediaframeError: the conversion failed, or the cache cannot be written.
+    """
     import openvino as ov
     import torch
 
@@ -61,19 +115,24 @@ def export(loaded: Any, target: Path) -> None:
     example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}
     example["attention_mask"][1, 5:] = 0  # padding in the example: the mask cannot be traced away
     example["token_type_ids"].zero_()
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the tracer's notes on transformers' shape checks, constant for every input
-        converted = ov.convert_model(graph, example_input=example, input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS])
-    for output, task in zip(converted.outputs, TASKS, strict=True):
-        output.get_tensor().set_names({task})
-    with staged_folder(target.parent) as stage:
-        ov.save_model(converted, stage / target.name, compress_to_fp16=False)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on transformers' shape checks, constant for every input
+            converted = ov.convert_model(graph, example_input=example, input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS])
+        with staged_folder(target.parent) as stage:
+            ov.save_model(converted, stage / target.name, compress_to_fp16=False)
+    except OSError as exc:
+        raise MediaframeError(f"cannot write the converted model to {target.parent} ({exc.strerror}); "
+                              "set XDG_CACHE_HOME to a writable folder, or use --runtime torch") from None
+    except Exception as exc:  # noqa: BLE001 (OpenVINO's conversion errors have no common type)
+        raise MediaframeError(f"the model could not be converted for OpenVINO ({str(exc).strip().splitlines()[0][:200]}); "
+                              "use --runtime torch") from None
     logger.info("converted the model for OpenVINO: %s", target.parent)
 
 
 class OpenVinoScorer:
-    """Forward passes of a converted model on the CPU, `threads` batches at a time (one stream each, one thread
-    per stream: streams never wait on each other, as threads of one operation do)."""
+    """Forward passes of a converted model on the CPU: one stream per thread, each on its own batch (streams
+    never wait on each other, as threads of one operation do), with one more batch queued behind each."""
 
     runtime = "openvino"
 
@@ -101,9 +160,11 @@ class OpenVinoScorer:
     def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
         """Write each batch's probabilities into `out[task]` at its rows; batches run `threads` at a time."""
         self.out, self.failed = out, None
-        for index, batch in batches:
-            self.queue.start_async(batch, index)
-        self.queue.wait_all()
+        try:
+            for index, batch in batches:
+                self.queue.start_async(batch, index)
+        finally:
+            self.queue.wait_all()  # no request still running writes into arrays the next call owns
         if self.failed is not None:
             raise self.failed
 

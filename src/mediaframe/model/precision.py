@@ -54,8 +54,8 @@ def resolve_dtype(choice: str, device: str) -> str:
 
 
 def candidates(dtype: str, runtime: str, device: str, openvino: bool) -> list[str]:
-    """The scoring paths the choices allow here, fastest unknown: PyTorch in each dtype, and OpenVINO
-    on a CPU where it is installed and the model has a folder to convert (`openvino`).
+    """The scoring paths the choices allow here, in no order of speed: PyTorch in each dtype, and OpenVINO
+    on a CPU where it can run (`openvino`: installed, and the model has a folder and a cache to convert into).
 
     Raises:
         MediaframeError: an unknown runtime, OpenVINO asked for where it cannot run, or a dtype it lacks.
@@ -65,8 +65,8 @@ def candidates(dtype: str, runtime: str, device: str, openvino: bool) -> list[st
     if runtime == "openvino" and device != "cpu":
         raise MediaframeError("runtime openvino scores on the CPU here; use --runtime torch with --device cuda")
     if runtime == "openvino" and not openvino:
-        raise MediaframeError("runtime openvino needs the openvino package and a model folder: pip install openvino, "
-                              "or use --runtime torch")
+        raise MediaframeError("runtime openvino cannot run here (the openvino package, a model folder and a cache "
+                              "folder are needed); use --runtime torch")
     if runtime == "openvino" and dtype == "int8":
         raise MediaframeError("dtype int8 runs on the torch runtime; use --runtime torch (or --dtype bf16 with openvino)")
     runtimes = ["torch", "openvino"] if runtime == "auto" else [runtime]
@@ -117,12 +117,17 @@ def measure(score: Scorer, names: Sequence[str]) -> tuple[str, dict[str, tuple[f
     seconds, reference = score(REFERENCE)
     timings = {REFERENCE: (sentences / seconds, 1.0)} if REFERENCE in names else {}
     for name in names:
-        if name != REFERENCE:
+        if name == REFERENCE:
+            continue
+        try:
             seconds, labels = score(name)
-            timings[name] = (sentences / seconds, agreement(labels, reference))
+        except MediaframeError as exc:  # a path that cannot run here (a conversion failed) is no candidate
+            logger.warning("scoring path %s left out: %s", name, exc)
+            continue
+        timings[name] = (sentences / seconds, agreement(labels, reference))
     passing = [name for name, (_, agree) in timings.items() if agree >= MIN_AGREEMENT]
     if not passing:
-        return max(timings, key=lambda name: timings[name][1]), timings
+        return max(timings, key=lambda name: timings[name][1]) if timings else REFERENCE, timings
     return max(passing, key=lambda name: timings[name][0]), timings
 
 
