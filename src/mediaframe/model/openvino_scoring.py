@@ -125,8 +125,8 @@ def export(loaded: Any, target: Path) -> None:
         raise MediaframeError(f"cannot write the converted model to {target.parent} ({exc.strerror}); "
                               "set XDG_CACHE_HOME to a writable folder, or use --runtime torch") from None
     except Exception as exc:  # noqa: BLE001 (OpenVINO's conversion errors have no common type)
-        raise MediaframeError(f"the model could not be converted for OpenVINO ({str(exc).strip().splitlines()[0][:200]}); "
-                              "use --runtime torch") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise MediaframeError(f"the model could not be converted for OpenVINO ({reason}); use --runtime torch") from None
     logger.info("converted the model for OpenVINO: %s", target.parent)
 
 
