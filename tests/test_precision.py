@@ -132,3 +132,12 @@ def test_precision_a_path_that_cannot_run_is_left_out(cache_home: Path) -> None:
         return fast(path)
 
     assert precision.choose(score, ["torch:fp32", "torch:bf16", "openvino:bf16"], "key") == "torch:bf16"
+
+
+def test_precision_a_near_tie_goes_to_the_path_without_torch(cache_home: Path) -> None:
+    seconds = {"torch:fp32": 2.0, "torch:bf16": 0.50, "openvino:bf16": 0.54, "torch:int8": 0.2}
+    score = fake_scorer(seconds, {"torch:int8": 40}, [])
+    names = ["torch:fp32", "torch:bf16", "torch:int8", "openvino:bf16"]
+    assert precision.choose(score, names, "tie") == "openvino:bf16", "within 10% of the fastest, no torch at startup"
+    seconds["openvino:bf16"] = 0.7
+    assert precision.choose(score, names, "clear") == "torch:bf16", "a clear lead wins"

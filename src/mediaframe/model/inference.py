@@ -47,6 +47,7 @@ from mediaframe.records import TASKS
 logger = logging.getLogger(__name__)
 
 PROB_DIGITS = 5
+TIMED_PASSES = 2  # the best of two timed passes over the calibration sentences
 
 
 # ---------------------------------------------------------------- the predictor
@@ -148,10 +149,12 @@ class Predictor:
         # batches enough to keep every stream or thread busy, as a long run's chunks do
         self.batch_size = min(batch_size, max(8, len(rows) // (4 * (self.threads or physical_cores()))))
         try:
-            self.predict_proba(texts, targets, mentions)  # the first pass creates kernels for each new shape: time the second
-            started = time.perf_counter()
-            probs = self.predict_proba(texts, targets, mentions)
-            seconds = time.perf_counter() - started
+            self.predict_proba(texts, targets, mentions)  # the first pass creates kernels for each new shape: time the next
+            seconds = float("inf")
+            for _ in range(TIMED_PASSES):
+                started = time.perf_counter()
+                probs = self.predict_proba(texts, targets, mentions)
+                seconds = min(seconds, time.perf_counter() - started)
         finally:
             self.truncated, self.batch_size = truncated, batch_size
         return seconds, {task: values.argmax(1) for task, values in probs.items()}
