@@ -113,7 +113,7 @@ class Predictor:
         Raises:
             MediaframeError: OpenVINO asked for where it cannot run (saying why), or an unknown choice.
         """
-        why_not = openvino_scoring.unavailable(self.folder) if runtime != "torch" and self.device == "cpu" else "-"
+        why_not = openvino_scoring.unavailable(self.folder) if self.device == "cpu" else "OpenVINO scores on the CPU only"
         if runtime == "openvino" and why_not:
             raise MediaframeError(f"runtime openvino: {why_not}; or use --runtime torch")
         names = candidates(dtype, runtime, self.device, openvino=why_not is None)
