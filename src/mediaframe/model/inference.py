@@ -177,17 +177,21 @@ class Predictor:
         if not len(texts):
             return probs
         unique, inverse, keys = self.distinct_inputs(texts, targets, mentions)
-        known = [self.memo.get(keys[slot]) if self.memo else None for slot in range(len(unique))]
+        known = [self.memo.get(key) for key in keys] if self.memo else [None] * len(keys)
         new = [slot for slot, found in enumerate(known) if found is None]
-        if new:
-            index = [unique[slot] for slot in new]
-            scores = self.score_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
-            for row, slot in enumerate(new):
-                known[slot] = {task: scores[task][row].copy() for task in TASKS}  # a copy: not a view holding the chunk
-                if self.memo:
-                    self.memo.put(keys[slot], known[slot])
+        index = [unique[slot] for slot in new]
+        scores = (self.score_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
+                  if new else {task: np.empty((0, len(self.labels[task])), dtype=np.float32) for task in TASKS})
+        seen = [slot for slot, found in enumerate(known) if found is not None]
         for task in TASKS:
-            probs[task][:] = np.stack([found[task] for found in known])[inverse]
+            slots = scores[task] if not seen else np.empty((len(unique), len(self.labels[task])), dtype=np.float32)
+            if seen:
+                slots[new] = scores[task]
+                slots[seen] = np.stack([known[slot][task] for slot in seen])
+            probs[task][:] = slots[inverse]
+        if self.memo:
+            for row, slot in enumerate(new):  # copies: an entry must not be a view holding the whole chunk
+                self.memo.put(keys[slot], {task: scores[task][row].copy() for task in TASKS})
         return probs
 
     def distinct_inputs(

@@ -111,7 +111,7 @@ def export(loaded: Any, target: Path) -> None:
 
     from mediaframe.model.torch_scoring import ScoringGraph
 
-    graph = ScoringGraph(loaded.model).eval()
+    graph = ScoringGraph(loaded.model.encoder, loaded.model.pool, loaded.model.heads).eval()
     example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}
     example["attention_mask"][1, 5:] = 0  # padding in the example: the mask cannot be traced away
     example["token_type_ids"].zero_()

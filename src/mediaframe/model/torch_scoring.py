@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
@@ -26,36 +26,30 @@ class TorchScorer:
         if threads:
             torch.set_num_threads(threads)
         self.device = device
-        self.pool = loaded.model.pool
-        self.heads = {task: loaded.model.heads[task].float().to(device).eval() for task in TASKS}
-        self.encoder = prepare_encoder(loaded.model.encoder, dtype, device)
+        heads = loaded.model.heads.float().to(device).eval()
+        self.graph = ScoringGraph(prepare_encoder(loaded.model.encoder, dtype, device), loaded.model.pool, heads)
 
     def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
         """Write each batch's probabilities into `out[task]` at its rows."""
         for index, batch in batches:
-            for task, values in self.forward(batch).items():
-                out[task][index] = values
-
-    def forward(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        tensors = {key: torch.from_numpy(value).to(self.device) for key, value in batch.items()}
-        with torch.inference_mode():
-            hidden = self.encoder(**tensors).last_hidden_state.float()
-            pooled = self.pool(hidden, tensors["attention_mask"])
-            return {task: torch.softmax(head(pooled), -1).cpu().numpy() for task, head in self.heads.items()}
+            with torch.inference_mode():
+                probs = self.graph(**{key: torch.from_numpy(value).to(self.device) for key, value in batch.items()})
+            for task, values in zip(TASKS, probs, strict=True):
+                out[task][index] = values.cpu().numpy()
 
 
 class ScoringGraph(torch.nn.Module):
-    """Encoder, pooling and softmax heads in one module, probabilities per task in TASKS order: what a
-    compiled runtime exports (model.openvino_scoring)."""
+    """Encoder, pooling (in fp32) and softmax heads in one module, probabilities per task in TASKS order:
+    what PyTorch scoring runs and what a compiled runtime exports (model.openvino_scoring)."""
 
-    def __init__(self, model: torch.nn.Module) -> None:
+    def __init__(self, encoder: torch.nn.Module, pool: Callable[..., torch.Tensor], heads: torch.nn.ModuleDict) -> None:
         super().__init__()
-        self.model = model
+        self.encoder, self.pool, self.heads = encoder, pool, heads
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        hidden = self.model.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
-        pooled = self.model.pool(hidden, attention_mask)
-        return tuple(torch.softmax(self.model.heads[task](pooled), -1) for task in TASKS)
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        pooled = self.pool(hidden.float(), attention_mask)
+        return tuple(torch.softmax(self.heads[task](pooled), -1) for task in TASKS)
 
 
 def prepare_encoder(encoder: torch.nn.Module, dtype: str, device: str) -> torch.nn.Module:
