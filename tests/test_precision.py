@@ -141,3 +141,16 @@ def test_precision_a_near_tie_goes_to_the_path_without_torch(cache_home: Path) -
     assert precision.choose(score, names, "tie") == "openvino:bf16", "within 10% of the fastest, no torch at startup"
     seconds["openvino:bf16"] = 0.7
     assert precision.choose(score, names, "clear") == "torch:bf16", "a clear lead wins"
+
+
+def test_precision_when_no_path_asked_for_can_run_the_reason_is_raised(cache_home: Path) -> None:
+    fast = fake_scorer({"torch:fp32": 2.0}, {}, [])
+
+    def score(path: str):
+        if path.startswith("openvino"):
+            raise MediaframeError("cannot write the converted model")
+        return fast(path)
+
+    with pytest.raises(MediaframeError, match="cannot write the converted model"):
+        precision.choose(score, ["openvino:fp32", "openvino:bf16"], "key")
+    assert precision.read_cache() == {}, "nothing chosen, nothing cached"

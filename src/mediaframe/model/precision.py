@@ -116,10 +116,15 @@ def choose(score: Scorer, names: Sequence[str], cache_key: str) -> str:
 def measure(score: Scorer, names: Sequence[str]) -> tuple[str, dict[str, tuple[float, float]]]:
     """Time every candidate and compare its labels with the reference's. Of the paths that agree, the fastest;
     among those within NEAR_FASTEST of it, one that runs without torch (a later run then starts without
-    importing it: about 1 s instead of 5-7 s). Where none agrees, the most agreeing one."""
+    importing it: about 1 s instead of 5-7 s). Where none agrees, the most agreeing one.
+
+    Raises:
+        MediaframeError: not one of `names` can run here (the last path's reason).
+    """
     sentences = len(calibration_rows())
     seconds, reference = score(REFERENCE)
     timings = {REFERENCE: (sentences / seconds, 1.0)} if REFERENCE in names else {}
+    failure: MediaframeError | None = None
     for name in names:
         if name == REFERENCE:
             continue
@@ -127,11 +132,14 @@ def measure(score: Scorer, names: Sequence[str]) -> tuple[str, dict[str, tuple[f
             seconds, labels = score(name)
         except MediaframeError as exc:  # a path that cannot run here (a conversion failed) is no candidate
             logger.warning("scoring path %s left out: %s", name, exc)
+            failure = exc
             continue
         timings[name] = (sentences / seconds, agreement(labels, reference))
+    if not timings and failure is not None:
+        raise failure  # none of the paths asked for can run here
     passing = [name for name, (_, agree) in timings.items() if agree >= MIN_AGREEMENT]
     if not passing:
-        return max(timings, key=lambda name: timings[name][1]) if timings else REFERENCE, timings
+        return max(timings, key=lambda name: timings[name][1]), timings
     fastest = max(timings[name][0] for name in passing)
     near = [name for name in passing if timings[name][0] >= NEAR_FASTEST * fastest]
     torchless = [name for name in near if not name.startswith("torch:")]  # starts seconds sooner: no torch import
