@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/mediaframe build $(SEED) --target Netflix --gold $(GOLD) --out $(OUT)/seed-dataset --folds --force
 	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/teacher --force
 	$(BIN)/mediaframe distill models/teacher --out models/default --corpus $(SEED) --target Netflix --force
-	$(BIN)/mediaframe evaluate models/default $(OUT)/seed-dataset --json $(OUT)/evaluation.json --out $(OUT)/evaluation
+	$(BIN)/mediaframe evaluate models/default $(OUT)/seed-dataset --json $(OUT)/evaluation.json --out $(OUT)/evaluation --force
 	$(BIN)/mediaframe predict models/default $(SEED) --target Netflix --out $(OUT)/predictions.jsonl --articles $(OUT)/articles.csv --force
 	$(BIN)/mediaframe compare $(OUT)/predictions.jsonl --by outlet --out $(OUT)/report --force
 	@echo "report: $(OUT)/report/report.html"
