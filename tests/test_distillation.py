@@ -96,3 +96,31 @@ def test_distillation_cli_scores_a_corpus_into_a_student(tiny_model_dir: Path, t
     assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["sentences"] == 94
     again = CliRunner().invoke(app, ["distill", str(tiny_model_dir), "--out", str(out), "--set", "distill.sources=[]"])
     assert again.exit_code == 1 and "exists; pass --force" in again.output
+
+
+def test_distillation_narrows_the_feed_forward_layers_into_a_model_every_path_scores(
+    confident_teacher: Path, tmp_path: Path
+) -> None:
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.modeling import load_model
+
+    out = distillation.distill(confident_teacher, tmp_path / "student", settings("distill.layers=1", "distill.ffn_width=24"),
+                               extra_rows=ROWS)
+    student = load_model(out)
+    assert student.model.encoder.config.intermediate_size == 24
+    assert student.model.encoder.encoder.layer[0].intermediate.dense.out_features == 24
+    assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["ffn_width"] == 24
+    assert "24 feed-forward units" in (out / "README.md").read_text()
+    texts, targets = [r["text"] for r in ROWS[:4]], ["Netflix"] * 4
+    exact = Predictor(out, dtype="fp32").predict_proba(texts, targets)
+    compiled = Predictor(out, dtype="fp32", runtime="openvino").predict_proba(texts, targets)
+    for task in exact:
+        np.testing.assert_allclose(compiled[task], exact[task], atol=1e-4)
+
+
+def test_distillation_refuses_a_width_before_the_teacher_labels(tiny_model_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(distillation, "teacher_probabilities", lambda *a, **k: pytest.fail("the teacher labeled first"))
+    with pytest.raises(MediaframeError, match="distill.ffn_width = 64: expected 1 to 63"):
+        distillation.distill(tiny_model_dir, tmp_path / "s", settings("distill.layers=1", "distill.ffn_width=64"),
+                             extra_rows=ROWS)
+    assert not (tmp_path / "s").exists()

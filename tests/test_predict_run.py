@@ -220,7 +220,7 @@ def test_predict_run_five_megabyte_article_works(tmp_path: Path, tiny_model_dir:
 
 
 def test_predict_run_prefetch_keeps_order_and_raises_the_producers_error() -> None:
-    from mediaframe.predict.run import prefetch
+    from mediaframe.predict.overlap import prefetch
 
     assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
 
@@ -230,6 +230,43 @@ def test_predict_run_prefetch_keeps_order_and_raises_the_producers_error() -> No
 
     with pytest.raises(MediaframeError, match="broken input"):
         list(prefetch(failing()))
+
+
+def test_predict_run_write_behind_writes_in_order_and_waits_on_leaving() -> None:
+    import time
+
+    from mediaframe.predict.overlap import WriteBehind
+
+    written: list[int] = []
+
+    def slow_write(number: int) -> None:
+        time.sleep(0.01)
+        written.append(number)
+
+    with WriteBehind(slow_write) as behind:
+        for number in range(20):
+            behind.put(number)
+    assert written == list(range(20))
+    with pytest.raises(KeyboardInterrupt), WriteBehind(slow_write) as behind:  # an interrupt still writes what was put
+        behind.put(20)
+        raise KeyboardInterrupt
+    assert written[-1] == 20
+
+
+def test_predict_run_write_behind_raises_the_writers_error_and_writes_nothing_after_it() -> None:
+    from mediaframe.predict.overlap import WriteBehind
+
+    written: list[int] = []
+
+    def write(number: int) -> None:
+        if number == 2:
+            raise OSError("disk full")
+        written.append(number)
+
+    with pytest.raises(OSError, match="disk full"), WriteBehind(write) as behind:
+        for number in range(6):
+            behind.put(number)
+    assert written == [0, 1]
 
 
 def test_predict_run_chunks_hold_whole_records() -> None:

@@ -1,7 +1,8 @@
 """A smaller, faster student of a trained model, taught by the model's own soft predictions.
 
 The student keeps `distill.layers` of the teacher's encoder layers (evenly spaced, the last
-among them) and its heads. The teacher labels real sentences it was not tested on (the
+among them) and its heads; with `distill.ffn_width` its feed-forward layers keep only that many
+of their units, the ones that carry the most on these sentences (model.pruning). The teacher labels real sentences it was not tested on (the
 sources in `distill.sources`: NewsMTSC train, Narrative Frames folds 1-4, the written
 coverage; and any corpus the user gives); the student learns the teacher's distributions,
 softened by `distill.temperature` (Hinton, Vinyals and Dean, "Distilling the Knowledge in a
@@ -27,11 +28,13 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
 from mediaframe.model.inference import Predictor, pad_batch
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
+from mediaframe.model.pruning import check_width, ffn_importance, prune_ffn
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
 TEST_SOURCES = frozenset({"narrative_frames_test"})
+RANKING_SENTENCES = 2048  # sentences the feed-forward units are ranked on (distill.ffn_width)
 
 
 def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str, Any]] = (), device: str = "cpu") -> Path:
@@ -55,9 +58,16 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
-    student, kept = shrink(loaded, settings.layers)  # before the teacher's long labeling pass: a bad layer count fails now
+    # before the teacher's long labeling pass: a bad layer count or width fails now
+    student, kept = shrink(loaded, settings.layers)
+    if settings.ffn_width:
+        check_width(student.model, settings.ffn_width)
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
-    fit_student(student, rows, mentions, soft, settings, device, cfg.seed)
+    encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
+                     [list(m) for m in mentions], student.meta["max_length"], student.meta["target_mode"])
+    if settings.ffn_width:
+        narrow(student, encoded, settings.ffn_width, cfg.seed)
+    fit_student(student, rows, encoded, soft, settings, device, cfg.seed)
     student.meta = student_meta(loaded.meta, teacher, kept, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)
@@ -123,8 +133,22 @@ def shrink(loaded: LoadedModel, keep: int) -> tuple[LoadedModel, list[int]]:
     return LoadedModel(model, loaded.tokenizer, copy.deepcopy(loaded.meta)), kept
 
 
+def narrow(student: LoadedModel, encoded: dict[str, Any], width: int, seed: int) -> None:
+    """Keep `width` feed-forward units per layer, ranked on up to RANKING_SENTENCES of the distillation sentences."""
+    lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
+    sample = np.random.default_rng(seed).permutation(len(lengths))[:RANKING_SENTENCES]
+    pad_id = student.tokenizer.pad_token_id or 0
+    torch.set_num_threads(physical_cores())
+    ranking = (
+        {k: torch.from_numpy(v) for k, v in pad_batch(encoded, sample[start : start + 64], lengths, pad_id).items()}
+        for start in range(0, len(sample), 64)
+    )
+    prune_ffn(student.model.eval(), width, ffn_importance(student.model, ranking))
+    logger.info("student: feed-forward layers narrowed to %d units, ranked on %d sentences", width, len(sample))
+
+
 def fit_student(
-    student: LoadedModel, rows: Sequence[dict[str, Any]], mentions: Sequence[Sequence[dict[str, Any]]],
+    student: LoadedModel, rows: Sequence[dict[str, Any]], encoded: dict[str, Any],
     soft: dict[str, np.ndarray], settings: DistillConfig, device: str, seed: int,
 ) -> None:
     """Minimise the softened KL to the teacher (plus cross-entropy on gold labels) with AdamW."""
@@ -132,9 +156,6 @@ def fit_student(
 
     torch.manual_seed(seed)
     torch.set_num_threads(physical_cores())
-    meta = student.meta
-    encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
-                     [list(m) for m in mentions], meta["max_length"], meta["target_mode"])
     lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
     gold = gold_indices(rows, student)
     model = student.model.to(device).eval()  # no dropout: the student starts from trained weights and follows targets
@@ -200,7 +221,7 @@ def student_meta(
     meta = {**teacher_meta, "metrics": {}}  # its own figures come from `mediaframe evaluate`
     meta["distilled_from"] = {
         "teacher": str(teacher.resolve()), "teacher_base_model": teacher_meta.get("base_model", ""),
-        "layers_kept": kept, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
+        "layers_kept": kept, "ffn_width": settings.ffn_width or None, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
     }
     return meta
 
@@ -211,7 +232,9 @@ def student_card(meta: dict[str, Any]) -> str:
     return "\n".join([
         "# mediaframe student model", "",
         f"A student of `{origin['teacher']}`: {len(origin['layers_kept'])} of its encoder layers "
-        f"({', '.join(map(str, origin['layers_kept']))}, counted from 0) and its heads, trained on the teacher's softened "
+        f"({', '.join(map(str, origin['layers_kept']))}, counted from 0)"
+        + (f" with {origin['ffn_width']} feed-forward units each" if origin.get("ffn_width") else "")
+        + " and its heads, trained on the teacher's softened "
         f"predictions for {origin['sentences']:,} sentences (sources: {', '.join(origin['settings']['sources']) or 'none'}; "
         "plus any --corpus) and their gold labels where they have them.", "",
         "Same labels, input format and codebook as the teacher. Its held-out figures are not the teacher's: measure them "

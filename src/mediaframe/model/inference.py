@@ -41,12 +41,11 @@ from mediaframe.model.precision import (
     choose,
     resolve_dtype,
 )
-from mediaframe.model.prediction_rows import article_key, prediction_row, sentence_index
+from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
-PROB_DIGITS = 5
 TIMED_PASSES = 2  # the best of two timed passes over the calibration sentences
 
 
@@ -261,17 +260,15 @@ class Predictor:
         A row's own `target` wins over `default_target`; rows without `mentions` get them
         found here from the target's aliases and descriptors.
         """
+        return prediction_rows(rows, *self.score_rows(rows, default_target), self.labels)
+
+    def score_rows(
+        self, rows: Sequence[Mapping[str, Any]], default_target: str = ""
+    ) -> tuple[list[str], list[list[dict[str, Any]]], dict[str, np.ndarray]]:
+        """Each input row's target, mentions and class probabilities per task (see `predict_rows`)."""
         targets = [str(row.get("target") or default_target) for row in rows]
         mentions = self.rows_mentions(rows, targets)
-        probs = self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
-        rounded = {task: np.round(probs[task], PROB_DIGITS).tolist() for task in TASKS}
-        best = {task: probs[task].argmax(1).tolist() for task in TASKS}
-        return [
-            prediction_row(
-                row, targets[i], mentions[i], {t: rounded[t][i] for t in TASKS}, {t: best[t][i] for t in TASKS}, self.labels
-            )
-            for i, row in enumerate(rows)
-        ]
+        return targets, mentions, self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
 
     def __call__(self, batch: Any) -> Any:
         """Score a pandas DataFrame of rows into a DataFrame of prediction rows (Ray Data `map_batches`)."""

@@ -5,9 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from mediaframe.records import TASKS
 
+PROB_DIGITS = 5
+
 ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
+
+
+def prediction_rows(
+    rows: Sequence[Mapping[str, Any]],
+    targets: Sequence[str],
+    mentions: Sequence[Sequence[Mapping[str, Any]]],
+    probs: Mapping[str, np.ndarray],
+    labels: Mapping[str, Sequence[str]],
+) -> list[dict[str, Any]]:
+    """The output rows of scored input rows: each row's label per task is its most probable one."""
+    rounded = {task: np.round(probs[task], PROB_DIGITS).tolist() for task in TASKS}
+    best = {task: probs[task].argmax(1).tolist() for task in TASKS}
+    return [
+        prediction_row(row, targets[i], mentions[i], {t: rounded[t][i] for t in TASKS}, {t: best[t][i] for t in TASKS}, labels)
+        for i, row in enumerate(rows)
+    ]
 
 
 def prediction_row(

@@ -3,14 +3,13 @@
 `predict` is the library function behind `mediaframe predict`. Articles are cleaned,
 segmented and searched for target mentions (corpus.sentences.article_sentences); sentence rows
 get their mentions from their target. Rows are scored a chunk at a time by one
-`model.inference.Predictor` (the chunk after is read and its mentions found in a background thread meanwhile)
-and appended to the output through `predict.files.PartialWriter`.
+`model.inference.Predictor`; meanwhile background threads (predict.overlap) read the chunk after and find
+its mentions, and turn the chunk before into output rows appended through `predict.files.PartialWriter`.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any
 from mediaframe.errors import MediaframeError
 from mediaframe.interrupts import deferred_interrupt
 from mediaframe.predict.job import PredictJob, job_of
+from mediaframe.predict.overlap import WriteBehind, prefetch
 from mediaframe.predict.rows import input_records, records_to_rows
 
 logger = logging.getLogger(__name__)
@@ -135,19 +135,25 @@ def score_chunks(
     chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any,
     interrupted: threading.Event,
 ) -> int:
-    """Score each chunk and append it to the output; returns the number of rows scored.
+    """Score each chunk and append it to the output (in a thread, while the next is scored); returns the rows scored.
 
     Raises:
         KeyboardInterrupt: after the chunk during which Ctrl-C was pressed has been written.
     """
+    from mediaframe.model.prediction_rows import prediction_rows
+
+    def write(rows: list[dict[str, Any]], scored: tuple[Any, ...], consumed: int) -> None:
+        writer.write(prediction_rows(rows, *scored, predictor.labels), consumed)
+
     scored, started = 0, time.perf_counter()
-    for rows, consumed in chunks:
-        writer.write(predictor.predict_rows(rows, target) if rows else [], consumed)
-        if interrupted.is_set():
-            raise KeyboardInterrupt
-        scored += len(rows)
-        bar.update(consumed)
-        bar.set_postfix_str(f"{scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
+    with WriteBehind(write) as behind:
+        for rows, consumed in chunks:
+            behind.put(rows, predictor.score_rows(rows, target), consumed)
+            if interrupted.is_set():
+                raise KeyboardInterrupt
+            scored += len(rows)
+            bar.update(consumed)
+            bar.set_postfix_str(f"{scored / max(time.perf_counter() - started, 1e-9):,.0f} sentences/s")
     return scored
 
 
@@ -200,43 +206,6 @@ def with_mentions(
                               strict=True):
             row["mentions"] = found
         yield rows, consumed
-
-
-def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Run an iterator in a background thread, `depth` items ahead (reading overlaps scoring).
-
-    When the consumer stops early (an error, an interrupt), the producer thread stops too.
-    """
-    done = object()
-    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def hand_over(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not hand_over(item):
-                    return
-            hand_over(done)
-        except BaseException as exc:  # handed to the consumer, raised there
-            hand_over(exc)
-
-    threading.Thread(target=produce, daemon=True, name="mediaframe-prefetch").start()
-    try:
-        while (item := box.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
 
 
 def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
