@@ -170,8 +170,8 @@ def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) 
 
     predictor = Predictor(tiny_model_dir, batch_size=2, remember=3)
     scored: list[int] = []
-    score = predictor.score_encoded
-    predictor.score_encoded = lambda encoded: scored.append(len(encoded["input_ids"])) or score(encoded)
+    start = predictor.start_encoded
+    predictor.start_encoded = lambda encoded: scored.append(len(encoded["input_ids"])) or start(encoded)
     first = predictor.predict_proba(SENTENCES[:3], ["Netflix"] * 3, [[]] * 3)
     again = predictor.predict_proba([SENTENCES[2], SENTENCES[0], SENTENCES[3]], ["Netflix"] * 3, [[]] * 3)
     assert scored == [3, 1], "only the sentence not seen before is scored"

@@ -56,6 +56,37 @@ def test_openvino_bf16_stays_near_fp32(model_copy: Path) -> None:
         assert np.abs(fast[task] - exact[task]).max() < 0.05
 
 
+def test_openvino_calls_started_back_to_back_each_get_their_own_probabilities(model_copy: Path) -> None:
+    from mediaframe.model.inference import Predictor
+
+    predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=2)
+    exact = scores(model_copy, "torch")
+    halves = [slice(0, 3), slice(3, 6)]
+    started = [predictor.start_proba(SENTENCES[half], ["Netflix"] * 3, MENTIONS[half]) for half in halves]
+    for half, probs in zip(halves, started, strict=True):  # the second was queued before the first was read
+        got = probs()
+        for task in TASKS:
+            assert np.abs(got[task] - exact[task][half]).max() < 1e-4
+
+
+def test_openvino_submit_hands_on_an_error_of_the_batches_and_leaves_nothing_running(model_copy: Path) -> None:
+    from mediaframe.model.inference import Predictor
+
+    predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=1)
+    padded = {"input_ids": np.ones((6, 4), dtype=np.int64), "attention_mask": np.ones((6, 4), dtype=np.int64),
+              "token_type_ids": np.zeros((6, 4), dtype=np.int64)}
+
+    def failing():
+        yield from ((np.array([i]), {k: v[i : i + 1] for k, v in padded.items()}) for i in range(2))
+        raise MediaframeError("bad batch")
+
+    out = {task: np.zeros((6, len(predictor.labels[task])), dtype=np.float32) for task in TASKS}
+    with pytest.raises(MediaframeError, match="bad batch"):
+        predictor.scorer.submit(failing(), out)
+    assert out["stance"][:2].sum() == pytest.approx(2.0, abs=1e-3), "what was queued has finished before the error"
+    assert out["stance"][2:].sum() == 0.0
+
+
 def test_openvino_graph_is_converted_once_and_keyed_by_the_weights(
     model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

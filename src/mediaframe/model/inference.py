@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from mediaframe.model.precision import (
     resolve_dtype,
 )
 from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
+from mediaframe.model.scoring_calls import ScoringCall, finished_call
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -172,26 +173,42 @@ class Predictor:
         again); inputs scored here that are longer than the model's max_length are truncated and counted in
         `self.truncated`.
         """
+        return self.start_proba(texts, targets, mentions)()
+
+    def start_proba(
+        self,
+        texts: Sequence[str],
+        targets: Sequence[str],
+        mentions: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+    ) -> Callable[[], dict[str, np.ndarray]]:
+        """`predict_proba` in two steps: this call tokenizes and queues the inputs; the function it returns gives
+        their probabilities once scored. Where the scorer runs in its own threads (OpenVINO) the caller can
+        prepare the next inputs meanwhile; an input queued but not yet scored is not found in the memory."""
         probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         if not len(texts):
-            return probs
+            return lambda: probs
         unique, inverse, keys = self.distinct_inputs(texts, targets, mentions)
         known = [self.memo.get(key) for key in keys] if self.memo else [None] * len(keys)
         new = [slot for slot, found in enumerate(known) if found is None]
         index = [unique[slot] for slot in new]
-        scores = (self.score_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
-                  if new else {task: np.empty((0, len(self.labels[task])), dtype=np.float32) for task in TASKS})
-        seen = [slot for slot, found in enumerate(known) if found is not None]
-        for task in TASKS:
-            slots = scores[task] if not seen else np.empty((len(unique), len(self.labels[task])), dtype=np.float32)
-            if seen:
-                slots[new] = scores[task]
-                slots[seen] = np.stack([known[slot][task] for slot in seen])
-            probs[task][:] = slots[inverse]
-        if self.memo:
-            for row, slot in enumerate(new):  # copies: an entry must not be a view holding the whole chunk
-                self.memo.put(keys[slot], {task: scores[task][row].copy() for task in TASKS})
-        return probs
+        call = (self.start_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
+                if new else finished_call({task: np.empty((0, len(self.labels[task])), dtype=np.float32) for task in TASKS}))
+
+        def assemble() -> dict[str, np.ndarray]:
+            scores = call.wait()
+            seen = [slot for slot, found in enumerate(known) if found is not None]
+            for task in TASKS:
+                slots = scores[task] if not seen else np.empty((len(unique), len(self.labels[task])), dtype=np.float32)
+                if seen:
+                    slots[new] = scores[task]
+                    slots[seen] = np.stack([known[slot][task] for slot in seen])
+                probs[task][:] = slots[inverse]
+            if self.memo:
+                for row, slot in enumerate(new):  # copies: an entry must not be a view holding the whole chunk
+                    self.memo.put(keys[slot], {task: scores[task][row].copy() for task in TASKS})
+            return probs
+
+        return assemble
 
     def distinct_inputs(
         self, texts: Sequence[str], targets: Sequence[str], mentions: Sequence[Sequence[Mapping[str, Any]]] | None
@@ -242,6 +259,10 @@ class Predictor:
 
     def score_encoded(self, encoded: dict[str, list[list[int]]]) -> dict[str, np.ndarray]:
         """Probabilities for tokenized inputs: sorted by length, padded per batch."""
+        return self.start_encoded(encoded).wait()
+
+    def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
+        """`score_encoded`, returning as soon as the scorer has taken the last batch (see scoring_calls)."""
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
         out = {task: np.zeros((len(lengths), len(self.labels[task])), dtype=np.float32) for task in TASKS}
@@ -249,8 +270,7 @@ class Predictor:
             (index, pad_batch(encoded, index, lengths, self.folder.pad_id))
             for index in (order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size))
         )
-        self.scorer.score(batches, out)
-        return out
+        return self.scorer.submit(batches, out)
 
     # ------------------------------------------------------------ rows
 
@@ -260,15 +280,17 @@ class Predictor:
         A row's own `target` wins over `default_target`; rows without `mentions` get them
         found here from the target's aliases and descriptors.
         """
-        return prediction_rows(rows, *self.score_rows(rows, default_target), self.labels)
+        targets, mentions, probs = self.start_rows(rows, default_target)
+        return prediction_rows(rows, targets, mentions, probs(), self.labels)
 
-    def score_rows(
+    def start_rows(
         self, rows: Sequence[Mapping[str, Any]], default_target: str = ""
-    ) -> tuple[list[str], list[list[dict[str, Any]]], dict[str, np.ndarray]]:
-        """Each input row's target, mentions and class probabilities per task (see `predict_rows`)."""
+    ) -> tuple[list[str], list[list[dict[str, Any]]], Callable[[], dict[str, np.ndarray]]]:
+        """Each input row's target and mentions, and a function that gives its class probabilities once scored
+        (see `start_proba`)."""
         targets = [str(row.get("target") or default_target) for row in rows]
         mentions = self.rows_mentions(rows, targets)
-        return targets, mentions, self.predict_proba([str(row["text"]) for row in rows], targets, mentions)
+        return targets, mentions, self.start_proba([str(row["text"]) for row in rows], targets, mentions)
 
     def __call__(self, batch: Any) -> Any:
         """Score a pandas DataFrame of rows into a DataFrame of prediction rows (Ray Data `map_batches`)."""

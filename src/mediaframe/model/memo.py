@@ -8,6 +8,7 @@ stretch of input, with memory that stays flat however long the input is.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -17,25 +18,30 @@ Probabilities = dict[str, np.ndarray]  # task -> one input's class probabilities
 
 
 class ScoreMemo:
-    """The probabilities of the last `capacity` distinct inputs, the least recently used forgotten first."""
+    """The probabilities of the last `capacity` distinct inputs, the least recently used forgotten first.
+    Safe to share between threads (`mediaframe predict` stores a chunk's scores while it looks up the next)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self.entries: OrderedDict[Hashable, Probabilities] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key: Hashable) -> Probabilities | None:
-        found = self.entries.get(key)
-        if found is not None:
-            self.entries.move_to_end(key)
-        return found
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
 
     def put(self, key: Hashable, probs: Probabilities) -> None:
         if self.capacity <= 0:
             return
-        self.entries[key] = probs
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.capacity:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = probs
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.capacity:
+                self.entries.popitem(last=False)
 
     def clear(self) -> None:
-        self.entries.clear()
+        with self.lock:
+            self.entries.clear()

@@ -14,7 +14,7 @@ import importlib.util
 import json
 import logging
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
 from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
 from mediaframe.model.precision import package_version
+from mediaframe.model.scoring_calls import Batches, ScoringCall
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -33,9 +34,11 @@ GRAPH_VERSION = 1  # bump when the exported graph changes: older cached graphs a
 GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16"}
+# In bf16, attention as separate MatMul/Softmax nodes (AMX matrix kernels) instead of OpenVINO's fused
+# attention subgraph: 1.15-1.2x the whole model on the AMX Xeon, same labels (docs/BENCHMARKS.md).
+# Where it does not pay, `--runtime auto` still measures OpenVINO against PyTorch.
+BF16_SETTINGS = {"SNIPPETS_MODE": "DISABLE"}
 REQUESTS_PER_STREAM = 2  # a batch waits behind each running one, so no stream idles while Python pads the next
-
-Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]
 
 
 def installed() -> bool:
@@ -146,7 +149,7 @@ class OpenVinoScorer:
         if cache is not None:
             core.set_property({"CACHE_DIR": str(cache / "openvino" / "compiled")})  # compiled kernels: faster later starts
         settings = {"INFERENCE_PRECISION_HINT": PRECISION_HINTS[dtype], "PERFORMANCE_HINT": "THROUGHPUT",
-                    "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads}
+                    "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads, **(BF16_SETTINGS if dtype == "bf16" else {})}
         try:
             compiled = core.compile_model(str(graph), "CPU", settings)
         except RuntimeError as exc:
@@ -154,23 +157,29 @@ class OpenVinoScorer:
                                   "delete that folder to convert it again, or use --runtime torch") from None
         self.queue = ov.AsyncInferQueue(compiled, REQUESTS_PER_STREAM * threads)
         self.queue.set_callback(self.collect)
-        self.out: dict[str, np.ndarray] = {}
-        self.failed: BaseException | None = None
 
-    def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
-        """Write each batch's probabilities into `out[task]` at its rows; batches run `threads` at a time."""
-        self.out, self.failed = out, None
+    def submit(self, batches: Batches, out: dict[str, np.ndarray]) -> ScoringCall:
+        """Queue each batch, its probabilities to be written into `out[task]` at its rows; returns once the last
+        batch is queued (`wait()` on the call for the rest), so the caller's next work overlaps the last batches."""
+        call = ScoringCall(out)
         try:
             for index, batch in batches:
-                self.queue.start_async(batch, index)
-        finally:
-            self.queue.wait_all()  # no request still running writes into arrays the next call owns
-        if self.failed is not None:
-            raise self.failed
+                call.started()
+                self.queue.start_async(batch, (call, index))
+        except BaseException as exc:
+            self.queue.wait_all()  # no request still running writes into arrays the caller drops
+            call.finished(exc)
+            raise
+        call.finished()
+        return call
 
-    def collect(self, request: Any, index: np.ndarray) -> None:
+    @staticmethod
+    def collect(request: Any, job: tuple[ScoringCall, np.ndarray]) -> None:
+        call, index = job
         try:
             for position, task in enumerate(TASKS):
-                self.out[task][index] = request.get_output_tensor(position).data
-        except BaseException as exc:  # noqa: BLE001 (raised in the caller's thread by `score`)
-            self.failed = exc
+                call.out[task][index] = request.get_output_tensor(position).data
+        except BaseException as exc:  # noqa: BLE001 (raised in the caller's thread by `wait`)
+            call.finished(exc)
+            return
+        call.finished()

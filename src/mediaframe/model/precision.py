@@ -34,7 +34,7 @@ RUNTIMES = ("auto", "torch", "openvino")
 RUNTIME_DTYPES = {"torch": ("fp32", "bf16", "int8"), "openvino": ("fp32", "bf16")}
 REFERENCE = "torch:fp32"
 MIN_AGREEMENT = 0.985  # share of calibration labels (every task) a faster path must give as the reference does
-CHOICE_VERSION = 2  # bump when the rule of choosing changes: choices cached under an older rule are made again
+CHOICE_VERSION = 3  # bump when the rule of choosing or a path changes: choices cached under an older rule are made again
 NEAR_FASTEST = 0.9  # paths this close to the fastest are ties (timings vary by 10% and more on a shared machine)
 CALIBRATION = resources.files("mediaframe") / "resources" / "calibration.jsonl"
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from mediaframe.model.modeling import LoadedModel
+from mediaframe.model.scoring_calls import Batches, ScoringCall, finished_call
 from mediaframe.records import TASKS
-
-Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]  # (row positions, padded arrays) per forward pass
 
 
 class TorchScorer:
@@ -29,13 +28,14 @@ class TorchScorer:
         heads = loaded.model.heads.float().to(device).eval()
         self.graph = ScoringGraph(prepare_encoder(loaded.model.encoder, dtype, device), loaded.model.pool, heads)
 
-    def score(self, batches: Batches, out: dict[str, np.ndarray]) -> None:
-        """Write each batch's probabilities into `out[task]` at its rows."""
+    def submit(self, batches: Batches, out: dict[str, np.ndarray]) -> ScoringCall:
+        """Write each batch's probabilities into `out[task]` at its rows; returns when all are in."""
         for index, batch in batches:
             with torch.inference_mode():
                 probs = self.graph(**{key: torch.from_numpy(value).to(self.device) for key, value in batch.items()})
             for task, values in zip(TASKS, probs, strict=True):
                 out[task][index] = values.cpu().numpy()
+        return finished_call(out)
 
 
 class ScoringGraph(torch.nn.Module):

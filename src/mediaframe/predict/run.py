@@ -142,13 +142,14 @@ def score_chunks(
     """
     from mediaframe.model.prediction_rows import prediction_rows
 
-    def write(rows: list[dict[str, Any]], scored: tuple[Any, ...], consumed: int) -> None:
-        writer.write(prediction_rows(rows, *scored, predictor.labels), consumed)
+    def write(rows: list[dict[str, Any]], started: tuple[Any, ...], consumed: int) -> None:
+        targets, mentions, probs = started
+        writer.write(prediction_rows(rows, targets, mentions, probs(), predictor.labels), consumed)
 
     scored, started = 0, time.perf_counter()
     with WriteBehind(write) as behind:
-        for rows, consumed in chunks:
-            behind.put(rows, predictor.score_rows(rows, target), consumed)
+        for rows, consumed in chunks:  # a chunk's last batches are scored while the next is tokenized
+            behind.put(rows, predictor.start_rows(rows, target), consumed)
             if interrupted.is_set():
                 raise KeyboardInterrupt
             scored += len(rows)

@@ -1,0 +1,56 @@
+"""What every scorer shares: the batches it takes, and the call in flight it hands back.
+
+A scorer's `submit(batches, out)` writes each batch's probabilities into `out[task]` at the
+batch's rows and returns a `ScoringCall`; `wait()` returns once every batch is in `out`. A
+scorer that runs its own threads (OpenVINO) returns as soon as the last batch is queued, so
+the caller prepares the next batches while the last ones run; PyTorch returns a finished call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+
+Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]  # (row positions, padded arrays) per forward pass
+
+
+class ScoringCall:
+    """The batches of one `submit`: finished when the submitting side and every batch it started are done."""
+
+    def __init__(self, out: dict[str, np.ndarray]) -> None:
+        self.out = out
+        self.failed: BaseException | None = None
+        self.lock = threading.Lock()
+        self.unfinished = 1  # the submitting side, until it has queued its last batch
+        self.done = threading.Event()
+
+    def started(self) -> None:
+        with self.lock:
+            self.unfinished += 1
+
+    def finished(self, error: BaseException | None = None) -> None:
+        with self.lock:
+            self.failed = self.failed or error
+            self.unfinished -= 1
+            if not self.unfinished:
+                self.done.set()
+
+    def wait(self) -> dict[str, np.ndarray]:
+        """The filled `out`, once every batch is in.
+
+        Raises:
+            the first error a batch or the submitting side met.
+        """
+        self.done.wait()
+        if self.failed is not None:
+            raise self.failed
+        return self.out
+
+
+def finished_call(out: dict[str, np.ndarray]) -> ScoringCall:
+    """A call whose batches have all been scored already (synchronous scorers)."""
+    call = ScoringCall(out)
+    call.finished()
+    return call
