@@ -85,7 +85,27 @@ def test_hardware_auto_threads_leaves_out_cores_other_processes_keep_busy(
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: cpus)
     monkeypatch.setattr(hardware, "physical_cores", lambda: cpus)
     monkeypatch.setattr(hardware.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(hardware, "own_cpu_seconds", lambda: 0.0)
     assert hardware.auto_threads() == threads
+
+
+def test_hardware_watching_started_early_leaves_out_this_process_and_waits_only_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    readings = iter([(1000, 2000), (1000 + 1000, 3000)])  # every CPU busy over the watch ...
+    own = iter([5.0, 5.0 + 1000 / hardware.CLOCK_TICKS])  # ... with this process's own work
+    clock = iter([100.0, 100.15])
+    slept: list[float] = []
+    monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
+    monkeypatch.setattr(hardware, "own_cpu_seconds", lambda: next(own))
+    monkeypatch.setattr(hardware.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(hardware.time, "sleep", slept.append)
+    monkeypatch.setattr(hardware.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(hardware, "physical_cores", lambda: 2)
+    hardware.watch_cpus()
+    assert hardware.auto_threads() == 2, "the work was this process's own: no core is taken by others"
+    assert slept == [pytest.approx(hardware.BUSY_SAMPLE_SECONDS - 0.15)]
+    assert not hardware.WATCH, "a watch is read once"
 
 
 def test_hardware_cpu_times_reads_busy_and_total_jiffies(tmp_path: Path) -> None:

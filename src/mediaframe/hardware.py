@@ -16,6 +16,8 @@ FAST_BF16_CAPABILITIES = frozenset({"AVX512", "AVX512_BF16", "AMX", "AVX512_AMX"
 GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg", "/proc/driver/nvidia/version")  # CUDA, ROCm, WSL2
 BUSY_SAMPLE_SECONDS = 0.2  # how long auto_threads watches the CPUs
 BUSY_CORE = 0.7  # CPUs' worth of others' work that counts as one busy core (short bursts do not)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's units per second
+WATCH: list[tuple[float, tuple[int, int] | None, float]] = []  # the start of a watch_cpus() not yet read
 
 
 def resolve_device(choice: str) -> str:
@@ -104,21 +106,34 @@ def auto_threads() -> int:
     return max(1, cores - int(busy_cpus() + 1 - BUSY_CORE))
 
 
+def watch_cpus(stat: Path = Path("/proc/stat")) -> None:
+    """Start watching the CPUs now: a later `busy_cpus` (auto_threads) sleeps only for what is left of its
+    sample, so the watching overlaps a command's imports and model loading instead of adding to them."""
+    WATCH[:] = [(time.monotonic(), cpu_times(stat), own_cpu_seconds())]
+
+
 def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:
-    """CPUs' worth of work done over `seconds` by other processes (and this one's other threads; the calling one sleeps);
-    the 1-minute load average where /proc/stat is not readable."""
-    before = cpu_times(stat)
+    """CPUs' worth of work done by other processes over at least `seconds` (since `watch_cpus`, where it was
+    called); the 1-minute load average where /proc/stat is not readable."""
+    started, before, own_before = WATCH.pop() if WATCH else (time.monotonic(), cpu_times(stat), own_cpu_seconds())
     if before is None:
         try:
             return os.getloadavg()[0]
         except OSError:
             return 0.0
-    time.sleep(seconds)
+    time.sleep(max(0.0, seconds - (time.monotonic() - started)))
     after = cpu_times(stat)
     if after is None:
         return 0.0
-    busy, total = after[0] - before[0], after[1] - before[1]
-    return (os.cpu_count() or 1) * busy / total if total > 0 else 0.0
+    own = (own_cpu_seconds() - own_before) * CLOCK_TICKS  # this process's own work is not another's
+    busy, total = after[0] - before[0] - own, after[1] - before[1]
+    return max(0.0, (os.cpu_count() or 1) * busy / total) if total > 0 else 0.0
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of this process, every thread, user and system."""
+    times = os.times()
+    return times.user + times.system
 
 
 def cpu_times(stat: Path) -> tuple[int, int] | None:

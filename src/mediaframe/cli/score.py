@@ -128,6 +128,9 @@ def predict(
 
     Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
     """
+    from mediaframe.hardware import watch_cpus
+
+    watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
     from mediaframe.predict.job import PredictJob
     from mediaframe.scale.engine import choose_engine
 
