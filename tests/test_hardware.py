@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,14 @@ def test_hardware_auto_device_without_a_gpu_driver_is_decided_without_torch(monk
     assert resolve_device("cpu") == "cpu"
 
 
+@pytest.fixture(autouse=True)
+def no_watch_left() -> Iterator[None]:
+    """A watch_cpus() of an earlier test (a CLI run) is never read by this file's tests."""
+    hardware.WATCH.clear()
+    yield
+    hardware.WATCH.clear()
+
+
 @pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.2, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])
 def test_hardware_auto_threads_leaves_out_cores_other_processes_keep_busy(
     monkeypatch: pytest.MonkeyPatch, busy_share: float, cpus: int, threads: int
@@ -94,11 +103,11 @@ def test_hardware_watching_started_early_leaves_out_this_process_and_waits_only_
 ) -> None:
     readings = iter([(1000, 2000), (1000 + 1000, 3000)])  # every CPU busy over the watch ...
     own = iter([5.0, 5.0 + 1000 / hardware.CLOCK_TICKS])  # ... with this process's own work
-    clock = iter([100.0, 100.15])
+    clock = iter([100.0, 100.1, 100.15])
     slept: list[float] = []
     monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
     monkeypatch.setattr(hardware, "own_cpu_seconds", lambda: next(own))
-    monkeypatch.setattr(hardware.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(hardware.time, "monotonic", lambda: next(clock, 100.15))
     monkeypatch.setattr(hardware.time, "sleep", slept.append)
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(hardware, "physical_cores", lambda: 2)
@@ -106,6 +115,16 @@ def test_hardware_watching_started_early_leaves_out_this_process_and_waits_only_
     assert hardware.auto_threads() == 2, "the work was this process's own: no core is taken by others"
     assert slept == [pytest.approx(hardware.BUSY_SAMPLE_SECONDS - 0.15)]
     assert not hardware.WATCH, "a watch is read once"
+
+
+def test_hardware_a_watch_left_unread_for_long_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = iter([(0, 0), (1000, 2000), (1000, 3000)])  # the old watch, then a fresh sample of idle CPUs
+    monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
+    monkeypatch.setattr(hardware, "own_cpu_seconds", lambda: 0.0)
+    monkeypatch.setattr(hardware.time, "sleep", lambda seconds: None)
+    hardware.watch_cpus()
+    hardware.WATCH[0] = (hardware.WATCH[0][0] - hardware.WATCH_EXPIRES - 1, *hardware.WATCH[0][1:])
+    assert hardware.busy_cpus() == 0.0
 
 
 def test_hardware_cpu_times_reads_busy_and_total_jiffies(tmp_path: Path) -> None:

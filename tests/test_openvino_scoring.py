@@ -87,6 +87,17 @@ def test_openvino_submit_hands_on_an_error_of_the_batches_and_leaves_nothing_run
     assert out["stance"][2:].sum() == 0.0
 
 
+def test_openvino_a_batch_that_fails_while_running_is_an_error_not_a_wait_forever(model_copy: Path) -> None:
+    from mediaframe.model.inference import Predictor
+
+    predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=1)
+    too_long = {name: np.ones((1, 300), dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
+    out = {task: np.zeros((1, len(predictor.labels[task])), dtype=np.float32) for task in TASKS}
+    call = predictor.scorer.submit(iter([(np.array([0]), too_long)]), out)  # past the tiny model's 128 positions
+    with pytest.raises(RuntimeError):
+        call.wait()
+
+
 def test_openvino_graph_is_converted_once_and_keyed_by_the_weights(
     model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ BUSY_SAMPLE_SECONDS = 0.2  # how long auto_threads watches the CPUs
 BUSY_CORE = 0.7  # CPUs' worth of others' work that counts as one busy core (short bursts do not)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's units per second
 WATCH: list[tuple[float, tuple[int, int] | None, float]] = []  # the start of a watch_cpus() not yet read
+WATCH_EXPIRES = 10.0  # seconds after which an unread watch says nothing about the CPUs now
 
 
 def resolve_device(choice: str) -> str:
@@ -115,7 +116,10 @@ def watch_cpus(stat: Path = Path("/proc/stat")) -> None:
 def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:
     """CPUs' worth of work done by other processes over at least `seconds` (since `watch_cpus`, where it was
     called); the 1-minute load average where /proc/stat is not readable."""
-    started, before, own_before = WATCH.pop() if WATCH else (time.monotonic(), cpu_times(stat), own_cpu_seconds())
+    watched = WATCH.pop() if WATCH else None
+    if watched is None or time.monotonic() - watched[0] > WATCH_EXPIRES:
+        watched = (time.monotonic(), cpu_times(stat), own_cpu_seconds())
+    started, before, own_before = watched
     if before is None:
         try:
             return os.getloadavg()[0]

@@ -1,10 +1,11 @@
 """A smaller, faster student of a trained model, taught by the model's own soft predictions.
 
 The student keeps `distill.layers` of the teacher's encoder layers (evenly spaced, the last
-among them) and its heads; with `distill.ffn_width` its feed-forward layers keep only that many
-of their units, the ones that carry the most on these sentences (model.pruning). The teacher labels real sentences it was not tested on (the
-sources in `distill.sources`: NewsMTSC train, Narrative Frames folds 1-4, the written
-coverage; and any corpus the user gives); the student learns the teacher's distributions,
+among them) and its heads; with `distill.ffn_width` its feed-forward layers keep only that
+many of their units, those that carry the most on these sentences (model.pruning). The
+teacher labels real sentences it was not tested on (the sources in `distill.sources`:
+NewsMTSC train, Narrative Frames folds 1-4, the written coverage; and any corpus the user
+gives); the student learns the teacher's distributions,
 softened by `distill.temperature` (Hinton, Vinyals and Dean, "Distilling the Knowledge in a
 Neural Network", 2015), and the gold labels where a row has them. The result is a normal
 model folder that every command takes.
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 TEST_SOURCES = frozenset({"narrative_frames_test"})
 RANKING_SENTENCES = 2048  # sentences the feed-forward units are ranked on (distill.ffn_width)
+RANKING_BATCH = 64
 
 
 def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str, Any]] = (), device: str = "cpu") -> Path:
@@ -138,12 +140,12 @@ def narrow(student: LoadedModel, encoded: dict[str, Any], width: int, seed: int)
     lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
     sample = np.random.default_rng(seed).permutation(len(lengths))[:RANKING_SENTENCES]
     pad_id = student.tokenizer.pad_token_id or 0
-    torch.set_num_threads(physical_cores())
     ranking = (
-        {k: torch.from_numpy(v) for k, v in pad_batch(encoded, sample[start : start + 64], lengths, pad_id).items()}
-        for start in range(0, len(sample), 64)
+        {k: torch.from_numpy(v) for k, v in pad_batch(encoded, sample[start : start + RANKING_BATCH], lengths, pad_id).items()}
+        for start in range(0, len(sample), RANKING_BATCH)
     )
-    prune_ffn(student.model.eval(), width, ffn_importance(student.model, ranking))
+    student.model.eval()
+    prune_ffn(student.model, width, ffn_importance(student.model, ranking))
     logger.info("student: feed-forward layers narrowed to %d units, ranked on %d sentences", width, len(sample))
 
 

@@ -15,7 +15,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -161,13 +161,18 @@ class OpenVinoScorer:
     def submit(self, batches: Batches, out: dict[str, np.ndarray]) -> ScoringCall:
         """Queue each batch, its probabilities to be written into `out[task]` at its rows; returns once the last
         batch is queued (`wait()` on the call for the rest), so the caller's next work overlaps the last batches."""
-        call = ScoringCall(out)
+        call = ScoringCall(out, check=self.raise_failed_request)
         try:
             for index, batch in batches:
-                call.started()
-                self.queue.start_async(batch, (call, index))
+                call.started()  # before the batch starts: its end can never find the call's count at zero
+                try:
+                    self.queue.start_async(batch, (call, index))
+                except BaseException:
+                    call.finished()  # the batch that did not start
+                    raise
         except BaseException as exc:
-            self.queue.wait_all()  # no request still running writes into arrays the caller drops
+            with suppress(Exception):  # an earlier batch's error must not hide this one
+                self.queue.wait_all()  # no request still running writes into arrays the caller drops
             call.finished(exc)
             raise
         call.finished()
@@ -183,3 +188,8 @@ class OpenVinoScorer:
             call.finished(exc)
             return
         call.finished()
+
+    def raise_failed_request(self) -> None:
+        """Raise the error of a request whose inference failed: OpenVINO never calls `collect` for it."""
+        for position in range(len(self.queue)):
+            self.queue[position].wait_for(0)

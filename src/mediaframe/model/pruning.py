@@ -21,9 +21,8 @@ from mediaframe.errors import MediaframeError
 
 def ffn_blocks(model: nn.Module) -> list[tuple[nn.Linear, nn.Linear]]:
     """Each encoder layer's (up, down) projections of a BERT-style encoder (model.encoder.encoder.layer)."""
-    layers = model.encoder.encoder.layer
     try:
-        return [(layer.intermediate.dense, layer.output.dense) for layer in layers]
+        return [(layer.intermediate.dense, layer.output.dense) for layer in model.encoder.encoder.layer]
     except AttributeError:
         raise MediaframeError(f"distill.ffn_width: the encoder ({type(model.encoder).__name__}) has no BERT-style "
                               "intermediate/output layers to narrow; set distill.ffn_width = 0") from None

@@ -9,18 +9,20 @@ the caller prepares the next batches while the last ones run; PyTorch returns a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]  # (row positions, padded arrays) per forward pass
+CHECK_SECONDS = 1.0  # how often a wait asks the scorer for a batch that failed without reporting back
 
 
 class ScoringCall:
     """The batches of one `submit`: finished when the submitting side and every batch it started are done."""
 
-    def __init__(self, out: dict[str, np.ndarray]) -> None:
+    def __init__(self, out: dict[str, np.ndarray], check: Callable[[], None] | None = None) -> None:
         self.out = out
+        self.check = check  # raises the error of a batch that failed without reporting back (see wait)
         self.failed: BaseException | None = None
         self.lock = threading.Lock()
         self.unfinished = 1  # the submitting side, until it has queued its last batch
@@ -43,7 +45,13 @@ class ScoringCall:
         Raises:
             the first error a batch or the submitting side met.
         """
-        self.done.wait()
+        while not self.done.wait(CHECK_SECONDS):
+            if self.check is not None:
+                try:
+                    self.check()
+                except BaseException as exc:  # noqa: BLE001 (a batch that will never report back)
+                    self.failed = self.failed or exc
+                    break
         if self.failed is not None:
             raise self.failed
         return self.out

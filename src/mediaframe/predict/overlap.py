@@ -8,10 +8,13 @@ hand an error raised in their thread to the caller's.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 
 def prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
@@ -90,3 +93,5 @@ class WriteBehind:
         self.thread.join()
         if kind is None:
             self.raise_failure()
+        elif self.failed is not None:  # the block's own error goes on; this one is not lost
+            logger.warning("writing the output failed as well: %s", self.failed)

@@ -142,8 +142,8 @@ def score_chunks(
     """
     from mediaframe.model.prediction_rows import prediction_rows
 
-    def write(rows: list[dict[str, Any]], started: tuple[Any, ...], consumed: int) -> None:
-        targets, mentions, probs = started
+    def write(rows: list[dict[str, Any]], queued: tuple[Any, ...], consumed: int) -> None:
+        targets, mentions, probs = queued
         writer.write(prediction_rows(rows, targets, mentions, probs(), predictor.labels), consumed)
 
     scored, started = 0, time.perf_counter()
