@@ -181,3 +181,17 @@ def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) 
     assert scored == [3, 1, 1], "the forgotten input is scored again"
     predictor.predict_proba([SENTENCES[3]], ["the company"], [[]])
     assert scored == [3, 1, 1, 1], "another target is another input"
+
+
+def test_inference_batches_are_padded_to_a_multiple_of_tokens_within_the_cap() -> None:
+    from mediaframe.model.inference import pad_batch
+
+    encoded = {"input_ids": [[5] * 3, [6] * 10, [7] * 62], "token_type_ids": [[0] * 3, [0] * 10, [1] * 62]}
+    lengths = np.array([3, 10, 62])
+    short = pad_batch(encoded, np.array([0, 1]), lengths, pad_id=0, multiple=8, cap=64)
+    assert short["input_ids"].shape == (2, 16)
+    assert short["attention_mask"].sum(1).tolist() == [3, 10], "the padding is masked"
+    assert (short["input_ids"][1, 10:] == 0).all()
+    assert pad_batch(encoded, np.array([2]), lengths, 0, multiple=8, cap=64)["input_ids"].shape == (1, 64)
+    assert pad_batch(encoded, np.array([2]), lengths, 0, multiple=8, cap=63)["input_ids"].shape == (1, 63), "never past the cap"
+    assert pad_batch(encoded, np.array([0, 1]), lengths, 0)["input_ids"].shape == (2, 10)
