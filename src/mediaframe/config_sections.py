@@ -252,7 +252,7 @@ class PredictConfig(Section):
 class DistillConfig(Section):
     layers: int = Field(3, ge=1, description="Encoder layers the student keeps (evenly spaced, the teacher's last among them).")
     ffn_width: int = Field(
-        0, ge=0, description="Feed-forward units each student layer keeps, the most important on the sentences (0 = all)."
+        768, ge=0, description="Feed-forward units each student layer keeps, the most important on the sentences (0 = all)."
     )
     sources: list[str] = Field(
         default_factory=lambda: ["newsmtsc", "narrative_frames", "written"],

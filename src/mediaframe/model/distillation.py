@@ -60,17 +60,15 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
-    # before the teacher's long labeling pass: a bad layer count or width fails now
-    student, kept = shrink(loaded, settings.layers)
-    if settings.ffn_width:
-        check_width(student.model, settings.ffn_width)
+    student, kept = shrink(loaded, settings.layers)  # before the teacher's long labeling pass: a bad layer count fails now
+    width = feed_forward_width(student, settings.ffn_width)
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
     encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
                      [list(m) for m in mentions], student.meta["max_length"], student.meta["target_mode"])
-    if settings.ffn_width:
-        narrow(student, encoded, settings.ffn_width, cfg.seed)
+    if width:
+        narrow(student, encoded, width, cfg.seed)
     fit_student(student, rows, encoded, soft, settings, device, cfg.seed)
-    student.meta = student_meta(loaded.meta, teacher, kept, settings, rows)
+    student.meta = student_meta(loaded.meta, teacher, kept, width, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)
         (stage / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
@@ -133,6 +131,22 @@ def shrink(loaded: LoadedModel, keep: int) -> tuple[LoadedModel, list[int]]:
     model.encoder.encoder.layer = nn.ModuleList(layers[i] for i in kept)
     model.encoder.config.num_hidden_layers = len(kept)
     return LoadedModel(model, loaded.tokenizer, copy.deepcopy(loaded.meta)), kept
+
+
+def feed_forward_width(student: LoadedModel, width: int) -> int:
+    """The units each student layer keeps: `width`, or 0 (all) where the layers have no more than that.
+
+    Raises:
+        MediaframeError: the encoder's layers cannot be narrowed (not BERT-style).
+    """
+    if not width:
+        return 0
+    inner = student.model.encoder.config.intermediate_size
+    if width >= inner:
+        logger.warning("distill.ffn_width = %d: the teacher's layers have %d units; keeping them all", width, inner)
+        return 0
+    check_width(student.model, width)
+    return width
 
 
 def narrow(student: LoadedModel, encoded: dict[str, Any], width: int, seed: int) -> None:
@@ -217,13 +231,14 @@ def gold_indices(rows: Sequence[dict[str, Any]], student: LoadedModel) -> dict[s
 
 
 def student_meta(
-    teacher_meta: dict[str, Any], teacher: Path, kept: list[int], settings: DistillConfig, rows: Sequence[dict[str, Any]]
+    teacher_meta: dict[str, Any], teacher: Path, kept: list[int], width: int, settings: DistillConfig,
+    rows: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
     """The teacher's metadata, plus where the student came from; the teacher's held-out figures are not its own."""
     meta = {**teacher_meta, "metrics": {}}  # its own figures come from `mediaframe evaluate`
     meta["distilled_from"] = {
         "teacher": str(teacher.resolve()), "teacher_base_model": teacher_meta.get("base_model", ""),
-        "layers_kept": kept, "ffn_width": settings.ffn_width or None, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
+        "layers_kept": kept, "ffn_width": width or None, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
     }
     return meta
 
