@@ -184,7 +184,7 @@ def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) 
 
 
 def test_inference_batches_are_padded_to_a_multiple_of_tokens_within_the_cap() -> None:
-    from mediaframe.model.inference import pad_batch
+    from mediaframe.model.scoring_calls import pad_batch
 
     encoded = {"input_ids": [[5] * 3, [6] * 10, [7] * 62], "token_type_ids": [[0] * 3, [0] * 10, [1] * 62]}
     lengths = np.array([3, 10, 62])

@@ -27,9 +27,10 @@ from torch import nn
 from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
-from mediaframe.model.inference import Predictor, pad_batch
+from mediaframe.model.inference import Predictor
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
 from mediaframe.model.pruning import check_width, ffn_importance, prune_ffn
+from mediaframe.model.scoring_calls import pad_batch
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)

@@ -42,15 +42,12 @@ from mediaframe.model.precision import (
     resolve_dtype,
 )
 from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
-from mediaframe.model.scoring_calls import ScoringCall, finished_call
+from mediaframe.model.scoring_calls import PAD_MULTIPLE, ScoringCall, finished_call, pad_batch
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
 TIMED_PASSES = 2  # the best of two timed passes over the calibration sentences
-# Batches padded to a multiple of 8 tokens: a compiled runtime prepares its kernels once per input shape, and
-# fewer shapes make a run's first pass over them 1.1x faster on the AMX Xeon, at the same steady speed.
-PAD_MULTIPLE = 8
 
 
 # ---------------------------------------------------------------- the predictor
@@ -329,27 +326,3 @@ class Predictor:
         if target not in self.specs:
             self.specs[target] = resolve_target(target, self.targets)
         return self.specs[target]
-
-
-def pad_batch(
-    encoded: dict[str, list[list[int]]], index: np.ndarray, lengths: np.ndarray, pad_id: int, multiple: int = 1,
-    cap: int = 0,
-) -> dict[str, np.ndarray]:
-    """Right-padded int64 arrays (input_ids, attention_mask, token_type_ids) for the inputs in `index`, as wide as
-    the longest, rounded up to a `multiple` of tokens (but not past `cap`, where given)."""
-    longest = int(lengths[index].max())
-    rounded = -(-longest // multiple) * multiple
-    width = max(longest, min(rounded, cap)) if cap else rounded
-    ids = np.full((len(index), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(index), width), dtype=np.int64)
-    types = np.zeros((len(index), width), dtype=np.int64) if "token_type_ids" in encoded else None
-    for row, i in enumerate(index):
-        n = lengths[i]
-        ids[row, :n] = encoded["input_ids"][i]
-        mask[row, :n] = 1
-        if types is not None:
-            types[row, :n] = encoded["token_type_ids"][i]
-    batch = {"input_ids": ids, "attention_mask": mask}
-    if types is not None:
-        batch["token_type_ids"] = types
-    return batch
