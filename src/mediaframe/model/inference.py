@@ -7,7 +7,9 @@ tokenizing a whole call at once with the fast tokenizer, sorting by token length
 padding per batch, scoring each distinct input once, and the fastest scoring path here
 whose labels agree with PyTorch fp32 (model.precision): PyTorch in fp32, bf16 or int8
 (model.torch_scoring) or the model compiled by OpenVINO (model.openvino_scoring), which
-starts without importing torch once its compiled graph is cached.
+starts without importing torch once its compiled graph is cached. `start_proba` and
+`start_rows` split a call in two (queue, then collect), so that `mediaframe predict`
+prepares the next chunk while the last batches of one are scored.
 """
 
 from __future__ import annotations
