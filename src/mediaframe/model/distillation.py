@@ -29,7 +29,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
 from mediaframe.model.inference import Predictor
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
-from mediaframe.model.pruning import check_width, ffn_importance, prune_ffn
+from mediaframe.model.pruning import ffn_blocks, ffn_importance, prune_ffn
 from mediaframe.model.scoring_calls import pad_batch
 from mediaframe.records import TASKS
 
@@ -142,11 +142,10 @@ def feed_forward_width(student: LoadedModel, width: int) -> int:
     """
     if not width:
         return 0
-    inner = student.model.encoder.config.intermediate_size
+    inner = ffn_blocks(student.model)[0][0].out_features
     if width >= inner:
         logger.warning("distill.ffn_width = %d: the teacher's layers have %d units; keeping them all", width, inner)
         return 0
-    check_width(student.model, width)
     return width
 
 

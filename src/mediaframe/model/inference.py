@@ -259,12 +259,9 @@ class Predictor:
             self.truncated += cut
             logger.debug("%d inputs truncated to max_length=%d tokens", cut, self.folder.meta["max_length"])
 
-    def score_encoded(self, encoded: dict[str, list[list[int]]]) -> dict[str, np.ndarray]:
-        """Probabilities for tokenized inputs: sorted by length, padded per batch."""
-        return self.start_encoded(encoded).wait()
-
     def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
-        """`score_encoded`, returning as soon as the scorer has taken the last batch (see scoring_calls)."""
+        """Queue tokenized inputs for scoring, sorted by length and padded per batch; returns as soon as the
+        scorer has taken the last batch (`wait()` on the call gives the probabilities; see scoring_calls)."""
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
         out = {task: np.zeros((len(lengths), len(self.labels[task])), dtype=np.float32) for task in TASKS}
