@@ -276,6 +276,14 @@ def test_predict_run_chunks_hold_whole_records() -> None:
     assert [(len(rows), records) for rows, records in chunks] == [(7, 3), (1, 1)]
 
 
+def test_predict_run_first_chunks_are_small_then_double_to_the_chunk_size() -> None:
+    from mediaframe.predict.run import chunk_rows
+
+    chunks = list(chunk_rows([[{"i": i}] for i in range(40)], size=16, first=2))
+    assert [len(rows) for rows, _ in chunks] == [2, 4, 8, 16, 10]
+    assert [row["i"] for rows, _ in chunks for row in rows] == list(range(40))
+
+
 def test_predict_run_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path) -> None:
     import dataclasses
 
@@ -287,3 +295,18 @@ def test_predict_run_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_p
     assert job.identity() == {"model": str((tmp_path / "model").resolve()), "unit": "sentence", "target": "Netflix"}
     with pytest.raises(MediaframeError, match="--unit 'words': expected 'article'"):
         PredictJob(tmp_path / "model", tmp_path / "in.jsonl", tmp_path / "out.jsonl", unit="words")
+
+
+def test_predict_run_output_lines_are_json_with_numpy_numbers_nan_and_dates_made_json() -> None:
+    import datetime
+
+    import numpy as np
+
+    from mediaframe.predict.files import jsonl_bytes
+
+    rows = [{"text": "Netflix’s café", "p": np.float32(0.25), "n": np.int64(3), "missing": float("nan"),
+             "date": datetime.date(2023, 7, 26)}, {"text": "second"}]
+    lines = jsonl_bytes(rows).decode("utf-8").splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"text": "Netflix’s café", "p": 0.25, "n": 3, "missing": None, "date": "2023-07-26"}, {"text": "second"}]
+    assert "café" in lines[0]  # UTF-8 as is, not \u escapes

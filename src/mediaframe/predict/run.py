@@ -27,6 +27,8 @@ from mediaframe.predict.rows import input_records, records_to_rows
 
 logger = logging.getLogger(__name__)
 
+FIRST_CHUNK = 256  # rows of the first chunk: scoring starts after a short read, then chunks double to chunk_size
+
 
 @dataclass
 class PredictReport:
@@ -183,16 +185,19 @@ def prepare_output(out: Path, resume: bool, force: bool) -> bool:
     return True
 
 
-def chunk_rows(row_lists: Iterable[list[dict[str, Any]]], size: int) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """Group whole records into chunks of about `size` rows: (rows, records in the chunk)."""
+def chunk_rows(
+    row_lists: Iterable[list[dict[str, Any]]], size: int, first: int = FIRST_CHUNK
+) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Group whole records into chunks of about `size` rows: (rows, records in the chunk). The first chunks are
+    smaller (`first` rows, doubling up to `size`), so that scoring starts while little has been read."""
     rows: list[dict[str, Any]] = []
-    records = 0
+    records, wanted = 0, min(first, size)
     for record_rows in row_lists:
         rows.extend(record_rows)
         records += 1
-        if len(rows) >= size:
+        if len(rows) >= wanted:
             yield rows, records
-            rows, records = [], 0
+            rows, records, wanted = [], 0, min(2 * wanted, size)
     if records:
         yield rows, records
 
