@@ -187,7 +187,7 @@ def main() -> int:
     for name, folder in models.items():
         for path in [*candidates("auto", "auto", "cpu", openvino=True), "auto:auto"]:
             runtime, dtype = path.split(":")
-            predictor = Predictor(folder, 64, dtype, threads=threads, runtime=runtime)
+            predictor = Predictor(folder, load_config().predict.batch_size, dtype, threads=threads, runtime=runtime)
             label = f"{name} {path}" + (f" (= {predictor.path})" if dtype == "auto" else "")
             rate = time_predictor(predictor, rows)
             limit = limits.get(predictor.dtype)  # int8 has no measured limit here: its share is not shown
@@ -207,7 +207,12 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             whole = (pool * (args.whole // len(pool) + 1))[: args.whole]
             distinct = len({(r["text"], r["target"]) for r in whole})
-            print(f"\nwhole process, `mediaframe predict --unit sentence`, {len(whole):,} rows ({distinct:,} distinct):")
+            # the pipeline again, beside these runs: this shared machine's speed drifts by several percent in minutes
+            again = time_pipeline(pool[:2000], None)
+            base = (base + again) / 2
+            print(f"\nwhole process, `mediaframe predict --unit sentence`, {len(whole):,} rows ({distinct:,} distinct); "
+                  f"the pipeline at its default batch size measured again: {again:,.0f} sent/s, ratios below against "
+                  f"the mean of both, {base:,.0f}:")
             for name, folder in models.items():
                 whole_process(folder, whole[:200], Path(tmp))  # the first run on a machine measures the paths
                 startup = 1 / whole_process(folder, whole[:1], Path(tmp))[0]

@@ -45,6 +45,7 @@ from mediaframe.model.precision import (
 )
 from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
 from mediaframe.model.scoring_calls import PAD_MULTIPLE, ScoringCall, finished_call, pad_batch
+from mediaframe.model.tokenizing import BatchEncoder
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class Predictor:
         self.folder = read_folder(Path(model)) if self._loaded is None else loaded_folder(self._loaded)
         self.batch_size = max(1, batch_size)
         self.labels = {task: self.folder.labels(task) for task in TASKS}
+        self.encoder = BatchEncoder(self.folder.tokenizer) if self.folder.tokenizer is not None else None
         self.targets = targets or TargetsConfig()
         self.specs: dict[str, TargetSpec] = {}
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
@@ -239,7 +241,7 @@ class Predictor:
         `modeling.encode`, without the transformers wrapper's per-row Python work); counts truncated inputs."""
         meta = self.folder.meta
         spans = [list(mentions[i]) for i in index] if mentions is not None else None
-        if self.folder.tokenizer is None:  # a loaded model with a slow tokenizer
+        if self.encoder is None:  # a loaded model with a slow tokenizer
             from mediaframe.model.modeling import encode
 
             encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
@@ -250,7 +252,7 @@ class Predictor:
         if mode in ("marked", "marked_pair"):
             texts = [mark_mentions(t, m) for t, m in zip(texts, spans or [[]] * len(texts), strict=True)]
         inputs: list[Any] = list(zip(texts, targets, strict=True)) if mode in PAIR_MODES else texts
-        encodings = self.folder.tokenizer.encode_batch_fast(inputs)  # no character offsets: 0.7x the CPU time
+        encodings = self.encoder.encode(inputs)
         self.count_truncated(sum(1 for e in encodings if e.overflowing))
         return {"input_ids": [e.ids for e in encodings], "token_type_ids": [e.type_ids for e in encodings]}
 
