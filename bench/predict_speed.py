@@ -183,11 +183,12 @@ def main() -> int:
         best_bs = max(best, key=best.get)
         rates[f"pipeline, best batch size ({best_bs})"] = time_pipeline(rows, best_bs)
     models = {"model": Path(args.model), **({"student": Path(args.student)} if args.student else {})}
+    batch_size = load_config().predict.batch_size
     sets, table = held_out_sets(), []
     for name, folder in models.items():
         for path in [*candidates("auto", "auto", "cpu", openvino=True), "auto:auto"]:
             runtime, dtype = path.split(":")
-            predictor = Predictor(folder, load_config().predict.batch_size, dtype, threads=threads, runtime=runtime)
+            predictor = Predictor(folder, batch_size, dtype, threads=threads, runtime=runtime)
             label = f"{name} {path}" + (f" (= {predictor.path})" if dtype == "auto" else "")
             rate = time_predictor(predictor, rows)
             limit = limits.get(predictor.dtype)  # int8 has no measured limit here: its share is not shown

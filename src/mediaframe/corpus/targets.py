@@ -171,9 +171,10 @@ class Terms:
     """A target's terms as a whole token: `BEFORE alternation AFTER`, matched as `re` would match that pattern.
 
     Only the alternation is compiled up front: with the token checks it takes two to four times as long to compile,
-    which counts where each of thousands of rows names its own target (55 instead of 200 µs a target). A sentence where every match of the alternation
-    passes the checks gives exactly the whole pattern's matches (a term's end is fixed, and the terms are tried in
-    the same order); any other sentence is matched with the whole pattern, compiled on first need.
+    which counts where each of thousands of rows names its own target (55 instead of 200 µs a target). A sentence
+    where every match of the alternation passes the checks gives exactly the whole pattern's matches (a term's end
+    is fixed, and the terms are tried in the same order); any other sentence is matched with the whole pattern,
+    compiled on first need.
     """
 
     alternation: str

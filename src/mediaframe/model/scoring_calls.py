@@ -15,7 +15,7 @@ import numpy as np
 
 Batches = Iterable[tuple[np.ndarray, dict[str, np.ndarray]]]  # (row positions, padded arrays) per forward pass
 # Batches padded to a multiple of 4 tokens: a compiled runtime prepares its kernels once per input shape, so fewer
-# shapes speed up a run's first pass; on the AMX Xeon odd widths ran slower per token and 4 beat 8 by 1.05x.
+# shapes speed up a run's first pass; on the AMX Xeon odd widths ran slower per token and 4 beat 8 by 1.04-1.05x.
 PAD_MULTIPLE = 4
 CHECK_SECONDS = 1.0  # how often a wait asks the scorer for a batch that failed without reporting back
 

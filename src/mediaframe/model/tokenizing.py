@@ -35,15 +35,13 @@ class BatchEncoder:
     def encode(self, inputs: Sequence[Input]) -> list[Any]:
         if self.bare is None:
             return self.tokenizer.encode_batch_fast(list(inputs))  # no character offsets: 0.7x the CPU time
-        plain = [i for i, item in enumerate(inputs) if is_plain(item)]
-        if not plain:
-            return self.tokenizer.encode_batch_fast(list(inputs))
+        plain = [is_plain(item) for item in inputs]
         out: list[Any] = [None] * len(inputs)
-        for i, encoding in zip(plain, self.bare.encode_batch_fast([self.normalize(inputs[i]) for i in plain]), strict=True):
-            out[i] = encoding
-        rest = [i for i, encoding in enumerate(out) if encoding is None]
-        for i, encoding in zip(rest, self.tokenizer.encode_batch_fast([inputs[i] for i in rest]), strict=True):
-            out[i] = encoding
+        for tokenizer, wanted in ((self.bare, True), (self.tokenizer, False)):
+            index = [i for i, flag in enumerate(plain) if flag is wanted]
+            items = [self.normalize(inputs[i]) if wanted else inputs[i] for i in index]
+            for i, encoding in zip(index, tokenizer.encode_batch_fast(items) if items else [], strict=True):
+                out[i] = encoding
         return out
 
     def normalize(self, item: Input) -> Input:
