@@ -22,7 +22,8 @@ def prediction_rows(
     labels: Mapping[str, Sequence[str]],
 ) -> list[dict[str, Any]]:
     """The output rows of scored input rows: each row's label per task is its most probable one."""
-    rounded = {task: np.round(probs[task], PROB_DIGITS).tolist() for task in TASKS}
+    # rounded in float64: a float32 rounded to 5 digits still prints as 0.047269999980926514
+    rounded = {task: np.round(probs[task].astype(np.float64), PROB_DIGITS).tolist() for task in TASKS}
     best = {task: probs[task].argmax(1).tolist() for task in TASKS}
     return [
         prediction_row(row, targets[i], mentions[i], {t: rounded[t][i] for t in TASKS}, {t: best[t][i] for t in TASKS}, labels)
