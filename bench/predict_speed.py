@@ -4,7 +4,7 @@ On the same real news sentences (NewsMTSC train, rw_test and mt_test, with their
 text pair) it measures, side by side in this process:
 1. the `transformers` text-classification pipeline over AutoModelForSequenceClassification built
    from the same base weights, at its default batch size and at the best of a few;
-2. mediaframe's `Predictor` on every scoring path (PyTorch fp32, bf16, int8; OpenVINO fp32, bf16)
+2. mediaframe's `Predictor` on every scoring path (PyTorch fp32, bf16, int8; OpenVINO fp32, bf16, int8)
    and the one `--dtype auto --runtime auto` picks here, for the model and for a distilled student
    (`mediaframe distill`), when given;
 3. the bf16 and fp32 matrix-product throughput of this CPU at the encoder's shapes, and the
@@ -186,7 +186,8 @@ def main() -> int:
     batch_size = load_config().predict.batch_size
     sets, table = held_out_sets(), []
     for name, folder in models.items():
-        for path in [*candidates("auto", "auto", "cpu", openvino=True), "auto:auto"]:
+        # every path auto compares, the int8 ones (used only when asked for), and auto's choice
+        for path in [*candidates("auto", "auto", "cpu", openvino=True), *candidates("int8", "auto", "cpu", openvino=True), "auto:auto"]:
             runtime, dtype = path.split(":")
             predictor = Predictor(folder, batch_size, dtype, threads=threads, runtime=runtime)
             label = f"{name} {path}" + (f" (= {predictor.path})" if dtype == "auto" else "")

@@ -130,8 +130,8 @@ def test_openvino_unreadable_graph_is_one_clear_error(tmp_path: Path) -> None:
     graph.write_text("<net>not a graph", encoding="utf-8")
     with pytest.raises(MediaframeError, match="OpenVINO could not load the converted model"):
         openvino_scoring.OpenVinoScorer(graph, "fp32", 1)
-    with pytest.raises(MediaframeError, match="use --runtime torch for int8"):
-        openvino_scoring.OpenVinoScorer(graph, "int8", 1)
+    with pytest.raises(MediaframeError, match="expected one of fp32, bf16, int8"):
+        openvino_scoring.OpenVinoScorer(graph, "fp16", 1)
 
 
 def test_openvino_needs_a_model_folder(tiny_model_dir: Path) -> None:
@@ -200,3 +200,39 @@ def test_openvino_model_folder_without_fast_tokenizer_scores_on_torch(model_copy
     (model_copy / "tokenizer.json").unlink()
     probs = scores(model_copy, "torch")
     assert all(np.allclose(probs[task].sum(1), 1.0, atol=1e-5) for task in TASKS)
+
+
+def test_openvino_int8_is_quantized_once_and_stays_near_fp32(model_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediaframe.model.folder import read_folder
+
+    exact, quantized = scores(model_copy, "torch"), scores(model_copy, "openvino", "int8")
+    for task in TASKS:
+        assert np.allclose(quantized[task].sum(1), 1.0, atol=1e-3)
+        assert np.abs(quantized[task] - exact[task]).max() < 0.1
+    for unquantized in (exact, scores(model_copy, "openvino", "bf16")):
+        assert any(np.abs(quantized[task] - unquantized[task]).max() > 1e-4 for task in TASKS), "the int8 graph scores"
+    graph = openvino_scoring.int8_file(openvino_scoring.graph_file(read_folder(model_copy)))
+    assert "FakeQuantize" in graph.read_text(encoding="utf-8"), "int8 weights and activations in the graph"
+    monkeypatch.setattr(openvino_scoring, "quantize", lambda *args: pytest.fail("quantized again"))
+    again = scores(model_copy, "openvino", "int8")
+    assert np.array_equal(again["stance"], quantized["stance"])
+
+
+def test_openvino_int8_quantizes_the_sentences_as_scoring_pads_them(model_copy: Path) -> None:
+    from mediaframe.model.inference import Predictor
+    from mediaframe.model.precision import calibration_rows
+
+    predictor = Predictor(model_copy, batch_size=16, dtype="fp32", runtime="openvino", threads=1)
+    samples = predictor.quantization_samples()
+    assert sum(len(batch["input_ids"]) for batch in samples) == len(openvino_scoring.quantization_rows()) == 256
+    assert all(batch["input_ids"].shape[1] % 4 == 0 and batch["attention_mask"][:, 0].all() for batch in samples)
+    assert predictor.truncated == 0
+    calibration = {row["text"] for row in calibration_rows()}
+    assert not calibration & {row["text"] for row in openvino_scoring.quantization_rows()}, "agreement is checked on other sentences"
+
+
+def test_openvino_int8_without_nncf_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openvino_scoring, "quantizer_installed", lambda: False)
+    with pytest.raises(MediaframeError, match=r"needs the nncf package \(pip install nncf\); or use --dtype bf16"):
+        openvino_scoring.quantize(tmp_path / "model.xml", [], tmp_path / "int8" / "model.xml")
+    assert not (tmp_path / "int8").exists()

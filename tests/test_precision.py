@@ -64,10 +64,11 @@ def test_precision_without_an_agreeing_path_takes_the_closest(cache_home: Path) 
 def test_precision_candidates_follow_the_choices_and_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(precision, "bf16_supported", lambda device: True)
     assert precision.candidates("auto", "auto", "cpu", openvino=True) == [
-        "torch:fp32", "torch:bf16", "torch:int8", "openvino:fp32", "openvino:bf16"]
-    assert precision.candidates("auto", "auto", "cpu", openvino=False) == PATHS
+        "torch:fp32", "torch:bf16", "openvino:fp32", "openvino:bf16"], "int8 moves held-out labels: only when asked"
+    assert precision.candidates("auto", "auto", "cpu", openvino=False) == ["torch:fp32", "torch:bf16"]
     assert precision.candidates("bf16", "auto", "cpu", openvino=True) == ["torch:bf16", "openvino:bf16"]
-    assert precision.candidates("int8", "auto", "cpu", openvino=True) == ["torch:int8"]
+    assert precision.candidates("int8", "auto", "cpu", openvino=True) == ["torch:int8", "openvino:int8"]
+    assert precision.candidates("int8", "auto", "cpu", openvino=False) == ["torch:int8"]
     assert precision.candidates("auto", "auto", "cuda", openvino=True) == ["torch:fp32", "torch:bf16"]
     monkeypatch.setattr(precision, "bf16_supported", lambda device: False)
     assert precision.candidates("auto", "openvino", "cpu", openvino=True) == ["openvino:fp32"]
@@ -76,7 +77,7 @@ def test_precision_candidates_follow_the_choices_and_the_machine(monkeypatch: py
 @pytest.mark.parametrize(
     ("dtype", "runtime", "device", "openvino", "expected"),
     [("auto", "gpu", "cpu", True, "runtime 'gpu'"), ("auto", "openvino", "cuda", True, "on the CPU"),
-     ("auto", "openvino", "cpu", False, "cannot run here"), ("int8", "openvino", "cpu", True, "--runtime torch")],
+     ("auto", "openvino", "cpu", False, "cannot run here"), ("int8", "openvino", "cuda", True, "on the CPU")],
 )
 def test_precision_candidates_refuse_what_cannot_run(dtype: str, runtime: str, device: str, openvino: bool, expected: str) -> None:
     with pytest.raises(MediaframeError, match=re.escape(expected)):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,8 @@ class Predictor:
         """The object that runs forward passes on the scoring path `path`."""
         runtime, dtype = path.split(":")
         if runtime == "openvino":
-            return openvino_scoring.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores())
+            return openvino_scoring.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores(),
+                                                samples=self.quantization_samples)
         from mediaframe.model.torch_scoring import TorchScorer
 
         return TorchScorer(self.loaded, dtype, self.device, self.threads)
@@ -162,6 +163,15 @@ class Predictor:
         finally:
             self.truncated, self.batch_size = truncated, batch_size
         return seconds, {task: values.argmax(1) for task, values in probs.items()}
+
+    def quantization_samples(self) -> list[dict[str, np.ndarray]]:
+        """The quantization sentences as the runtime receives them (padded batches), to measure int8 ranges on."""
+        rows = openvino_scoring.quantization_rows()
+        texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
+        truncated = self.truncated
+        encoded = self.tokenize(texts, targets, self.rows_mentions(rows, targets), list(range(len(rows))))
+        self.truncated = truncated  # not the user's inputs
+        return [batch for _, batch in self.padded_batches(encoded)]
 
     # ------------------------------------------------------------ probabilities
 
@@ -264,15 +274,17 @@ class Predictor:
     def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
         """Queue tokenized inputs for scoring, sorted by length and padded per batch; returns as soon as the
         scorer has taken the last batch (`wait()` on the call gives the probabilities; see scoring_calls)."""
+        out = {task: np.zeros((len(encoded["input_ids"]), len(self.labels[task])), dtype=np.float32) for task in TASKS}
+        return self.scorer.submit(self.padded_batches(encoded), out)
+
+    def padded_batches(self, encoded: dict[str, list[list[int]]]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+        """Batches of `batch_size` inputs of similar length (sorted by it), each with its rows in `encoded`."""
         lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
         order = np.argsort(lengths, kind="stable")
-        out = {task: np.zeros((len(lengths), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         cap = int(self.folder.meta["max_length"])
-        batches = (
-            (index, pad_batch(encoded, index, lengths, self.folder.pad_id, PAD_MULTIPLE, cap))
-            for index in (order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size))
-        )
-        return self.scorer.submit(batches, out)
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            yield index, pad_batch(encoded, index, lengths, self.folder.pad_id, PAD_MULTIPLE, cap)
 
     # ------------------------------------------------------------ rows
 

@@ -1,21 +1,26 @@
-"""Scoring with OpenVINO: the whole model (encoder, pooling, heads) compiled for this CPU, in fp32 or bf16.
+"""Scoring with OpenVINO: the whole model (encoder, pooling, heads) compiled for this CPU, in fp32, bf16 or int8.
 
 The model is converted once from its PyTorch weights (with a padded example, so that the
 attention mask is part of the graph) and kept in the user's cache, keyed by the weights,
 the metadata and the OpenVINO version; later runs load the compiled graph without torch or
 transformers. OpenVINO fuses attention, layer norms and activations and runs bf16 on AMX or
-AVX512-BF16; scoring uses one stream per thread, each working on its own batch.
+AVX512-BF16; scoring uses one stream per thread, each working on its own batch. For int8 the
+converted graph is quantized once more (NNCF post-training quantization: int8 weights and
+activations, their ranges measured on sentences shipped with the package) and cached beside it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import json
 import logging
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ import numpy as np
 
 from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
+from mediaframe.hardware import bf16_supported
 from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
 from mediaframe.model.precision import package_version
 from mediaframe.model.scoring_calls import Batches, ScoringCall
@@ -33,7 +39,13 @@ logger = logging.getLogger(__name__)
 GRAPH_VERSION = 1  # bump when the exported graph changes: older cached graphs are then converted again
 GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16"}
+PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "bf16"}  # int8: the layers left unquantized in bf16 (f32 without native bf16)
+QUANTIZATION_VERSION = 1  # bump when the quantization recipe changes: cached int8 graphs are then made again
+QUANTIZATION = resources.files("mediaframe") / "resources" / "quantization.jsonl"
+# Left in bf16/f32: the projections back into the residual stream (BERT's attention output and FFN down projection).
+# Quantized too, the student ran 1.45x bf16 on the AMD EPYC but moved 1.6% of frame labels, past the agreement bar;
+# kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not match: all their MatMuls are int8.
+INT8_KEPT = (r".*\.output\.dense/.*",)
 # In bf16, attention as separate MatMul/Softmax nodes (AMX matrix kernels) instead of OpenVINO's fused
 # attention subgraph: 1.15-1.2x the whole model on the AMX Xeon, same labels (docs/BENCHMARKS.md).
 # Where it does not pay, `--runtime auto` still measures OpenVINO against PyTorch.
@@ -43,6 +55,10 @@ REQUESTS_PER_STREAM = 2  # a batch waits behind each running one, so no stream i
 
 def installed() -> bool:
     return importlib.util.find_spec("openvino") is not None
+
+
+def quantizer_installed() -> bool:
+    return importlib.util.find_spec("nncf") is not None
 
 
 def unavailable(folder: ModelFolder) -> str | None:
@@ -64,24 +80,49 @@ def graph_file(folder: ModelFolder) -> Path:
     return user_cache_dir() / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
 
 
-def open_scorer(folder: ModelFolder, load: Callable[[], Any], dtype: str, threads: int) -> OpenVinoScorer:
+@cache
+def quantization_rows() -> tuple[dict[str, str], ...]:
+    """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written), none
+    of them a calibration sentence of model.precision, whose activations set the int8 ranges."""
+    return tuple(json.loads(line) for line in QUANTIZATION.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def open_scorer(
+    folder: ModelFolder, load: Callable[[], Any], dtype: str, threads: int,
+    samples: Callable[[], Sequence[dict[str, np.ndarray]]],
+) -> OpenVinoScorer:
     """A scorer for the model's converted graph, converting it first (`load` gives the PyTorch model) where the
-    cache lacks it or holds a damaged one. One process converts at a time (Ray actors share a machine's cache).
+    cache lacks it or holds a damaged one; for int8, quantized with the model inputs `samples` gives (padded
+    batches of `quantization_rows`). One process converts at a time (Ray actors share a machine's cache).
 
     Raises:
-        MediaframeError: the model cannot be converted or compiled here.
+        MediaframeError: the model cannot be converted, quantized or compiled here.
     """
     graph = graph_file(folder)
-    with conversion_lock(graph.parent):
-        if not graph.is_file():
-            export(load(), graph)
+
+    def prepared(again: bool) -> Path:
+        with conversion_lock(graph.parent):
+            if again or not graph.is_file():
+                export(load(), graph)
+        if dtype != "int8":
+            return graph
+        quantized = int8_file(graph)
+        with conversion_lock(quantized.parent):
+            if again or not quantized.is_file():
+                quantize(graph, samples(), quantized)
+        return quantized
+
     try:
-        return OpenVinoScorer(graph, dtype, threads)
+        return OpenVinoScorer(prepared(again=False), dtype, threads)
     except MediaframeError as exc:
         logger.warning("%s; converting the model again", exc)
-        with conversion_lock(graph.parent):
-            export(load(), graph)
-        return OpenVinoScorer(graph, dtype, threads)
+        return OpenVinoScorer(prepared(again=True), dtype, threads)
+
+
+def int8_file(graph: Path) -> Path:
+    """Where the int8 graph quantized from `graph` lives: keyed by it, the quantization sentences and NNCF."""
+    identity = json.dumps([graph.parent.name, quantization_rows(), package_version("nncf"), QUANTIZATION_VERSION])
+    return graph.parent.with_name(f"{graph.parent.name}-int8-{hashlib.sha256(identity.encode()).hexdigest()[:12]}") / GRAPH_FILE
 
 
 @contextmanager
@@ -133,6 +174,39 @@ def export(loaded: Any, target: Path) -> None:
     logger.info("converted the model for OpenVINO: %s", target.parent)
 
 
+def quantize(graph: Path, samples: Sequence[dict[str, np.ndarray]], target: Path) -> None:
+    """Quantize a converted graph to int8 (NNCF's transformer preset: weights per channel, activations per tensor,
+    their ranges from `samples`; the INT8_KEPT MatMuls as they are) and write it at `target`, whole or not at all.
+
+    Raises:
+        MediaframeError: NNCF is missing, the quantization failed, or the cache cannot be written.
+    """
+    if not quantizer_installed():
+        raise MediaframeError("dtype int8 on openvino needs the nncf package (pip install nncf); or use --dtype bf16")
+    import nncf
+    import openvino as ov
+
+    nncf_logger = logging.getLogger("nncf")
+    level = nncf_logger.level
+    try:
+        nncf_logger.setLevel(logging.ERROR)
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):  # NNCF's progress bars
+            quantized = nncf.quantize(ov.Core().read_model(str(graph)), nncf.Dataset(list(samples)),
+                                      model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
+                                      ignored_scope=nncf.IgnoredScope(patterns=list(INT8_KEPT), validate=False))
+        with staged_folder(target.parent) as stage:
+            ov.save_model(quantized, stage / target.name, compress_to_fp16=False)
+    except OSError as exc:
+        raise MediaframeError(f"cannot write the int8 model to {target.parent} ({exc.strerror}); "
+                              "set XDG_CACHE_HOME to a writable folder, or use --dtype bf16") from None
+    except Exception as exc:  # noqa: BLE001 (NNCF's errors have no common type)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise MediaframeError(f"the model could not be quantized to int8 for OpenVINO ({reason}); use --dtype bf16") from None
+    finally:
+        nncf_logger.setLevel(level)
+    logger.info("quantized the model to int8 for OpenVINO: %s", target.parent)
+
+
 class OpenVinoScorer:
     """Forward passes of a converted model on the CPU: one stream per thread, each on its own batch (streams
     never wait on each other, as threads of one operation do), with one more batch queued behind each."""
@@ -143,13 +217,14 @@ class OpenVinoScorer:
         import openvino as ov
 
         if dtype not in PRECISION_HINTS:
-            raise MediaframeError(f"dtype {dtype!r} is not an OpenVINO precision: expected fp32 or bf16; use --runtime torch for int8")
+            raise MediaframeError(f"dtype {dtype!r} is not an OpenVINO precision: expected one of {', '.join(PRECISION_HINTS)}")
         core = ov.Core()
         cache = user_cache_dir()
         if cache is not None:
             core.set_property({"CACHE_DIR": str(cache / "openvino" / "compiled")})  # compiled kernels: faster later starts
-        settings = {"INFERENCE_PRECISION_HINT": PRECISION_HINTS[dtype], "PERFORMANCE_HINT": "THROUGHPUT",
-                    "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads, **(BF16_SETTINGS if dtype == "bf16" else {})}
+        hint = PRECISION_HINTS[dtype] if dtype == "bf16" or bf16_supported("cpu") else "f32"
+        settings = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "THROUGHPUT",
+                    "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads, **(BF16_SETTINGS if hint == "bf16" else {})}
         try:
             compiled = core.compile_model(str(graph), "CPU", settings)
         except RuntimeError as exc:
