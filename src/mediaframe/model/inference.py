@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache, partial
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from mediaframe.model.precision import (
     resolve_dtype,
 )
 from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
-from mediaframe.model.scoring_calls import PAD_MULTIPLE, ScoringCall, finished_call, pad_batch
+from mediaframe.model.scoring_calls import Batches, ScoringCall, finished_call, padded_batches
 from mediaframe.model.tokenizing import BatchEncoder
 from mediaframe.records import TASKS
 
@@ -62,8 +63,8 @@ class Predictor:
     Args:
         model: a model folder's path, or a loaded model (modeling.LoadedModel, scored with PyTorch).
         batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
-        dtype: fp32 (exact), bf16 (the whole encoder), int8 (dynamic quantization, CPU, torch) or auto
-            (the fastest that agrees with fp32 on the calibration sentences, measured once per model and machine).
+        dtype: fp32 (exact), bf16 (the whole encoder), int8 (CPU: dynamic on torch, static on openvino) or auto
+            (the fastest fp32/bf16 path that agrees with fp32 on the calibration sentences, measured once per model and machine).
         device: cpu, cuda or auto.
         threads: scoring threads; 0 picks one per idle physical core (auto_threads); None keeps torch's setting
             (and gives OpenVINO one per physical core).
@@ -91,7 +92,7 @@ class Predictor:
         self.labels = {task: self.folder.labels(task) for task in TASKS}
         self.encoder = BatchEncoder(self.folder.tokenizer) if self.folder.tokenizer is not None else None
         self.targets = targets or TargetsConfig()
-        self.specs: dict[str, TargetSpec] = {}
+        self.spec: Callable[[str], TargetSpec] = cache(partial(resolve_target, cfg=self.targets))  # target -> patterns
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         self.memo: ScoreMemo | None = None  # none while the scoring path is measured
         self.path = self.choose_path(resolve_dtype(dtype, self.device), runtime, threads)
@@ -166,12 +167,10 @@ class Predictor:
 
     def quantization_samples(self) -> list[dict[str, np.ndarray]]:
         """The quantization sentences as the runtime receives them (padded batches), to measure int8 ranges on."""
-        rows = openvino_scoring.quantization_rows()
-        texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
-        truncated = self.truncated
-        encoded = self.tokenize(texts, targets, self.rows_mentions(rows, targets), list(range(len(rows))))
-        self.truncated = truncated  # not the user's inputs
-        return [batch for _, batch in self.padded_batches(encoded)]
+        rows = openvino_scoring.quantization_rows()  # short sentences: none is truncated, none counts in `truncated`
+        targets = [r["target"] for r in rows]
+        encoded = self.tokenize([r["text"] for r in rows], targets, self.rows_mentions(rows, targets), list(range(len(rows))))
+        return [batch for _, batch in self.batches(encoded)]
 
     # ------------------------------------------------------------ probabilities
 
@@ -267,24 +266,16 @@ class Predictor:
         return {"input_ids": [e.ids for e in encodings], "token_type_ids": [e.type_ids for e in encodings]}
 
     def count_truncated(self, cut: int) -> None:
-        if cut:
-            self.truncated += cut
-            logger.debug("%d inputs truncated to max_length=%d tokens", cut, self.folder.meta["max_length"])
+        self.truncated += cut  # the run's summary reports them
 
     def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
         """Queue tokenized inputs for scoring, sorted by length and padded per batch; returns as soon as the
         scorer has taken the last batch (`wait()` on the call gives the probabilities; see scoring_calls)."""
         out = {task: np.zeros((len(encoded["input_ids"]), len(self.labels[task])), dtype=np.float32) for task in TASKS}
-        return self.scorer.submit(self.padded_batches(encoded), out)
+        return self.scorer.submit(self.batches(encoded), out)
 
-    def padded_batches(self, encoded: dict[str, list[list[int]]]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """Batches of `batch_size` inputs of similar length (sorted by it), each with its rows in `encoded`."""
-        lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
-        order = np.argsort(lengths, kind="stable")
-        cap = int(self.folder.meta["max_length"])
-        for start in range(0, len(order), self.batch_size):
-            index = order[start : start + self.batch_size]
-            yield index, pad_batch(encoded, index, lengths, self.folder.pad_id, PAD_MULTIPLE, cap)
+    def batches(self, encoded: dict[str, list[list[int]]]) -> Batches:
+        return padded_batches(encoded, self.batch_size, self.folder.pad_id, int(self.folder.meta["max_length"]))
 
     # ------------------------------------------------------------ rows
 
@@ -334,8 +325,3 @@ class Predictor:
             if spec.names.search(text):
                 last_named[key] = index
         return out
-
-    def spec(self, target: str) -> TargetSpec:
-        if target not in self.specs:
-            self.specs[target] = resolve_target(target, self.targets)
-        return self.specs[target]

@@ -160,8 +160,10 @@ def export(loaded: Any, target: Path) -> None:
     example["attention_mask"][1, 5:] = 0  # padding in the example: the mask cannot be traced away
     example["token_type_ids"].zero_()
     try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the tracer's notes on transformers' shape checks, constant for every input
+        # the tracer's notes on transformers' shape checks, constant for every input; the tracer reads every
+        # attribute of the model, and transformers' `loss_function` warns when read
+        with torch.inference_mode(), warnings.catch_warnings(), logger_level("transformers.modeling_utils", logging.ERROR):
+            warnings.simplefilter("ignore")
             converted = ov.convert_model(graph, example_input=example, input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS])
         with staged_folder(target.parent) as stage:
             ov.save_model(converted, stage / target.name, compress_to_fp16=False)
@@ -186,11 +188,9 @@ def quantize(graph: Path, samples: Sequence[dict[str, np.ndarray]], target: Path
     import nncf
     import openvino as ov
 
-    nncf_logger = logging.getLogger("nncf")
-    level = nncf_logger.level
     try:
-        nncf_logger.setLevel(logging.ERROR)
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):  # NNCF's progress bars
+        progress_bars = io.StringIO()
+        with logger_level("nncf", logging.ERROR), redirect_stdout(progress_bars), redirect_stderr(progress_bars):
             quantized = nncf.quantize(ov.Core().read_model(str(graph)), nncf.Dataset(list(samples)),
                                       model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
                                       ignored_scope=nncf.IgnoredScope(patterns=list(INT8_KEPT), validate=False))
@@ -202,9 +202,19 @@ def quantize(graph: Path, samples: Sequence[dict[str, np.ndarray]], target: Path
     except Exception as exc:  # noqa: BLE001 (NNCF's errors have no common type)
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise MediaframeError(f"the model could not be quantized to int8 for OpenVINO ({reason}); use --dtype bf16") from None
-    finally:
-        nncf_logger.setLevel(level)
     logger.info("quantized the model to int8 for OpenVINO: %s", target.parent)
+
+
+@contextmanager
+def logger_level(name: str, level: int) -> Iterator[None]:
+    """The library logger `name` at `level` inside the block."""
+    target = logging.getLogger(name)
+    before = target.level
+    target.setLevel(level)
+    try:
+        yield
+    finally:
+        target.setLevel(before)
 
 
 class OpenVinoScorer:

@@ -9,7 +9,7 @@ the caller prepares the next batches while the last ones run; PyTorch returns a 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -65,6 +65,17 @@ def finished_call(out: dict[str, np.ndarray]) -> ScoringCall:
     call = ScoringCall(out)
     call.finished()
     return call
+
+
+def padded_batches(encoded: dict[str, list[list[int]]], batch_size: int, pad_id: int, cap: int) -> Iterator[
+        tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """Batches of `batch_size` inputs of similar length (sorted by it), each with its rows in `encoded`, padded
+    to a multiple of PAD_MULTIPLE tokens (but not past `cap`)."""
+    lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
+        yield index, pad_batch(encoded, index, lengths, pad_id, PAD_MULTIPLE, cap)
 
 
 def pad_batch(
