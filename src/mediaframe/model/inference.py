@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from functools import cache, partial
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,8 @@ class Predictor:
         model: a model folder's path, or a loaded model (modeling.LoadedModel, scored with PyTorch).
         batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
         dtype: fp32 (exact), bf16 (the whole encoder), int8 (CPU: dynamic on torch, static on openvino) or auto
-            (the fastest fp32/bf16 path that agrees with fp32 on the calibration sentences, measured once per model and machine).
+            (the fastest fp32/bf16 path that agrees with fp32 on the calibration sentences, measured once per model
+            and machine).
         device: cpu, cuda or auto.
         threads: scoring threads; 0 picks one per idle physical core (auto_threads); None keeps torch's setting
             (and gives OpenVINO one per physical core).
@@ -167,7 +168,7 @@ class Predictor:
 
     def quantization_samples(self) -> list[dict[str, np.ndarray]]:
         """The quantization sentences as the runtime receives them (padded batches), to measure int8 ranges on."""
-        rows = openvino_scoring.quantization_rows()  # short sentences: none is truncated, none counts in `truncated`
+        rows = openvino_scoring.quantization_rows()  # written sentences, all shorter than any max_length
         targets = [r["target"] for r in rows]
         encoded = self.tokenize([r["text"] for r in rows], targets, self.rows_mentions(rows, targets), list(range(len(rows))))
         return [batch for _, batch in self.batches(encoded)]

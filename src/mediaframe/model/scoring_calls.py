@@ -67,8 +67,9 @@ def finished_call(out: dict[str, np.ndarray]) -> ScoringCall:
     return call
 
 
-def padded_batches(encoded: dict[str, list[list[int]]], batch_size: int, pad_id: int, cap: int) -> Iterator[
-        tuple[np.ndarray, dict[str, np.ndarray]]]:
+def padded_batches(
+    encoded: dict[str, list[list[int]]], batch_size: int, pad_id: int, cap: int,
+) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
     """Batches of `batch_size` inputs of similar length (sorted by it), each with its rows in `encoded`, padded
     to a multiple of PAD_MULTIPLE tokens (but not past `cap`)."""
     lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
