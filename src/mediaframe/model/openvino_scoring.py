@@ -43,8 +43,8 @@ PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "bf16"}  # int8: the l
 QUANTIZATION_VERSION = 1  # bump when the quantization recipe changes: cached int8 graphs are then made again
 QUANTIZATION = resources.files("mediaframe") / "resources" / "quantization.jsonl"
 # Left in bf16/f32: the projections back into the residual stream (BERT's attention output and FFN down projection).
-# Quantized too, the student ran 1.45x bf16 on the AMD EPYC but moved 1.6% of frame labels, past the agreement bar;
-# kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not match: all their MatMuls are int8.
+# Quantized too, the student ran 1.45x bf16 on the AMD EPYC but changed 1.6% of the calibration sentences' frame
+# labels, past the agreement bar; kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not match: all their MatMuls are int8.
 INT8_KEPT = (r".*\.output\.dense/.*",)
 # In bf16, attention as separate MatMul/Softmax nodes (AMX matrix kernels) instead of OpenVINO's fused
 # attention subgraph: 1.15-1.2x the whole model on the AMX Xeon, same labels (docs/BENCHMARKS.md).
