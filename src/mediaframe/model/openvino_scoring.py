@@ -19,8 +19,6 @@ import logging
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
 from mediaframe.hardware import bf16_supported
 from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
-from mediaframe.model.precision import package_version
+from mediaframe.model.precision import package_version, shipped_sentences
 from mediaframe.model.scoring_calls import Batches, ScoringCall
 from mediaframe.records import TASKS
 
@@ -41,10 +39,10 @@ GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "bf16"}  # int8: the layers left unquantized in bf16 (f32 without native bf16)
 QUANTIZATION_VERSION = 1  # bump when the quantization recipe changes: cached int8 graphs are then made again
-QUANTIZATION = resources.files("mediaframe") / "resources" / "quantization.jsonl"
 # Left in bf16/f32: the projections back into the residual stream (BERT's attention output and FFN down projection).
 # Quantized too, the student ran 1.45x bf16 on the AMD EPYC but changed 1.6% of the calibration sentences' frame
-# labels, past the agreement bar; kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not match: all their MatMuls are int8.
+# labels, past the agreement bar; kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not
+# match: all their MatMuls are int8.
 INT8_KEPT = (r".*\.output\.dense/.*",)
 # In bf16, attention as separate MatMul/Softmax nodes (AMX matrix kernels) instead of OpenVINO's fused
 # attention subgraph: 1.15-1.2x the whole model on the AMX Xeon, same labels (docs/BENCHMARKS.md).
@@ -80,11 +78,10 @@ def graph_file(folder: ModelFolder) -> Path:
     return user_cache_dir() / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
 
 
-@cache
 def quantization_rows() -> tuple[dict[str, str], ...]:
     """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written), none
     of them a calibration sentence of model.precision, whose activations set the int8 ranges."""
-    return tuple(json.loads(line) for line in QUANTIZATION.read_text(encoding="utf-8").splitlines() if line.strip())
+    return shipped_sentences("quantization.jsonl")
 
 
 def open_scorer(
@@ -191,7 +188,7 @@ def quantize(graph: Path, samples: Sequence[dict[str, np.ndarray]], target: Path
     try:
         progress_bars = io.StringIO()
         with logger_level("nncf", logging.ERROR), redirect_stdout(progress_bars), redirect_stderr(progress_bars):
-            quantized = nncf.quantize(ov.Core().read_model(str(graph)), nncf.Dataset(list(samples)),
+            quantized = nncf.quantize(ov.Core().read_model(str(graph)), nncf.Dataset(samples),
                                       model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
                                       ignored_scope=nncf.IgnoredScope(patterns=list(INT8_KEPT), validate=False))
         with staged_folder(target.parent) as stage:
@@ -232,7 +229,7 @@ class OpenVinoScorer:
         cache = user_cache_dir()
         if cache is not None:
             core.set_property({"CACHE_DIR": str(cache / "openvino" / "compiled")})  # compiled kernels: faster later starts
-        hint = PRECISION_HINTS[dtype] if dtype == "bf16" or bf16_supported("cpu") else "f32"
+        hint = "f32" if dtype == "int8" and not bf16_supported("cpu") else PRECISION_HINTS[dtype]
         settings = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "THROUGHPUT",
                     "NUM_STREAMS": threads, "INFERENCE_NUM_THREADS": threads, **(BF16_SETTINGS if hint == "bf16" else {})}
         try:

@@ -37,7 +37,6 @@ REFERENCE = "torch:fp32"
 MIN_AGREEMENT = 0.985  # share of calibration labels (every task) a faster path must give as the reference does
 CHOICE_VERSION = 4  # bump when the rule of choosing or a path changes: choices cached under an older rule are made again
 NEAR_FASTEST = 0.9  # paths this close to the fastest are ties (timings vary by 10% and more on a shared machine)
-CALIBRATION = resources.files("mediaframe") / "resources" / "calibration.jsonl"
 
 
 def resolve_dtype(choice: str, device: str) -> str:
@@ -89,11 +88,17 @@ def allowed(dtype: str, device: str, asked: str) -> bool:
     return dtype == "fp32" or (dtype == "bf16" and bf16_supported(device))
 
 
-@cache
 def calibration_rows() -> tuple[dict[str, str], ...]:
     """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written),
     used to time and compare scoring paths."""
-    return tuple(json.loads(line) for line in CALIBRATION.read_text(encoding="utf-8").splitlines() if line.strip())
+    return shipped_sentences("calibration.jsonl")
+
+
+@cache
+def shipped_sentences(name: str) -> tuple[dict[str, str], ...]:
+    """The sentences (text, target) of a JSON-lines file in the package's resources."""
+    path = resources.files("mediaframe") / "resources" / name
+    return tuple(json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
 
 
 # ---------------------------------------------------------------- choosing by measurement
