@@ -23,7 +23,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from mediaframe.config import load_config
 from mediaframe.labels.importers import read_newsmtsc
-from mediaframe.model.inference import Predictor
+from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
@@ -72,7 +72,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def train_model(args: argparse.Namespace) -> Path:
-    from mediaframe.model.training import train_path
+    from mediaframe.training.train import train_path
 
     cfg = load_config(args.config, args.set)
     return train_path(args.data, cfg, args.out, args.device)

@@ -27,9 +27,11 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from mediaframe.config import load_config
 from mediaframe.corpus.sentences import article_sentences
 from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
-from mediaframe.model.inference import Predictor
+from mediaframe.inference.predictor import Predictor
 from mediaframe.predict.rows import article_sentence_row
 from mediaframe.records import Article
+from mediaframe.corpus.mentions import MentionFinder
+from mediaframe.predict.prediction_rows import score_rows
 
 PRONOUNS = {"they", "their", "them", "he", "his", "she", "her", "it", "its", "we", "us", "our", "you", "i", "him", "who"}
 
@@ -50,7 +52,7 @@ def main() -> int:
         if not rows:
             skipped += 1
             continue
-        predicted = predictor.predict_rows(rows, default_target=entity)
+        predicted = score_rows(predictor, MentionFinder(), rows, default_target=entity)
         stances = [p["stance"] for p in predicted]
         scores["mediaframe net stance"].append((stances.count("favor") - stances.count("against")) / len(stances))
         scores["mediaframe mean P(favor)-P(against)"].append(

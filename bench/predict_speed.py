@@ -41,9 +41,11 @@ from sklearn.metrics import f1_score
 
 from mediaframe.config import load_config
 from mediaframe.hardware import auto_threads, bf16_pays, physical_cores
-from mediaframe.model.inference import Predictor
-from mediaframe.model.precision import candidates
+from mediaframe.inference.predictor import Predictor
+from mediaframe.inference.runtime_choice import candidates
 from mediaframe.records import TASKS
+from mediaframe.corpus.mentions import MentionFinder
+from mediaframe.predict.prediction_rows import score_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"
@@ -128,7 +130,7 @@ def held_out_sets() -> dict[str, list[dict]]:
 
 
 def macro_f1(predictor: Predictor, rows: list[dict]) -> dict[str, float]:
-    predicted = predictor.predict_rows(rows)
+    predicted = score_rows(predictor, MentionFinder(), rows)
     scores = {}
     for task in TASKS:
         pairs = [(r[task], p[task]) for r, p in zip(rows, predicted, strict=True) if r.get(task)]

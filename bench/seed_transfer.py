@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mediaframe.config import load_config
 from mediaframe.evaluation.scoring import evaluate_fold_paths
-from mediaframe.model.training import train_path
+from mediaframe.training.train import train_path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mediaframe.model.data_parallel import (
+from mediaframe.training.data_parallel import (
     check_ranks_agree,
     is_main_process,
     weights_digest,
@@ -28,9 +28,9 @@ TEXTS = [("netflix is good.", "favor", "positive", "economic"), ("netflix is ter
 # Run by torchrun in each process: the real CLI command, plus a record of what this rank ended with.
 RANK_SCRIPT = """
 import json, os, sys
-import mediaframe.model.training as training
+import mediaframe.training.train as training
 from mediaframe.cli import app
-from mediaframe.model.data_parallel import weights_digest
+from mediaframe.training.data_parallel import weights_digest
 
 seen = {}
 make_trainer, agree = training.Run.trainer, training.check_ranks_agree

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
-from mediaframe.model import distillation
+from mediaframe.training import distillation
+from mediaframe.corpus.mentions import MentionFinder
 
 ROWS = [
     {"text": "Netflix raised prices again and subscribers are furious.", "target": "Netflix", "stance": "against"},
@@ -57,7 +58,7 @@ def confident_teacher(tiny_model_dir: Path, tmp_path: Path) -> Path:
 
 
 def test_distillation_student_is_smaller_loads_and_follows_the_teacher(confident_teacher: Path, tmp_path: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import load_model
 
     teacher = load_model(confident_teacher)
@@ -70,7 +71,7 @@ def test_distillation_student_is_smaller_loads_and_follows_the_teacher(confident
     assert meta["distilled_from"]["sentences"] == len(ROWS)
     assert meta["labels"] == teacher.meta["labels"]
     texts, targets = [r["text"] for r in ROWS[:4]], ["Netflix"] * 4
-    mentions = Predictor(teacher, dtype="fp32").rows_mentions(ROWS[:4], targets)
+    mentions = MentionFinder().rows(ROWS[:4], targets)
     taught = Predictor(out, dtype="fp32").predict_proba(texts, targets, mentions)
     fresh = Predictor(distillation.shrink(teacher, 1)[0], dtype="fp32").predict_proba(texts, targets, mentions)
     exact = Predictor(teacher, dtype="fp32").predict_proba(texts, targets, mentions)
@@ -101,7 +102,7 @@ def test_distillation_cli_scores_a_corpus_into_a_student(tiny_model_dir: Path, t
 def test_distillation_narrows_the_feed_forward_layers_into_a_model_every_path_scores(
     confident_teacher: Path, tmp_path: Path
 ) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import load_model
 
     out = distillation.distill(confident_teacher, tmp_path / "student", settings("distill.layers=1", "distill.ffn_width=24"),

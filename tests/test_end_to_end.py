@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mediaframe.cli import app
+from mediaframe.corpus.mentions import MentionFinder
+from mediaframe.predict.prediction_rows import score_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/seed and configs/tiny.toml
 SEED = REPO_ROOT / "data" / "seed"
@@ -68,7 +70,7 @@ def test_end_to_end_compare_reports_every_outlet_of_the_predictions(real_model: 
 
 def test_end_to_end_distilled_student_is_a_model_every_command_takes(real_model: Path, tmp_path: Path) -> None:
     """Two of MiniLM's six layers, taught on the seed corpus: smaller, faster, and still a model folder."""
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import load_model
 
     student = tmp_path / "student"
@@ -78,8 +80,8 @@ def test_end_to_end_distilled_student_is_a_model_every_command_takes(real_model:
     assert result.exit_code == 0, result.output
     assert len(load_model(student).model.encoder.encoder.layer) == 2
     texts = [text for text, *_ in ROWS]
-    teacher_labels = Predictor(real_model, dtype="fp32").predict_rows([{"text": t, "target": "Netflix"} for t in texts])
-    student_labels = Predictor(student, dtype="fp32").predict_rows([{"text": t, "target": "Netflix"} for t in texts])
+    teacher_labels = score_rows(Predictor(real_model, dtype="fp32"), MentionFinder(), [{"text": t, "target": "Netflix"} for t in texts])
+    student_labels = score_rows(Predictor(student, dtype="fp32"), MentionFinder(), [{"text": t, "target": "Netflix"} for t in texts])
     same = sum(a["stance"] == b["stance"] for a, b in zip(teacher_labels, student_labels, strict=True))
     assert same >= 3, "the student follows its teacher on most of the sentences the teacher was trained on"
     out = tmp_path / "predictions.jsonl"

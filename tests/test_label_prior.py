@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from datasets import Dataset
 
-from mediaframe.model.inference import Predictor
-from mediaframe.model.label_prior import correct_label_priors, prior_offsets
+from mediaframe.inference.predictor import Predictor
+from mediaframe.training.label_prior import correct_label_priors, prior_offsets
 from mediaframe.model.modeling import load_model
 
 

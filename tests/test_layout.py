@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "mediaframe"
 # Pipeline order: a module may import from its own stage and from stages before it, never after.
 STAGES = ["errors", "records", "config_sections", "config", "hardware", "files", "progress", "interrupts", "stats", "corpus",
-          "labels", "dataset", "model", "evaluation", "predict", "compare", "scale", "cli", "__main__"]
+          "labels", "dataset", "model", "inference", "training", "evaluation", "predict", "compare", "scale", "cli", "__main__"]
 MAX_MODULE_LINES = 330  # STYLE.md: modules of about 300 lines
 
 

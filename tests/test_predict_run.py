@@ -106,18 +106,17 @@ def test_predict_run_refuses_to_overwrite_without_force(tmp_path: Path, tiny_mod
 
 def test_predict_run_resume_cuts_a_torn_chunk_and_scores_the_rest_once(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.files import PartialWriter, partial_paths
-    from mediaframe.predict.run import predict
+    from mediaframe.predict.job import job_of
+    from mediaframe.predict.run import predict, run_identity
 
     source, out = sentence_file(tmp_path, 50), tmp_path / "p.jsonl"
     full = tmp_path / "full.jsonl"
-    predict(tiny_model_dir, source, full, "Netflix", unit="sentence", cfg=cfg(chunk_size=10), show_progress=False)
+    scoring_path = predict(tiny_model_dir, source, full, "Netflix", unit="sentence", cfg=cfg(chunk_size=10),
+                           show_progress=False).dtype
     expected = read_jsonl(full)
     # a run killed after 20 rows, in the middle of writing its third chunk:
-    run = {"model": str(tiny_model_dir.resolve()), "input": str(source.resolve()), "unit": "sentence", "target": "Netflix"}
-    from mediaframe.predict.files import input_fingerprint
-
-    run["fingerprint"] = input_fingerprint(source)
-    writer = PartialWriter(out, run, resume=False)
+    job = job_of(tiny_model_dir, source, out, target="Netflix", unit="sentence", cfg=cfg(chunk_size=10))
+    writer = PartialWriter(out, run_identity(job, scoring_path), resume=False)
     writer.write(expected[:10], 10)
     writer.write(expected[10:20], 10)
     writer.close()
@@ -141,6 +140,37 @@ def test_predict_run_resume_of_another_run_is_refused(tmp_path: Path, tiny_model
         predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", resume=True, cfg=cfg(), show_progress=False)
     with pytest.raises(MediaframeError, match="pass --resume to go on or --force"):
         predict(tiny_model_dir, sentence_file(tmp_path, 3), out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+
+
+def test_predict_run_resume_with_a_model_retrained_in_place_is_refused(tmp_path: Path, tiny_model_copy: Path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    from mediaframe.predict.files import partial_paths
+    from mediaframe.predict.run import predict
+
+    source, out = sentence_file(tmp_path, 30), tmp_path / "p.jsonl"
+    predict(tiny_model_copy, source, out, "Netflix", unit="sentence", cfg=cfg(), show_progress=False)
+    partial, _ = partial_paths(out)
+    out.rename(partial)  # as if the run had been stopped before it finished
+    (tmp_path / "p.jsonl.progress.json").write_text(
+        json.dumps({"run": sidecar_run(tmp_path, tiny_model_copy, source), "records": 10, "rows": 10,
+                    "bytes": len(b"".join(partial.read_bytes().splitlines(keepends=True)[:10]))}), encoding="utf-8")
+    weights = tiny_model_copy / "model.safetensors"
+    tensors = load_file(weights)
+    save_file({name: tensor * 1.01 for name, tensor in tensors.items()}, weights)  # retrained in place
+    with pytest.raises(MediaframeError, match="weights changed since"):
+        predict(tiny_model_copy, source, out, "Netflix", unit="sentence", resume=True, cfg=cfg(), show_progress=False)
+
+
+def sidecar_run(tmp_path: Path, model: Path, source: Path) -> dict:
+    """The identity a run of `model` over `source` records, as predict computes it."""
+    from mediaframe.inference.predictor import Predictor
+    from mediaframe.predict.job import job_of
+    from mediaframe.predict.run import run_identity
+
+    settings = cfg().predict
+    path = Predictor(model, settings.batch_size, settings.dtype, runtime=settings.runtime).path
+    return run_identity(job_of(model, source, tmp_path / "p.jsonl", target="Netflix", unit="sentence", cfg=cfg()), path)
 
 
 def test_predict_run_resume_of_a_finished_run_does_nothing(tmp_path: Path, tiny_model_dir: Path) -> None:
@@ -284,15 +314,17 @@ def test_predict_run_first_chunks_are_small_then_double_to_the_chunk_size() -> N
     assert [row["i"] for rows, _ in chunks for row in rows] == list(range(40))
 
 
-def test_predict_run_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path) -> None:
+def test_predict_run_job_is_one_frozen_record_that_refuses_an_unknown_unit(tmp_path: Path, tiny_model_dir: Path) -> None:
     import dataclasses
 
+    from mediaframe.model.folder import weights_digest
     from mediaframe.predict.job import PredictJob
 
-    job = PredictJob(tmp_path / "model", tmp_path / "in.jsonl", tmp_path / "out.jsonl", "Netflix", unit="sentence")
+    job = PredictJob(tiny_model_dir, tmp_path / "in.jsonl", tmp_path / "out.jsonl", "Netflix", unit="sentence")
     with pytest.raises(dataclasses.FrozenInstanceError):
         job.unit = "article"  # type: ignore[misc]
-    assert job.identity() == {"model": str((tmp_path / "model").resolve()), "unit": "sentence", "target": "Netflix"}
+    assert job.identity() == {"model": str(tiny_model_dir.resolve()), "model_digest": weights_digest(tiny_model_dir),
+                              "unit": "sentence", "target": "Netflix"}
     with pytest.raises(MediaframeError, match="--unit 'words': expected 'article'"):
         PredictJob(tmp_path / "model", tmp_path / "in.jsonl", tmp_path / "out.jsonl", unit="words")
 

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from mediaframe.model.prediction_rows import prediction_rows
+from mediaframe.predict.prediction_rows import prediction_rows
 from mediaframe.records import TASKS
 
 LABELS = {"stance": ["against", "neutral", "favor"], "sentiment": ["negative", "neutral", "positive"], "frame": ["a", "b"]}

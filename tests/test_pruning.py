@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from mediaframe.errors import MediaframeError
-from mediaframe.model import pruning
+from mediaframe.training import pruning
 from mediaframe.model.modeling import encode, load_model
-from mediaframe.model.scoring_calls import pad_batch
+from mediaframe.inference.batching import pad_batch
 
 TEXTS = ["Netflix slammed the writers.", "The streamer pays actors a record job.", "Its profits were great, it said."]
 

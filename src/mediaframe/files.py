@@ -190,27 +190,46 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 @contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an OS error while writing `path` (a full disk, no permission, a file where a folder should be)
+    into one line that says what failed, where, and how to fix it."""
+    try:
+        yield
+    except OSError as exc:
+        raise MediaframeError(write_failure(path, exc)) from exc
+
+
+def write_failure(path: Path | str, exc: OSError) -> str:
+    """The one-line message of a failed write."""
+    reason = exc.strerror or type(exc).__name__
+    return (f"could not write {path}: {reason}; free space on that disk, check that its folder can be written, "
+            "or choose another output path")
+
+
+@contextmanager
 def atomic_output(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Write to a temporary file beside `path` and rename it into place only on success.
 
-    On any error the temporary file is removed and an existing `path` is left as it was.
+    On any error the temporary file is removed and an existing `path` is left as it was; an OS error
+    (a full disk, say) is a MediaframeError naming `path`.
     The finished file gets the usual permissions (0666 less the umask), not the 0600 of a temp file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        mode, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
-        **({"encoding": "utf-8"} if "b" not in mode else {}),
-    )
-    try:
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o666 & ~current_umask())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(
+            mode, dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+            **({"encoding": "utf-8"} if "b" not in mode else {}),
+        )
+        try:
+            with handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(handle.name, 0o666 & ~current_umask())
+            os.replace(handle.name, path)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
 
 
 @contextmanager
@@ -219,21 +238,23 @@ def staged_folder(out: Path) -> Iterator[Path]:
 
     On success an existing `out` is first moved aside, the new folder renamed into place, and only
     then the old one removed, so a crash at any point leaves either the old or the new folder whole.
-    On failure the staging folder is removed and `out` is left as it was.
+    On failure the staging folder is removed and `out` is left as it was; an OS error (a full disk, say)
+    is a MediaframeError naming `out`.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    os.chmod(stage, 0o777 & ~current_umask())  # a folder's usual permissions, not mkdtemp's 0700
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))  # a fresh name: nothing stale in the way
-    if out.exists() or out.is_symlink():
-        os.replace(out, aside / out.name)
-    os.replace(stage, out)
-    shutil.rmtree(aside, ignore_errors=True)
+    with writing(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+        os.chmod(stage, 0o777 & ~current_umask())  # a folder's usual permissions, not mkdtemp's 0700
+        try:
+            yield stage
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        aside = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))  # a fresh name: nothing stale in the way
+        if out.exists() or out.is_symlink():
+            os.replace(out, aside / out.name)
+        os.replace(stage, out)
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def user_cache_dir() -> Path | None:

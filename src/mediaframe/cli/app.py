@@ -40,7 +40,7 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help="The entity whose
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks.")] = False) -> None:
     """Set up logging for every command."""
-    from mediaframe.model.data_parallel import is_main_process
+    from mediaframe.training.data_parallel import is_main_process
 
     state["verbose"] = verbose
     if not verbose:  # the per-tensor "Loading weights" bar of transformers says nothing to a user

@@ -33,8 +33,8 @@ def train(
 
     Example: mediaframe train out/dataset --out models/default --config configs/default.toml
     """
-    from mediaframe.model.data_parallel import is_main_process
-    from mediaframe.model.training import train_path
+    from mediaframe.training.data_parallel import is_main_process
+    from mediaframe.training.train import train_path
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
@@ -59,8 +59,8 @@ def distill(
     Example: mediaframe distill models/default --out models/student
     """
     from mediaframe.hardware import resolve_device
-    from mediaframe.model.distillation import corpus_rows
-    from mediaframe.model.distillation import distill as distill_model
+    from mediaframe.training.distillation import corpus_rows
+    from mediaframe.training.distillation import distill as distill_model
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)

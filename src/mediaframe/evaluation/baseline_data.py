@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
     """Rows of a dataset folder's split, or of a NewsMTSC/labeled table file."""
     from mediaframe.labels.sources import SOURCE_LOADERS, load_source
-    from mediaframe.model.training_data import read_folder, read_rows
+    from mediaframe.training.data import read_folder, read_rows
 
     if not path.exists() and str(path) in SOURCE_LOADERS:  # a labeled source by name, e.g. narrative_frames_test
         return load_source(str(path), cfg).rows
@@ -56,8 +56,8 @@ def baseline_training_rows(
     against the fingerprint it records.
     """
     from mediaframe.labels.codebook import codebook_for
-    from mediaframe.model.training import prepare_splits
-    from mediaframe.model.training_data import extra_sources, load_training_data
+    from mediaframe.training.train import prepare_splits
+    from mediaframe.training.data import extra_sources, load_training_data
 
     if train is not None:
         return read_split(train, cfg, "train"), str(train)
@@ -98,7 +98,7 @@ def model_config(meta: dict[str, Any], fallback: Config) -> Config:
 
 def check_fingerprint(rows: list[dict[str, Any]], meta: dict[str, Any]) -> None:
     """Warn when the baselines' training rows are not the model's (fingerprint of mediaframe.json)."""
-    from mediaframe.model.training_data import fingerprint, rows_dataset
+    from mediaframe.training.data import fingerprint, rows_dataset
 
     recorded = meta.get("data_fingerprint")
     if recorded and fingerprint(rows_dataset(rows)) != recorded:

@@ -77,7 +77,7 @@ def collect(
     Raises:
         MediaframeError: no row carries a usable label, or the data has labels the model lacks.
     """
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     sources = cfg.evaluation.label_sources
     gold = {task: [gold_label(row, task, sources) for row in rows] for task in TASKS}

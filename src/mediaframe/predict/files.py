@@ -24,7 +24,8 @@ import orjson
 from mediaframe.corpus.reading import is_article_file
 from mediaframe.corpus.rows import starts_json_array
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, atomic_output
+from mediaframe.files import TABLE_SUFFIXES, atomic_output, writing
+from mediaframe.predict.job import check_same_run
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +111,14 @@ class PartialWriter:
         self.partial, self.sidecar = partial_paths(out)
         self.run = run
         self.progress = self.resume_state() if resume else Progress()
-        if not resume:
-            self.partial.parent.mkdir(parents=True, exist_ok=True)
-            self.partial.write_bytes(b"")
-            self.save()
-        self.handle: IO[bytes] = open(self.partial, "r+b")  # noqa: SIM115 (closed in close())
-        self.handle.truncate(self.progress.bytes)  # drops a chunk cut short by a kill
-        self.handle.seek(self.progress.bytes)
+        with writing(self.partial):
+            if not resume:
+                self.partial.parent.mkdir(parents=True, exist_ok=True)
+                self.partial.write_bytes(b"")
+                self.save()
+            self.handle: IO[bytes] = open(self.partial, "r+b")  # noqa: SIM115 (closed in close())
+            self.handle.truncate(self.progress.bytes)  # drops a chunk cut short by a kill or a full disk
+            self.handle.seek(self.progress.bytes)
 
     def resume_state(self) -> Progress:
         if not self.partial.is_file() or not self.sidecar.is_file():
@@ -125,34 +127,41 @@ class PartialWriter:
                 "run without --resume to start"
             )
         saved = json.loads(self.sidecar.read_text(encoding="utf-8"))
-        if saved.get("run") != self.run:
-            raise MediaframeError(
-                f"--resume: {self.sidecar} belongs to another run (model, input, target or unit differ): "
-                f"saved {saved.get('run')}; repeat the same command, or pass --force to start over"
-            )
+        check_same_run(saved.get("run") or {}, self.run, str(self.sidecar))
         state = Progress(saved["records"], saved["rows"], saved["bytes"])
         if self.partial.stat().st_size < state.bytes:
             raise MediaframeError(f"--resume: {self.partial} is shorter than its progress file says; pass --force to start over")
         return state
 
     def write(self, rows: list[dict[str, Any]], records: int) -> None:
-        """Append rows, make them durable, then record them as done."""
-        data = jsonl_bytes(rows)
-        self.handle.write(data)
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        done = self.progress
-        self.progress = Progress(done.records + records, done.rows + len(rows), done.bytes + len(data))
-        self.save()
+        """Append rows, make them durable, then record them as done. A failed write (a full disk) leaves the
+        progress as it was: the bytes after it are cut off when the run is resumed.
 
-    def save(self) -> None:
-        state = {"run": self.run, "records": self.progress.records, "rows": self.progress.rows, "bytes": self.progress.bytes}
+        Raises:
+            MediaframeError: the rows or the progress could not be written.
+        """
+        data = jsonl_bytes(rows)
+        done = self.progress
+        with writing(self.partial):
+            self.handle.write(data)
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.save(Progress(done.records + records, done.rows + len(rows), done.bytes + len(data)))
+
+    def save(self, progress: Progress | None = None) -> None:
+        """Record `progress` (atomically) and make it the writer's."""
+        progress = progress or self.progress
+        state = {"run": self.run, "records": progress.records, "rows": progress.rows, "bytes": progress.bytes}
         tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
         tmp.write_text(json.dumps(state), encoding="utf-8")
         os.replace(tmp, self.sidecar)
+        self.progress = progress
 
     def close(self) -> None:
-        self.handle.close()
+        try:
+            self.handle.close()
+        except OSError:  # the flush of a write that already failed: the progress file says what is whole
+            logger.debug("closing %s after a failed write", self.partial)
 
     def discard(self) -> None:
         """Remove the partial output and its sidecar (a run that produced nothing)."""
@@ -185,7 +194,8 @@ def finalize(out: Path) -> None:
     partial, sidecar = partial_paths(out)
     fmt = output_format(out)
     if fmt == "jsonl":
-        os.replace(partial, out)
+        with writing(out):
+            os.replace(partial, out)
     else:
         write_table_chunks(iter_partial(partial), out, fmt)
         partial.unlink()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
+
+logger = logging.getLogger(__name__)
 
 UNITS = ("article", "sentence")
 
@@ -47,8 +50,51 @@ class PredictJob:
             raise MediaframeError(f"--unit {self.unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
 
     def identity(self) -> dict[str, Any]:
-        """What a resumed run must share with the run it continues (besides the input's fingerprint)."""
-        return {"model": str(self.model.resolve()), "unit": self.unit, "target": self.target}
+        """What a resumed run must share with the run it continues (besides the input's fingerprint and the
+        scoring path): the model folder and the digest of its weights, so that a model retrained in place is
+        noticed, the unit and the target."""
+        from mediaframe.model.folder import weights_digest
+
+        model = str(self.model) if "://" in str(self.model) else str(self.model.resolve())
+        return {"model": model, "model_digest": weights_digest(self.model), "unit": self.unit, "target": self.target}
+
+
+def resume_action(*, finished: bool, unfinished: bool, resume: bool, force: bool, where: str) -> str:
+    """What to do with an output that may exist: "start" (afresh), "resume" (the unfinished run) or "skip"
+    (--resume of a run that finished). One rule for both engines.
+
+    Raises:
+        MediaframeError: an output or unfinished run exists without --resume/--force, or --resume with nothing to resume.
+    """
+    if force:
+        return "start"
+    if resume:
+        if finished:
+            logger.info("%s is complete; nothing to resume", where)
+            return "skip"
+        if not unfinished:
+            raise MediaframeError(f"--resume: no unfinished run found at {where}; run without --resume to start")
+        return "resume"
+    if unfinished:
+        raise MediaframeError(f"an unfinished run exists ({where}); pass --resume to go on or --force to start over")
+    if finished:
+        raise MediaframeError(f"{where} exists; pass --force to overwrite it or choose another --out")
+    return "start"
+
+
+def check_same_run(saved: dict[str, Any], run: dict[str, Any], where: str) -> None:
+    """Refuse to resume a run whose identity differs from the saved one, naming what differs.
+
+    Raises:
+        MediaframeError: the model (or its weights), input, target, unit or scoring path differ.
+    """
+    differ = sorted(key for key in saved.keys() | run.keys() if saved.get(key) != run.get(key))
+    if not differ:
+        return
+    why = "the model's weights changed since (retrained or replaced in place)" if "model_digest" in differ else \
+        f"{', '.join(differ)} differ"
+    raise MediaframeError(f"--resume: {where} belongs to another run: {why}; repeat the same command with the same "
+                          "model and settings, or pass --force to start over")
 
 
 def job_of(model: Path, source: Path, out: Path, cfg: Config | None = None, **options: Any) -> PredictJob:

@@ -3,7 +3,7 @@
 `predict` is the library function behind `mediaframe predict`. Articles are cleaned,
 segmented and searched for target mentions (corpus.sentences.article_sentences); sentence rows
 get their mentions from their target. Rows are scored a chunk at a time by one
-`model.inference.Predictor`; meanwhile background threads (predict.overlap) read the chunk after and find
+`inference.predictor.Predictor`; meanwhile background threads (predict.overlap) read the chunk after and find
 its mentions, and turn the chunk before into output rows appended through `predict.files.PartialWriter`.
 """
 
@@ -19,11 +19,25 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from mediaframe.corpus.mentions import MentionFinder, row_targets
 from mediaframe.errors import MediaframeError
 from mediaframe.interrupts import deferred_interrupt
-from mediaframe.predict.job import PredictJob, job_of
+from mediaframe.predict.files import (
+    PartialWriter,
+    check_input,
+    count_records,
+    finalize,
+    input_fingerprint,
+    iter_partial,
+    output_format,
+    partial_paths,
+    write_rows,
+)
+from mediaframe.predict.job import PredictJob, job_of, resume_action
 from mediaframe.predict.overlap import WriteBehind, prefetch
+from mediaframe.predict.prediction_rows import prediction_rows, start_rows
 from mediaframe.predict.rows import input_records, records_to_rows
+from mediaframe.predict.summary import summarize_articles
 
 logger = logging.getLogger(__name__)
 
@@ -63,40 +77,33 @@ def predict(model: Path, source: Path, out: Path, target: str = "", **options: A
 
 
 def run_job(job: PredictJob) -> PredictReport:
-    """Run one prediction job in this process (see `predict`)."""
-    from mediaframe.model.inference import Predictor
-    from mediaframe.predict.files import (
-        PartialWriter,
-        check_input,
-        input_fingerprint,
-        output_format,
-    )
+    """Run one prediction job in this process (see `predict`): read records, make sentence rows, cut them
+    into chunks, score each chunk, write its prediction rows."""
+    from mediaframe.corpus.mentions import MentionFinder
+    from mediaframe.inference.predictor import Predictor
 
-    cfg, source, out, target, unit = job.cfg, job.source, job.out, job.target, job.unit
-    check_input(source)
-    output_format(out)
-    if not prepare_output(out, job.resume, job.force):
-        return PredictReport(out=out)
-    settings = cfg.predict
+    cfg, settings = job.cfg, job.cfg.predict
+    check_input(job.source)
+    output_format(job.out)
+    if not prepare_output(job.out, job.resume, job.force):
+        return PredictReport(out=job.out)
     predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets,
                           settings.runtime, settings.remember)
     logger.info("scoring with %s on %s, %s threads", predictor.path, predictor.device, predictor.threads or "default")
-    run = {**job.identity(), "input": str(source.resolve()), "fingerprint": input_fingerprint(source)}
-    writer = PartialWriter(out, run, job.resume)
-    report = PredictReport(out=out, resumed_from=writer.progress.rows, dtype=predictor.path, articles_out=job.articles_out)
+    writer = PartialWriter(job.out, run_identity(job, predictor.path), job.resume)
+    report = PredictReport(out=job.out, resumed_from=writer.progress.rows, dtype=predictor.path, articles_out=job.articles_out)
     stats: Counter[str] = Counter()
+    finder = MentionFinder(cfg.targets)
     started = time.perf_counter()
     try:
-        records = islice(input_records(source, unit, cfg, stats), writer.progress.records, None)
-        chunks = prefetch(with_mentions(chunk_rows(records_to_rows(records, unit, target, cfg, stats), settings.chunk_size),
-                                        predictor, target))
-        with progress_bar(count_records_of(source, unit), writer.progress.records, job.show_progress) as bar, \
+        records = islice(input_records(job.source, job.unit, cfg, stats), writer.progress.records, None)
+        sentence_rows = records_to_rows(records, job.unit, job.target, cfg, stats)
+        chunks = prefetch(with_mentions(chunk_rows(sentence_rows, settings.chunk_size), finder, job.target))
+        with progress_bar(count_records(job.source, job.unit), writer.progress.records, job.show_progress) as bar, \
                 deferred_interrupt() as interrupted:
-            report.scored = score_chunks(chunks, predictor, writer, target, bar, interrupted)
-    except MediaframeError:
-        if not writer.progress.rows:
-            writer.discard()  # bad input found before anything was written: leave no partial run behind
-        raise
+            report.scored = score_chunks(chunks, predictor, finder, writer, job.target, bar, interrupted)
+    except MediaframeError as exc:
+        raise kept_or_discarded(writer, exc) from exc.__cause__
     except KeyboardInterrupt:
         raise MediaframeError(
             f"interrupted after {writer.progress.rows:,} sentences; they are kept in {writer.partial}; "
@@ -105,7 +112,24 @@ def run_job(job: PredictJob) -> PredictReport:
     finally:
         writer.close()
     report.seconds, report.skipped, report.truncated = time.perf_counter() - started, dict(stats), predictor.truncated
-    return finish_run(report, writer, source, predictor.labels)
+    return finish_run(report, writer, job.source, predictor.labels)
+
+
+def run_identity(job: PredictJob, path: str) -> dict[str, Any]:
+    """What a resumed run must share with the one it continues: the job's identity, the scoring path, the input."""
+    return {**job.identity(), "path": path, "input": str(job.source.resolve()), "fingerprint": input_fingerprint(job.source)}
+
+
+def kept_or_discarded(writer: PartialWriter, exc: MediaframeError) -> MediaframeError:
+    """The error of a run stopped by `exc`: with nothing written the partial run is removed; with rows
+    written they are kept, and a failed write (a full disk) says how to go on."""
+    if not writer.progress.rows:
+        writer.discard()  # nothing was written: leave no partial run behind
+        return exc
+    if isinstance(exc.__cause__, OSError):
+        return MediaframeError(f"{exc}; the {writer.progress.rows:,} sentences written are kept in {writer.partial}: "
+                               "free space and run the same command with --resume to go on")
+    return exc
 
 
 def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[str, list[str]]) -> PredictReport:
@@ -114,8 +138,6 @@ def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[st
     Raises:
         MediaframeError: not one sentence was scored (the partial output is removed).
     """
-    from mediaframe.predict.files import finalize
-
     report.records, report.sentences = writer.progress.records, writer.progress.rows
     if not report.sentences:
         writer.discard()
@@ -127,23 +149,15 @@ def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[st
     return report
 
 
-def count_records_of(source: Path, unit: str) -> int | None:
-    from mediaframe.predict.files import count_records
-
-    return count_records(source, unit)
-
-
 def score_chunks(
-    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, writer: Any, target: str, bar: Any,
-    interrupted: threading.Event,
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, finder: MentionFinder, writer: PartialWriter,
+    target: str, bar: Any, interrupted: threading.Event,
 ) -> int:
     """Score each chunk and append it to the output (in a thread, while the next is scored); returns the rows scored.
 
     Raises:
         KeyboardInterrupt: after the chunk during which Ctrl-C was pressed has been written.
     """
-    from mediaframe.model.prediction_rows import prediction_rows
-
     def write(rows: list[dict[str, Any]], queued: tuple[Any, ...], consumed: int) -> None:
         targets, mentions, probs = queued
         writer.write(prediction_rows(rows, targets, mentions, probs(), predictor.labels), consumed)
@@ -151,7 +165,7 @@ def score_chunks(
     scored, started = 0, time.perf_counter()
     with WriteBehind(write) as behind:
         for rows, consumed in chunks:  # a chunk's last batches are scored while the next is tokenized
-            behind.put(rows, predictor.start_rows(rows, target), consumed)
+            behind.put(rows, start_rows(predictor, finder, rows, target), consumed)
             if interrupted.is_set():
                 raise KeyboardInterrupt
             scored += len(rows)
@@ -161,28 +175,19 @@ def score_chunks(
 
 
 def prepare_output(out: Path, resume: bool, force: bool) -> bool:
-    """Decide whether to run: False when resuming a run that already finished.
+    """Decide whether to run (predict.job.resume_action): False when resuming a run that already finished.
 
     Raises:
         MediaframeError: the output or an unfinished run exists and neither --resume nor --force was given.
     """
-    from mediaframe.predict.files import partial_paths
-
     partial, sidecar = partial_paths(out)
-    if force:
+    unfinished = partial.exists()
+    action = resume_action(finished=out.exists() and not unfinished, unfinished=unfinished, resume=resume, force=force,
+                           where=str(partial if unfinished else out))
+    if action == "start":
         for path in (partial, sidecar):
             path.unlink(missing_ok=True)
-        return True
-    if resume:
-        if out.exists() and not partial.exists():
-            logger.info("%s is complete; nothing to resume", out)
-            return False
-        return True
-    if partial.exists():
-        raise MediaframeError(f"an unfinished run exists ({partial}); pass --resume to go on or --force to start over")
-    if out.exists():
-        raise MediaframeError(f"{out} exists; pass --force to overwrite it or choose another --out")
-    return True
+    return action != "skip"
 
 
 def chunk_rows(
@@ -203,13 +208,13 @@ def chunk_rows(
 
 
 def with_mentions(
-    chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, target: str
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], finder: MentionFinder, target: str
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """Give every row of each chunk its target mentions (its own, else found), so that the search runs in
-    the background thread with the reading while the scoring threads work on the chunk before."""
+    """Give every row of each chunk its target mentions (an article's were found with its sentences; a
+    sentence row's own are kept, else found), so that the search runs in the background thread with the
+    reading while the scoring threads work on the chunk before."""
     for rows, consumed in chunks:
-        for row, found in zip(rows, predictor.rows_mentions(rows, [str(row.get("target") or target) for row in rows]),
-                              strict=True):
+        for row, found in zip(rows, finder.rows(rows, row_targets(rows, target)), strict=True):
             row["mentions"] = found
         yield rows, consumed
 
@@ -224,9 +229,6 @@ def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
 
 
 def write_article_summary(partial: Path, out: Path, labels: dict[str, list[str]]) -> None:
-    from mediaframe.predict.files import iter_partial, write_rows
-    from mediaframe.predict.summary import summarize_articles
-
     rows = summarize_articles(iter_partial(partial), labels)
     write_rows(rows, out)
     logger.info("%d articles summarised -> %s", len(rows), out)

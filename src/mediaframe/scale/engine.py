@@ -35,7 +35,7 @@ from typing import Any
 
 from mediaframe.config import Config, DistributedConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.predict.job import PredictJob, job_of
+from mediaframe.predict.job import PredictJob, check_same_run, job_of, resume_action
 from mediaframe.predict.run import PredictReport
 from mediaframe.scale.runner import ShardRun
 
@@ -142,7 +142,7 @@ def run_ray_job(job: PredictJob, address: str | None = None, workers: int | None
     src = uri_of(source)
     digest, files, meta = read_model(model)
     shards = plan_shards(src, unit, cfg)
-    run = {**job.identity(), "model_digest": digest, "input": src, "fingerprint": fingerprint(src),
+    run = {**job.identity(), "input": src, "fingerprint": fingerprint(src),
            "shards": len(shards), "dtype": cfg.predict.dtype, "runtime": cfg.predict.runtime}
     report = PredictReport(out=out, articles_out=job.articles_out)
     shard_run = ShardRun(layout.folder, layout.final, run, prepare_manifest(layout, run, job.resume, job.force), report)
@@ -170,25 +170,17 @@ def prepare_manifest(layout: Layout, run: dict[str, Any], resume: bool, force: b
     from mediaframe.scale.storage import load_manifest, remove_shards
 
     manifest = None if force else load_manifest(layout.folder)
-    done = manifest["complete"] if manifest else bool(layout.final and layout.final.exists())
+    finished = manifest["complete"] if manifest else bool(layout.final and layout.final.exists())
+    where = str(layout.final or layout.folder) if finished else str(layout.folder)
+    action = resume_action(finished=finished, unfinished=manifest is not None and not finished, resume=resume, force=force,
+                           where=where)
+    if action == "skip":
+        return None
+    if action == "resume":
+        check_same_run(manifest["run"], run, str(layout.folder))
+        return manifest
     if force:
         remove_shards(layout.folder)
-    elif resume:
-        if done:
-            logger.info("%s is complete; nothing to resume", layout.final or layout.folder)
-            return None
-        if manifest is None:
-            raise MediaframeError(f"--resume: no unfinished run found in {layout.folder}; run without --resume to start")
-        if manifest["run"] != run:
-            raise MediaframeError(
-                f"--resume: {layout.folder} belongs to another run (model, input, target, unit or config differ): saved "
-                f"{manifest['run']}; repeat the same command, or pass --force to start over"
-            )
-        return manifest
-    elif manifest is not None and not done:
-        raise MediaframeError(f"an unfinished run exists ({layout.folder}); pass --resume to go on or --force to start over")
-    elif done:
-        raise MediaframeError(f"{layout.final or layout.folder} exists; pass --force to overwrite it or choose another --out")
     return {"format": "mediaframe-shards", "version": 1, "run": run, "complete": False, "rows": 0, "shards": {}}
 
 

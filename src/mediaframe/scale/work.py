@@ -82,11 +82,13 @@ class ShardScorer:
 
     def __init__(self, package: dict[str, Any], target: str, cfg: Config, device: str, threads: int, folder: str,
                  fmt: str) -> None:
-        from mediaframe.model.inference import Predictor
+        from mediaframe.corpus.mentions import MentionFinder
+        from mediaframe.inference.predictor import Predictor
 
         settings = cfg.predict
         self.predictor = Predictor(model_folder(package), settings.batch_size, settings.dtype, device, threads, cfg.targets,
                                    settings.runtime, settings.remember)
+        self.finder = MentionFinder(cfg.targets)
         self.target, self.chunk_size, self.folder, self.fmt = target, settings.chunk_size, folder, fmt
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -97,6 +99,7 @@ class ShardScorer:
         return pd.DataFrame([self.score_shard(row) for row in batch.to_dict(orient="records")])
 
     def score_shard(self, item: dict[str, Any]) -> dict[str, Any]:
+        from mediaframe.predict.prediction_rows import score_rows
         from mediaframe.scale.storage import write_shard
 
         started = time.perf_counter()
@@ -104,7 +107,7 @@ class ShardScorer:
         truncated = self.predictor.truncated
         predictions: list[dict[str, Any]] = []
         for start in range(0, len(rows), self.chunk_size):
-            predictions += self.predictor.predict_rows(rows[start : start + self.chunk_size], self.target)
+            predictions += score_rows(self.predictor, self.finder, rows[start : start + self.chunk_size], self.target)
         name = write_shard(predictions, self.folder, int(item["shard"]), self.fmt)
         return {
             "shard": int(item["shard"]), "file": name, "rows": len(predictions), "records": int(item["records"]),

@@ -20,7 +20,7 @@ from mediaframe.config import Config, config_toml
 from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder
 from mediaframe.model.modeling import META_FILE, LoadedModel, save_model
-from mediaframe.model.training_data import fingerprint, label_counts
+from mediaframe.training.data import fingerprint, label_counts
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def check_replaceable(out: Path) -> None:
 
 def split_metrics(loaded: LoadedModel, rows: Dataset, cfg: Config) -> dict[str, Any]:
     """Per task with labels: the shared evaluation scores (macro-F1 and accuracy with bootstrap CIs, per class, ECE)."""
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.stats.metrics import score_predictions
 
     probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"])

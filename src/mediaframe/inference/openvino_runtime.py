@@ -28,8 +28,8 @@ from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
 from mediaframe.hardware import bf16_supported
 from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
-from mediaframe.model.precision import package_version, shipped_sentences
-from mediaframe.model.scoring_calls import Batches, ScoringCall
+from mediaframe.inference.runtime_choice import package_version, shipped_sentences
+from mediaframe.inference.batching import Batches, ScoringCall
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def graph_file(folder: ModelFolder) -> Path:
 
 def quantization_rows() -> tuple[dict[str, str], ...]:
     """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written), none
-    of them a calibration sentence of model.precision, whose activations set the int8 ranges."""
+    of them a calibration sentence of inference.runtime_choice, whose activations set the int8 ranges."""
     return shipped_sentences("quantization.jsonl")
 
 
@@ -150,7 +150,7 @@ def export(loaded: Any, target: Path) -> None:
     import openvino as ov
     import torch
 
-    from mediaframe.model.torch_scoring import ScoringGraph
+    from mediaframe.inference.torch_runtime import ScoringGraph
 
     graph = ScoringGraph(loaded.model.encoder, loaded.model.pool, loaded.model.heads).eval()
     example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}

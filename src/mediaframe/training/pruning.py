@@ -6,7 +6,7 @@ how much each contributes on real sentences: the mean magnitude of its activatio
 non-padding tokens times the norm of its output weights (the first-order importance of
 structured pruning; Michel, Levy and Neubig, "Are Sixteen Heads Really Better than One?", 2019,
 rank attention heads the same way). The student then learns the teacher's predictions with the
-narrower layers (model.distillation).
+narrower layers (training.distillation).
 """
 
 from __future__ import annotations

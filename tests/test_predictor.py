@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
+from mediaframe.predict.prediction_rows import score_rows
 from mediaframe.records import TASKS
 
 SENTENCES = [
@@ -21,7 +23,7 @@ SENTENCES = [
 
 @pytest.fixture(scope="module")
 def predictor(tiny_model_dir: Path):
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     return Predictor(tiny_model_dir, batch_size=2)
 
@@ -36,7 +38,7 @@ def test_inference_probabilities_sum_to_one_in_input_order(predictor) -> None:
 
 
 def test_inference_batch_size_does_not_change_results(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     a = Predictor(tiny_model_dir, batch_size=1).predict_proba(SENTENCES, ["Netflix"] * 5)
     b = Predictor(tiny_model_dir, batch_size=64).predict_proba(SENTENCES, ["Netflix"] * 5)
@@ -47,7 +49,7 @@ def test_inference_batch_size_does_not_change_results(tiny_model_dir: Path) -> N
 def test_inference_matches_the_model_forward(tiny_model_dir: Path) -> None:
     import torch
 
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import encode, load_model
 
     loaded = load_model(tiny_model_dir)
@@ -64,7 +66,7 @@ def test_inference_empty_input_gives_empty_arrays(predictor) -> None:
 
 
 def test_inference_counts_truncated_inputs(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(tiny_model_dir)
     probs = predictor.predict_proba(["the strike " * 5000, "Netflix praised it."], ["Netflix"] * 2)
@@ -73,8 +75,8 @@ def test_inference_counts_truncated_inputs(tiny_model_dir: Path) -> None:
 
 
 def test_inference_rows_follow_the_predictions_contract(predictor) -> None:
-    rows = predictor.predict_rows(
-        [{"id": "a:0", "article_id": "a", "index": 0, "text": "The streamer praised Netflix.", "outlet": "X"},
+    rows = score_rows(
+        predictor, MentionFinder(), [{"id": "a:0", "article_id": "a", "index": 0, "text": "The streamer praised Netflix.", "outlet": "X"},
          {"id": "b:3", "text": "Orbital Foods was bad.", "target": "Orbital Foods"}],
         default_target="Netflix",
     )
@@ -88,17 +90,9 @@ def test_inference_rows_follow_the_predictions_contract(predictor) -> None:
         assert first[f"{task}_confidence"] == max(first[f"{task}_probs"].values())
 
 
-def test_inference_call_maps_a_dataframe(predictor) -> None:
-    import pandas as pd
-
-    frame = predictor(pd.DataFrame({"id": ["x:0", "x:1"], "text": SENTENCES[:2], "target": ["Netflix", "Netflix"]}))
-    assert list(frame["id"]) == ["x:0", "x:1"]
-    assert {"stance", "sentiment_probs", "frame_confidence"} <= set(frame.columns)
-
-
 @pytest.mark.parametrize("dtype", ["bf16", "int8"])
 def test_inference_low_precision_stays_close_to_fp32(tiny_model_dir: Path, dtype: str) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     exact = Predictor(tiny_model_dir, dtype="fp32").predict_proba(SENTENCES, ["Netflix"] * 5)
     fast = Predictor(tiny_model_dir, dtype=dtype)
@@ -109,7 +103,7 @@ def test_inference_low_precision_stays_close_to_fp32(tiny_model_dir: Path, dtype
 
 
 def test_inference_unknown_dtype_is_refused(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     with pytest.raises(MediaframeError, match="expected one of auto, fp32, bf16, int8"):
         Predictor(tiny_model_dir, dtype="fp8")
@@ -117,7 +111,7 @@ def test_inference_unknown_dtype_is_refused(tiny_model_dir: Path) -> None:
 
 @pytest.mark.parametrize("mode", ["pair", "marked", "marked_pair", "none"])
 def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode: str) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import encode
 
     meta_file = tiny_model_copy / "mediaframe.json"
@@ -134,14 +128,14 @@ def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode:
 
 
 def test_inference_row_labels_follow_unrounded_argmax(predictor) -> None:
-    rows = predictor.predict_rows([{"text": t, "target": "Netflix"} for t in SENTENCES])
+    rows = score_rows(predictor, MentionFinder(), [{"text": t, "target": "Netflix"} for t in SENTENCES])
     probs = predictor.predict_proba(SENTENCES, ["Netflix"] * 5, [[{"start": 0, "end": 7}]] * 5)
     for task in TASKS:
         assert [r[task] for r in rows] == [predictor.labels[task][i] for i in probs[task].argmax(1)]
 
 
 def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     rows = [  # given out of order: the article's sentence 1 names the target, sentence 2 describes it
         {"text": "The company declined to comment.", "article_id": "a", "index": 2},
@@ -150,23 +144,21 @@ def test_inference_sentence_rows_find_descriptions_in_their_article_order(tiny_m
         {"text": "The company declined to comment.", "article_id": "b", "index": 0},
     ]
     predictor = Predictor(tiny_model_dir)
-    found = predictor.rows_mentions(rows, ["Orbital Foods"] * 4)
+    found = MentionFinder().rows(rows, ["Orbital Foods"] * 4)
     assert [[m["text"] for m in mentions] for mentions in found] == [["The company"], ["Orbital Foods"], [], []]
-    out = predictor.predict_rows(rows, default_target="Orbital Foods")
+    out = score_rows(predictor, MentionFinder(), rows, default_target="Orbital Foods")
     assert [row["mentions_target"] for row in out] == [True, True, False, False]
 
 
-def test_inference_rows_without_an_article_are_read_alone_even_as_nan(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
-
+def test_inference_rows_without_an_article_are_read_alone_even_as_nan() -> None:
     rows = [{"text": "Orbital Foods raised prices.", "article_id": float("nan"), "index": 0},
             {"text": "The company declined to comment.", "article_id": float("nan"), "index": 1}]
-    found = Predictor(tiny_model_dir).rows_mentions(rows, ["Orbital Foods"] * 2)
+    found = MentionFinder().rows(rows, ["Orbital Foods"] * 2)
     assert [[m["text"] for m in mentions] for mentions in found] == [["Orbital Foods"], []]
 
 
 def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(tiny_model_dir, batch_size=2, remember=3)
     scored: list[int] = []
@@ -184,7 +176,7 @@ def test_inference_remembered_inputs_are_not_scored_again(tiny_model_dir: Path) 
 
 
 def test_inference_batches_are_padded_to_a_multiple_of_tokens_within_the_cap() -> None:
-    from mediaframe.model.scoring_calls import pad_batch
+    from mediaframe.inference.batching import pad_batch
 
     encoded = {"input_ids": [[5] * 3, [6] * 10, [7] * 62], "token_type_ids": [[0] * 3, [0] * 10, [1] * 62]}
     lengths = np.array([3, 10, 62])

@@ -26,16 +26,16 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_device
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.sources import LabeledSource, agreement
-from mediaframe.model.data_parallel import barrier, check_ranks_agree, is_main_process
-from mediaframe.model.fitting import Run
-from mediaframe.model.label_prior import correct_label_priors
-from mediaframe.model.training_data import (
+from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process
+from mediaframe.training.loop import Run
+from mediaframe.training.label_prior import correct_label_priors
+from mediaframe.training.data import (
     check_labels,
     extra_sources,
     rows_dataset,
     with_validation,
 )
-from mediaframe.model.transfer import first_stage, second_stage_config
+from mediaframe.training.transfer import first_stage, second_stage_config
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 def train_path(data: Path, cfg: Config, out: Path, device: str | None = None) -> Path:
     """Read training data from `data` (see `training_data.load_training_data`) and train on it."""
-    from mediaframe.model.training_data import load_training_data
+    from mediaframe.training.data import load_training_data
 
     return train(load_training_data(data, cfg), cfg, out, device, source=str(data))
 
@@ -69,7 +69,7 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     Raises:
         MediaframeError: bad labels, an empty split, unavailable hardware, or an `out` that is not a model folder.
     """
-    from mediaframe.model.card import save_trained
+    from mediaframe.training.card import save_trained
 
     codebook = codebook_for(cfg.labeling)
     labels = {task: list(codebook.labels(task)) for task in TASKS}

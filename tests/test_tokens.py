@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mediaframe.model.tokenizing import BatchEncoder, is_plain
+from mediaframe.inference.tokens import BatchEncoder, is_plain
 
 TEXTS = [
     "Netflix said << Netflix >> pays $900,000 for an AI job.",  # printable ASCII: lowercased, then tokenized bare

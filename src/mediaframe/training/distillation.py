@@ -2,7 +2,7 @@
 
 The student keeps `distill.layers` of the teacher's encoder layers (evenly spaced, the last
 among them) and its heads; with `distill.ffn_width` its feed-forward layers keep only that
-many of their units, those that carry the most on these sentences (model.pruning). The
+many of their units, those that carry the most on these sentences (training.pruning). The
 teacher labels real sentences it was not tested on (the sources in `distill.sources`:
 NewsMTSC train, Narrative Frames folds 1-4, the written coverage; and any corpus the user
 gives); the student learns the teacher's distributions,
@@ -27,11 +27,12 @@ from torch import nn
 from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
-from mediaframe.model.inference import Predictor
+from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
-from mediaframe.model.pruning import ffn_blocks, ffn_importance, prune_ffn
-from mediaframe.model.scoring_calls import pad_batch
+from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
+from mediaframe.inference.batching import pad_batch
 from mediaframe.records import TASKS
+from mediaframe.corpus.mentions import MentionFinder
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def teacher_probabilities(
                           targets=cfg.targets)
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
     logger.info("teacher: labeling %d sentences", len(rows))
-    mentions = predictor.rows_mentions(rows, targets)
+    mentions = MentionFinder(cfg.targets).rows(rows, targets)
     return predictor.predict_proba(texts, targets, mentions), mentions
 
 

@@ -14,8 +14,8 @@ from safetensors.torch import load_file
 from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
 from mediaframe.model.modeling import load_model
-from mediaframe.model.training import train
-from mediaframe.model.training_data import load_training_data, transfer_rows
+from mediaframe.training.train import train
+from mediaframe.training.data import load_training_data, transfer_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -218,7 +218,7 @@ def test_training_sequential_transfer_continues_from_a_cached_first_stage(
     assert first["data"]["label_counts"]["stance"] and not first["data"]["label_counts"]["sentiment"]
     assert first["data"]["train_rows"] + first["data"]["validation_rows"] == 30
     caplog.clear()
-    caplog.set_level("INFO", logger="mediaframe.model.transfer")
+    caplog.set_level("INFO", logger="mediaframe.training.transfer")
     again = load_model(train(tiny_dataset(), cfg, tmp_path / "two")).meta
     assert "reusing the first-stage stance model" in caplog.text and again["continued_from"] == str(stage)
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [stage.name]
@@ -274,7 +274,7 @@ def test_training_cli_trains_and_refuses_to_overwrite(tmp_path: Path, tiny_base_
 def test_training_optimizer_decays_lower_layers(tiny_base_model: Path) -> None:
     from mediaframe.labels.codebook import load_codebook
     from mediaframe.model.modeling import build_model
-    from mediaframe.model.optimization import optimizer
+    from mediaframe.training.optimization import optimizer
     from mediaframe.records import TASKS
 
     cfg = tiny_config(tiny_base_model, "training.layer_decay=0.5", "training.learning_rate=0.1")
@@ -291,7 +291,7 @@ def test_training_optimizer_decays_lower_layers(tiny_base_model: Path) -> None:
 
 
 def test_training_class_weights_balance_counts(tiny_base_model: Path) -> None:
-    from mediaframe.model.optimization import class_weights
+    from mediaframe.training.optimization import class_weights
 
     labels = {"stance": ["against", "neutral", "favor"], "sentiment": ["a", "b"], "frame": ["x"]}
     train_rows = Dataset.from_dict({"stance_labels": [0, 0, 0, 2, -100], "sentiment_labels": [-100] * 5,
@@ -304,7 +304,7 @@ def test_training_class_weights_balance_counts(tiny_base_model: Path) -> None:
 
 @pytest.mark.slow
 def test_training_real_base_model_end_to_end(tmp_path: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     cfg = load_config(TINY_CONFIG, ["model.base_model=default", "training.learning_rate=5e-5", "training.batch_size=16"])
     dataset = DatasetDict({"train": Dataset.from_list(rows("a", 6)), "validation": Dataset.from_list(rows("v", 1))})
@@ -316,8 +316,8 @@ def test_training_real_base_model_end_to_end(tmp_path: Path) -> None:
 
 
 def test_training_source_weights_repeat_rows_and_unknown_names_are_refused(tmp_path: Path, tiny_base_model: Path) -> None:
-    from mediaframe.model.training import prepare_splits
-    from mediaframe.model.training_data import extra_sources
+    from mediaframe.training.train import prepare_splits
+    from mediaframe.training.data import extra_sources
 
     file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, [-1, 0, 1][i % 3]) for i in range(30)])
     labels = {"stance": ["against", "neutral", "favor"], "sentiment": ["negative", "neutral", "positive"],

@@ -1,17 +1,39 @@
-"""Prediction rows (the Predictions contract): an input row's ids and metadata with its labels and probabilities."""
+"""Prediction rows (docs/FORMATS.md): an input row's ids and metadata with its labels and probabilities.
+
+`start_rows` queues sentence rows on a predictor and returns what `prediction_rows` needs once they are
+scored; `score_rows` does both at once (the Ray engine, the benchmarks).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from mediaframe.corpus.mentions import MentionDicts, MentionFinder, row_targets
 from mediaframe.records import TASKS
 
 PROB_DIGITS = 5
 
 ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
+
+
+def start_rows(
+    predictor: Any, finder: MentionFinder, rows: Sequence[Mapping[str, Any]], default_target: str = ""
+) -> tuple[list[str], list[MentionDicts], Callable[[], dict[str, np.ndarray]]]:
+    """Each row's target and mentions, and a function that gives its probabilities once scored (Predictor.start_proba)."""
+    targets = row_targets(rows, default_target)
+    mentions = finder.rows(rows, targets)
+    return targets, mentions, predictor.start_proba([str(row["text"]) for row in rows], targets, mentions)
+
+
+def score_rows(
+    predictor: Any, finder: MentionFinder, rows: Sequence[Mapping[str, Any]], default_target: str = ""
+) -> list[dict[str, Any]]:
+    """Prediction rows for input rows with `text` and optional metadata (a row's own `target` wins)."""
+    targets, mentions, probs = start_rows(predictor, finder, rows, default_target)
+    return prediction_rows(rows, targets, mentions, probs(), predictor.labels)
 
 
 def prediction_rows(
@@ -51,16 +73,3 @@ def prediction_row(
         out[f"{task}_confidence"] = probs[task][best[task]]
     return out
 
-
-def article_key(row: Mapping[str, Any]) -> str:
-    """A row's article id; '' when it has none (None, or NaN from a pandas frame)."""
-    value = row.get("article_id")
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
-
-
-def sentence_index(row: Mapping[str, Any]) -> int:
-    """A row's position in its article (0 when it has none)."""
-    try:
-        return int(row.get("index") or 0)
-    except (TypeError, ValueError):
-        return 0

@@ -1,5 +1,5 @@
 """Scoring on PyTorch: the encoder in fp32, bf16 (the whole encoder) or int8 (dynamic quantization);
-pooling and heads stay fp32. The reference path of every other (model.precision compares with it)."""
+pooling and heads stay fp32. The reference path of every other (inference.runtime_choice compares with it)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from mediaframe.model.modeling import LoadedModel
-from mediaframe.model.scoring_calls import Batches, ScoringCall, finished_call
+from mediaframe.inference.batching import Batches, ScoringCall, finished_call
 from mediaframe.records import TASKS
 
 
@@ -40,7 +40,7 @@ class TorchScorer:
 
 class ScoringGraph(torch.nn.Module):
     """Encoder, pooling (in fp32) and softmax heads in one module, probabilities per task in TASKS order:
-    what PyTorch scoring runs and what a compiled runtime exports (model.openvino_scoring)."""
+    what PyTorch scoring runs and what a compiled runtime exports (inference.openvino_runtime)."""
 
     def __init__(self, encoder: torch.nn.Module, pool: Callable[..., torch.Tensor], heads: torch.nn.ModuleDict) -> None:
         super().__init__()

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mediaframe.errors import MediaframeError
-from mediaframe.model import openvino_scoring
+from mediaframe.inference import openvino_runtime
 from mediaframe.records import TASKS
 
 SENTENCES = [
@@ -34,7 +34,7 @@ def model_copy(tmp_path: Path, tiny_model_dir: Path) -> Path:
 
 
 def scores(model: Path, runtime: str, dtype: str = "fp32", batch_size: int = 64) -> dict[str, np.ndarray]:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(model, batch_size=batch_size, dtype=dtype, runtime=runtime, threads=1)
     assert predictor.path == f"{runtime}:{dtype}"
@@ -57,7 +57,7 @@ def test_openvino_bf16_stays_near_fp32(model_copy: Path) -> None:
 
 
 def test_openvino_calls_started_back_to_back_each_get_their_own_probabilities(model_copy: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=2)
     exact = scores(model_copy, "torch")
@@ -70,7 +70,7 @@ def test_openvino_calls_started_back_to_back_each_get_their_own_probabilities(mo
 
 
 def test_openvino_submit_hands_on_an_error_of_the_batches_and_leaves_nothing_running(model_copy: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=1)
     padded = {"input_ids": np.ones((6, 4), dtype=np.int64), "attention_mask": np.ones((6, 4), dtype=np.int64),
@@ -88,7 +88,7 @@ def test_openvino_submit_hands_on_an_error_of_the_batches_and_leaves_nothing_run
 
 
 def test_openvino_a_batch_that_fails_while_running_is_an_error_not_a_wait_forever(model_copy: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     predictor = Predictor(model_copy, batch_size=1, dtype="fp32", runtime="openvino", threads=1)
     too_long = {name: np.ones((1, 300), dtype=np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
@@ -105,12 +105,12 @@ def test_openvino_graph_is_converted_once_and_keyed_by_the_weights(
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     scores(model_copy, "openvino")
-    graph = openvino_scoring.graph_file(read_folder(model_copy))
+    graph = openvino_runtime.graph_file(read_folder(model_copy))
     assert graph.is_file() and graph.with_suffix(".bin").is_file()
-    monkeypatch.setattr(openvino_scoring, "export", lambda loaded, target: pytest.fail("converted again"))
+    monkeypatch.setattr(openvino_runtime, "export", lambda loaded, target: pytest.fail("converted again"))
     scores(model_copy, "openvino")
     (model_copy / "model.safetensors").write_bytes((model_copy / "model.safetensors").read_bytes() + b"\0")
-    assert openvino_scoring.graph_file(read_folder(model_copy)) != graph, "other weights, another graph"
+    assert openvino_runtime.graph_file(read_folder(model_copy)) != graph, "other weights, another graph"
 
 
 def test_openvino_damaged_cached_graph_is_converted_again(model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -118,7 +118,7 @@ def test_openvino_damaged_cached_graph_is_converted_again(model_copy: Path, tmp_
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     exact = scores(model_copy, "openvino")
-    graph = openvino_scoring.graph_file(read_folder(model_copy))
+    graph = openvino_runtime.graph_file(read_folder(model_copy))
     graph.write_text("<net>not a graph", encoding="utf-8")
     again = scores(model_copy, "openvino")
     assert np.array_equal(again["frame"], exact["frame"])
@@ -129,13 +129,13 @@ def test_openvino_unreadable_graph_is_one_clear_error(tmp_path: Path) -> None:
     graph = tmp_path / "model.xml"
     graph.write_text("<net>not a graph", encoding="utf-8")
     with pytest.raises(MediaframeError, match="OpenVINO could not load the converted model"):
-        openvino_scoring.OpenVinoScorer(graph, "fp32", 1)
+        openvino_runtime.OpenVinoScorer(graph, "fp32", 1)
     with pytest.raises(MediaframeError, match="expected one of fp32, bf16, int8"):
-        openvino_scoring.OpenVinoScorer(graph, "fp16", 1)
+        openvino_runtime.OpenVinoScorer(graph, "fp16", 1)
 
 
 def test_openvino_needs_a_model_folder(tiny_model_dir: Path) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import load_model
 
     with pytest.raises(MediaframeError, match="a model held in memory has no folder to convert"):
@@ -172,7 +172,7 @@ def test_openvino_conversion_failure_is_one_clear_error_and_auto_leaves_it_out(
 ) -> None:
     import openvino as ov
 
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
@@ -186,7 +186,7 @@ def test_openvino_conversion_failure_is_one_clear_error_and_auto_leaves_it_out(
 
 
 def test_openvino_unwritable_cache_is_one_clear_error(model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would go", encoding="utf-8")
@@ -211,28 +211,28 @@ def test_openvino_int8_is_quantized_once_and_stays_near_fp32(model_copy: Path, m
         assert np.abs(quantized[task] - exact[task]).max() < 0.1
     for unquantized in (exact, scores(model_copy, "openvino", "bf16")):
         assert any(np.abs(quantized[task] - unquantized[task]).max() > 1e-4 for task in TASKS), "the int8 graph scores"
-    graph = openvino_scoring.int8_file(openvino_scoring.graph_file(read_folder(model_copy)))
+    graph = openvino_runtime.int8_file(openvino_runtime.graph_file(read_folder(model_copy)))
     assert "FakeQuantize" in graph.read_text(encoding="utf-8"), "int8 weights and activations in the graph"
-    monkeypatch.setattr(openvino_scoring, "quantize", lambda *args: pytest.fail("quantized again"))
+    monkeypatch.setattr(openvino_runtime, "quantize", lambda *args: pytest.fail("quantized again"))
     again = scores(model_copy, "openvino", "int8")
     assert np.array_equal(again["stance"], quantized["stance"])
 
 
 def test_openvino_int8_quantizes_the_sentences_as_scoring_pads_them(model_copy: Path) -> None:
-    from mediaframe.model.inference import Predictor
-    from mediaframe.model.precision import calibration_rows
+    from mediaframe.inference.predictor import Predictor
+    from mediaframe.inference.runtime_choice import calibration_rows
 
     predictor = Predictor(model_copy, batch_size=16, dtype="fp32", runtime="openvino", threads=1)
     samples = predictor.quantization_samples()
-    assert sum(len(batch["input_ids"]) for batch in samples) == len(openvino_scoring.quantization_rows()) == 256
+    assert sum(len(batch["input_ids"]) for batch in samples) == len(openvino_runtime.quantization_rows()) == 256
     assert all(batch["input_ids"].shape[1] % 4 == 0 and batch["attention_mask"][:, 0].all() for batch in samples)
     assert predictor.truncated == 0
     calibration = {row["text"] for row in calibration_rows()}
-    assert not calibration & {row["text"] for row in openvino_scoring.quantization_rows()}, "agreement is checked on other sentences"
+    assert not calibration & {row["text"] for row in openvino_runtime.quantization_rows()}, "agreement is checked on other sentences"
 
 
 def test_openvino_int8_without_nncf_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(openvino_scoring, "quantizer_installed", lambda: False)
+    monkeypatch.setattr(openvino_runtime, "quantizer_installed", lambda: False)
     with pytest.raises(MediaframeError, match=r"needs the nncf package \(pip install nncf\); or use --dtype bf16"):
-        openvino_scoring.quantize(tmp_path / "model.xml", [], tmp_path / "int8" / "model.xml")
+        openvino_runtime.quantize(tmp_path / "model.xml", [], tmp_path / "int8" / "model.xml")
     assert not (tmp_path / "int8").exists()

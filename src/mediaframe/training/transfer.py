@@ -24,7 +24,7 @@ from datasets import Dataset, DatasetDict
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
 from mediaframe.model.modeling import META_FILE
-from mediaframe.model.training_data import fingerprint, rows_dataset, with_validation
+from mediaframe.training.data import fingerprint, rows_dataset, with_validation
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,13 @@
 """Batched scoring of sentences with a trained model: the one scoring path of mediaframe.
 
-`Predictor.predict_proba` is shared by evaluation, prediction and the benchmarks;
-`Predictor.predict_rows` (and `__call__` over a pandas DataFrame, for a Ray Data actor)
-turns input rows into prediction rows (the Predictions contract). Speed comes from
+`Predictor.predict_proba` gives class probabilities to evaluation, prediction (which turns them
+into prediction rows, predict.prediction_rows), distillation and the benchmarks. Speed comes from
 tokenizing a whole call at once with the fast tokenizer, sorting by token length and
 padding per batch, scoring each distinct input once, and the fastest scoring path here
-whose labels agree with PyTorch fp32 (model.precision): PyTorch in fp32, bf16 or int8
-(model.torch_scoring) or the model compiled by OpenVINO (model.openvino_scoring), which
-starts without importing torch once its compiled graph is cached. `start_proba` and
-`start_rows` split a call in two (queue, then collect), so that `mediaframe predict`
+whose labels agree with PyTorch fp32 (inference.runtime_choice): PyTorch in fp32, bf16 or int8
+(inference.torch_runtime) or the model compiled by OpenVINO (inference.openvino_runtime), which
+starts without importing torch once its compiled graph is cached. `start_proba`
+splits a call in two (queue, then collect), so that `mediaframe predict`
 prepares the next chunk while the last batches of one are scored.
 """
 
@@ -18,17 +17,16 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mediaframe.config import TargetsConfig
-from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
-from mediaframe.model import openvino_scoring
+from mediaframe.inference import openvino_runtime
 from mediaframe.model.folder import (
     PAIR_MODES,
     loaded_folder,
@@ -36,17 +34,16 @@ from mediaframe.model.folder import (
     read_folder,
     weights_digest,
 )
-from mediaframe.model.memo import ScoreMemo
-from mediaframe.model.precision import cache_key as path_cache_key
-from mediaframe.model.precision import (
+from mediaframe.inference.memo import ScoreMemo
+from mediaframe.inference.runtime_choice import cache_key as path_cache_key
+from mediaframe.inference.runtime_choice import (
     calibration_rows,
     candidates,
     choose,
     resolve_dtype,
 )
-from mediaframe.model.prediction_rows import article_key, prediction_rows, sentence_index
-from mediaframe.model.scoring_calls import Batches, ScoringCall, finished_call, padded_batches
-from mediaframe.model.tokenizing import BatchEncoder
+from mediaframe.inference.batching import Batches, ScoringCall, finished_call, padded_batches
+from mediaframe.inference.tokens import BatchEncoder
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -69,7 +66,7 @@ class Predictor:
         device: cpu, cuda or auto.
         threads: scoring threads; 0 picks one per idle physical core (auto_threads); None keeps torch's setting
             (and gives OpenVINO one per physical core).
-        targets: aliases/descriptors used to find mentions in rows that come without them.
+        targets: aliases and descriptors of targets, to find mentions in the calibration sentences.
         runtime: torch, openvino (the model compiled for this CPU) or auto (measured along with dtype).
         remember: distinct inputs whose probabilities are kept, so that one seen again is not scored again (0: none).
     """
@@ -92,8 +89,7 @@ class Predictor:
         self.batch_size = max(1, batch_size)
         self.labels = {task: self.folder.labels(task) for task in TASKS}
         self.encoder = BatchEncoder(self.folder.tokenizer) if self.folder.tokenizer is not None else None
-        self.targets = targets or TargetsConfig()
-        self.spec: Callable[[str], TargetSpec] = cache(partial(resolve_target, cfg=self.targets))  # target -> patterns
+        self.mentions = MentionFinder(targets)  # for the calibration sentences
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         self.memo: ScoreMemo | None = None  # none while the scoring path is measured
         self.path = self.choose_path(resolve_dtype(dtype, self.device), runtime, threads)
@@ -119,7 +115,7 @@ class Predictor:
         Raises:
             MediaframeError: OpenVINO asked for where it cannot run (saying why), or an unknown choice.
         """
-        why_not = openvino_scoring.unavailable(self.folder) if self.device == "cpu" else "OpenVINO scores on the CPU only"
+        why_not = openvino_runtime.unavailable(self.folder) if self.device == "cpu" else "OpenVINO scores on the CPU only"
         if runtime == "openvino" and why_not:
             raise MediaframeError(f"runtime openvino: {why_not}; or use --runtime torch")
         names = candidates(dtype, runtime, self.device, openvino=why_not is None)
@@ -128,7 +124,7 @@ class Predictor:
         if self.folder.path is not None:
             identity = weights_digest(self.folder.path)
         else:
-            from mediaframe.model.torch_scoring import heads_digest
+            from mediaframe.inference.torch_runtime import heads_digest
 
             identity = heads_digest(self.loaded.model)
         # keyed by the cores rather than the threads of the moment, which follow other processes' load
@@ -140,9 +136,9 @@ class Predictor:
         """The object that runs forward passes on the scoring path `path`."""
         runtime, dtype = path.split(":")
         if runtime == "openvino":
-            return openvino_scoring.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores(),
+            return openvino_runtime.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores(),
                                                 samples=self.quantization_samples)
-        from mediaframe.model.torch_scoring import TorchScorer
+        from mediaframe.inference.torch_runtime import TorchScorer
 
         return TorchScorer(self.loaded, dtype, self.device, self.threads)
 
@@ -150,7 +146,7 @@ class Predictor:
         """Seconds and labels of the calibration sentences on the scoring path `path` (for auto)."""
         rows = calibration_rows()
         texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
-        mentions = self.rows_mentions(rows, targets)
+        mentions = self.mentions.rows(rows, targets)
         self.scorer = self.make_scorer(path)
         truncated, batch_size = self.truncated, self.batch_size
         # batches enough to keep every stream or thread busy, as a long run's chunks do
@@ -168,9 +164,9 @@ class Predictor:
 
     def quantization_samples(self) -> list[dict[str, np.ndarray]]:
         """The quantization sentences as the runtime receives them (padded batches), to measure int8 ranges on."""
-        rows = openvino_scoring.quantization_rows()  # written sentences, all shorter than any max_length
+        rows = openvino_runtime.quantization_rows()  # written sentences, all shorter than any max_length
         targets = [r["target"] for r in rows]
-        encoded = self.tokenize([r["text"] for r in rows], targets, self.rows_mentions(rows, targets), list(range(len(rows))))
+        encoded = self.tokenize([r["text"] for r in rows], targets, self.mentions.rows(rows, targets), list(range(len(rows))))
         return [batch for _, batch in self.batches(encoded)]
 
     # ------------------------------------------------------------ probabilities
@@ -277,52 +273,3 @@ class Predictor:
 
     def batches(self, encoded: dict[str, list[list[int]]]) -> Batches:
         return padded_batches(encoded, self.batch_size, self.folder.pad_id, int(self.folder.meta["max_length"]))
-
-    # ------------------------------------------------------------ rows
-
-    def predict_rows(self, rows: Sequence[Mapping[str, Any]], default_target: str = "") -> list[dict[str, Any]]:
-        """Prediction rows (the Predictions contract) for input rows with `text` and optional metadata.
-
-        A row's own `target` wins over `default_target`; rows without `mentions` get them
-        found here from the target's aliases and descriptors.
-        """
-        targets, mentions, probs = self.start_rows(rows, default_target)
-        return prediction_rows(rows, targets, mentions, probs(), self.labels)
-
-    def start_rows(
-        self, rows: Sequence[Mapping[str, Any]], default_target: str = ""
-    ) -> tuple[list[str], list[list[dict[str, Any]]], Callable[[], dict[str, np.ndarray]]]:
-        """Each input row's target and mentions, and a function that gives its class probabilities once scored
-        (see `start_proba`)."""
-        targets = [str(row.get("target") or default_target) for row in rows]
-        mentions = self.rows_mentions(rows, targets)
-        return targets, mentions, self.start_proba([str(row["text"]) for row in rows], targets, mentions)
-
-    def __call__(self, batch: Any) -> Any:
-        """Score a pandas DataFrame of rows into a DataFrame of prediction rows (Ray Data `map_batches`)."""
-        import pandas as pd
-
-        return pd.DataFrame(self.predict_rows(batch.to_dict(orient="records")))
-
-    def rows_mentions(self, rows: Sequence[Mapping[str, Any]], targets: Sequence[str]) -> list[list[dict[str, Any]]]:
-        """Each row's mentions: its own when given, else found from its target's patterns.
-
-        Rows that carry `article_id` and `index` are read in their article's order, so that a
-        description ("the company") counts after a sentence that named the target, as in articles.
-        """
-        out: list[list[dict[str, Any]]] = [[] for _ in rows]
-        last_named: dict[tuple[str, str], int] = {}
-        for i in sorted(range(len(rows)), key=lambda i: (article_key(rows[i]), sentence_index(rows[i]))):
-            given, target = rows[i].get("mentions"), targets[i]
-            if given is not None and not isinstance(given, float):
-                out[i] = [dict(m) for m in given]
-                continue
-            if not target.strip():
-                continue
-            spec = self.spec(target)
-            text, key, index = str(rows[i]["text"]), (article_key(rows[i]), target), sentence_index(rows[i])
-            named_recently = bool(key[0]) and index - last_named.get(key, -10**9) <= spec.descriptor_window
-            out[i] = [{"start": m.start, "end": m.end, "text": m.text} for m in find_mentions(text, spec, named_recently)]
-            if spec.names.search(text):
-                last_named[key] = index
-        return out

@@ -29,7 +29,7 @@ ROUNDS = 50  # fixed-point rounds; the mean prediction matches the prior to ~1e-
 
 def correct_label_priors(loaded: LoadedModel, rows: Dataset, batch_size: int = 64) -> dict[str, dict[str, float]]:
     """Add the prior-matching offsets to each head's bias (tasks with labels in `rows`); returns them by label."""
-    from mediaframe.model.inference import Predictor
+    from mediaframe.inference.predictor import Predictor
 
     probs = Predictor(loaded, batch_size=batch_size).predict_proba(rows["text"], rows["target"], rows["mentions"])
     offsets: dict[str, dict[str, float]] = {}

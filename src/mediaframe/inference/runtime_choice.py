@@ -3,7 +3,7 @@
 A scoring path is "runtime:dtype". On PyTorch (the reference) the encoder runs in fp32, bf16
 (the whole encoder, where the hardware computes bf16 natively: AMX or AVX512-BF16 on a CPU, a
 GPU with bf16) or int8 (dynamic quantization of the linear layers, CPU only); OpenVINO runs the
-whole model compiled for this CPU in fp32, bf16 or int8 (static quantization, model.openvino_scoring).
+whole model compiled for this CPU in fp32, bf16 or int8 (static quantization, inference.openvino_runtime).
 `auto` times each fp32 and native bf16 candidate (int8 only when asked for) on a fixed set of
 calibration sentences shipped with the package and keeps the fastest whose labels agree with
 PyTorch fp32 on them; the choice is cached per model, machine, library versions, thread
