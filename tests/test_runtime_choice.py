@@ -92,7 +92,7 @@ def test_precision_auto_choice_is_cached_per_key(cache_home: Path) -> None:
     assert calls == PATHS, "the second choice came from the cache, not a measurement"
     assert runtime_choice.choose(score, PATHS, "model-b") == "torch:bf16"
     assert len(calls) == 6, "another model is measured again"
-    assert (cache_home / "mediaframe" / "runtime_choice.json").is_file()
+    assert (cache_home / "mediaframe" / "precision.json").is_file()
 
 
 def test_precision_bf16_casts_the_whole_encoder(tiny_model_dir: Path) -> None:

@@ -145,3 +145,44 @@ def test_sources_label_lines_missing_a_field_are_one_clear_line(tmp_path: Path) 
     write_jsonl(tmp_path / "written" / "articles.jsonl", [{"id": "w1", "target": "Acme", "sentences": [{"text": "Hi."}]}])
     with pytest.raises(MediaframeError, match=r"written article 'w1' sentence 0: missing stance, sentiment, frame"):
         load_source("written", config(tmp_path, bench))
+
+
+def test_sources_finentity_joins_passages_by_number_and_keeps_its_test_part_apart(tmp_path: Path) -> None:
+    bench = tmp_path / "bench"
+    passages = [{"content": ARTICLE, "annotations": [{"value": "Acme Corp", "start": 0, "end": 9, "label": "Negative"}]},
+                {"content": "Zeta Inc shares rose 4%.", "annotations": [{"value": "Zeta Inc", "start": 0, "end": 8}]}]
+    (bench / "finentity").mkdir(parents=True)
+    (bench / "finentity" / "FinEntity.json").write_text(json.dumps(passages), encoding="utf-8")
+    second = ARTICLE.index("Regulators")
+    unit = {"entity": "Acme Corp", "stance": "against", "sentiment": "negative", "frame": "legality", "mentions_target": True}
+    write_jsonl(tmp_path / "labels" / "finentity.jsonl", [
+        {"unit": "fe-0:1:0", "article_id": "fe-0", "passage": 0, "index": 1, "start": second,
+         "end": ARTICLE.index("The company") - 1, "split": "train", "sha1": text_hash(ARTICLE[second:ARTICLE.index("The company") - 1]),
+         **unit},
+        {"unit": "fe-1:0:0", "article_id": "fe-1", "passage": 1, "index": 0, "start": 0, "end": 24, "split": "test",
+         "sha1": text_hash("Zeta Inc shares rose 4%."), **unit, "entity": "Zeta Inc", "stance": "favor"},
+    ])
+    cfg = config(tmp_path, bench)
+    train, test = load_source("finentity", cfg), load_source("finentity_test", cfg)
+    assert [r["text"] for r in train.rows] == ["Regulators fined Acme Corp $2 million on Monday."]
+    assert train.rows[0]["target"] == "Acme Corp" and train.rows[0]["mentions"][0]["text"] == "Acme Corp"
+    assert [(r["target"], r["stance"]) for r in test.rows] == [("Zeta Inc", "favor")]
+
+
+@pytest.mark.skipif(not (SHARED / "finentity").is_dir(), reason=f"FinEntity not at {SHARED}")
+def test_sources_finentity_test_fifth_is_fixed_and_shares_no_passage_text_with_training() -> None:
+    cfg = load_config(overrides=[f"sources.benchmarks={SHARED}", f"sources.labels={REPO_ROOT / 'data' / 'labels'}"])
+    train, test = load_source("finentity", cfg), load_source("finentity_test", cfg)
+    passages = json.loads((SHARED / "finentity" / "FinEntity.json").read_text(encoding="utf-8"))
+    text_of = lambda rows: {passages[int(r["article_id"].removeprefix("fe-"))]["content"] for r in rows}  # noqa: E731
+    assert not text_of(train.rows) & text_of(test.rows)
+    share = len({r["article_id"] for r in test.rows}) / len({r["article_id"] for r in train.rows + test.rows})
+    assert 0.17 < share < 0.23
+
+
+def test_sources_distillation_never_reads_a_test_set(tmp_path: Path) -> None:
+    from mediaframe.training.distillation import distillation_rows
+
+    cfg = load_config(overrides=['distill.sources=["finentity_test"]'])
+    with pytest.raises(MediaframeError, match="a test set is never trained on"):
+        distillation_rows(cfg.distill, cfg)

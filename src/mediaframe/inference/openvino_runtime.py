@@ -86,11 +86,12 @@ def quantization_rows() -> tuple[dict[str, str], ...]:
 
 def open_scorer(
     folder: ModelFolder, load: Callable[[], Any], dtype: str, threads: int,
-    samples: Callable[[], Sequence[dict[str, np.ndarray]]],
+    samples: Callable[[], Sequence[dict[str, np.ndarray]]], check: Callable[[Path], None] | None = None,
 ) -> OpenVinoScorer:
     """A scorer for the model's converted graph, converting it first (`load` gives the PyTorch model) where the
     cache lacks it or holds a damaged one; for int8, quantized with the model inputs `samples` gives (padded
     batches of `quantization_rows`). One process converts at a time (Ray actors share a machine's cache).
+    `check` is given the graph before this process compiles it (inference.openvino_trial).
 
     Raises:
         MediaframeError: the model cannot be converted, quantized or compiled here.
@@ -109,11 +110,19 @@ def open_scorer(
                 quantize(graph, samples(), quantized)
         return quantized
 
+    def compiled(again: bool) -> OpenVinoScorer:
+        path = prepared(again)
+        if check is not None:
+            check(path)
+        return OpenVinoScorer(path, dtype, threads)
+
     try:
-        return OpenVinoScorer(prepared(again=False), dtype, threads)
+        return compiled(again=False)
     except MediaframeError as exc:
+        if "trial run" in str(exc):
+            raise
         logger.warning("%s; converting the model again", exc)
-        return OpenVinoScorer(prepared(again=True), dtype, threads)
+        return compiled(again=True)
 
 
 def int8_file(graph: Path) -> Path:

@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from mediaframe.config import TargetsConfig
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
-from mediaframe.inference import openvino_runtime
+from mediaframe.inference import openvino_runtime, openvino_trial
 from mediaframe.model.folder import (
     PAIR_MODES,
     loaded_folder,
@@ -136,8 +137,10 @@ class Predictor:
         """The object that runs forward passes on the scoring path `path`."""
         runtime, dtype = path.split(":")
         if runtime == "openvino":
-            return openvino_runtime.open_scorer(self.folder, lambda: self.loaded, dtype, self.threads or physical_cores(),
-                                                samples=self.quantization_samples)
+            threads = self.threads or physical_cores()
+            return openvino_runtime.open_scorer(self.folder, lambda: self.loaded, dtype, threads,
+                                                samples=self.quantization_samples,
+                                                check=partial(openvino_trial.check, dtype=dtype, threads=threads))
         from mediaframe.inference.torch_runtime import TorchScorer
 
         return TorchScorer(self.loaded, dtype, self.device, self.threads)

@@ -31,8 +31,10 @@ from mediaframe.records import TASKS, Article, Mention
 
 logger = logging.getLogger(__name__)
 
-NEWSMTSC_LABELS = "newsmtsc_train.jsonl"
-NFC_LABELS = "narrative_frames.jsonl"
+NEWSMTSC_LABELS = ("newsmtsc_train.jsonl", "newsmtsc_train_more.jsonl")  # the first round, then the second
+NFC_LABELS = ("narrative_frames.jsonl", "narrative_frames_context.jsonl")
+FINENTITY_LABELS = "finentity.jsonl"
+FINENTITY_FIELDS = ("article_id", "passage", "index", "start", "end", "entity", "split", "stance", "sentiment", "frame")
 AGREEMENT = "agreement.json"
 WRITTEN_ARTICLES = "articles.jsonl"
 NFC_TEST_FOLD = "5"  # the authors' fold 5: a test set, never trained, tuned or selected on
@@ -117,8 +119,8 @@ def newsmtsc_dir(cfg: Config) -> Path:
 def newsmtsc_source(cfg: Config) -> LabeledSource:
     """NewsMTSC train: its stance toward each mention, and the team's sentence sentiment and frame where labeled."""
     rows = read_newsmtsc(newsmtsc_dir(cfg) / "split_flat" / "train.jsonl")
-    labels = {r["key"]: r for r in read_labels(Path(cfg.sources.labels) / NEWSMTSC_LABELS, required=False,
-                                                fields=("key", "sentiment", "frame"))}
+    labels = {r["key"]: r for name in NEWSMTSC_LABELS
+              for r in read_labels(Path(cfg.sources.labels) / name, required=False, fields=("key", "sentiment", "frame"))}
     for row in rows:
         label = labels.get(NEWSMTSC_KEY.sub("", row["id"]))
         if label is None:
@@ -136,7 +138,8 @@ def newsmtsc_source(cfg: Config) -> LabeledSource:
 
 def narrative_frames_source(cfg: Config, test: bool) -> LabeledSource:
     """The team's labels on Narrative Frames sentences (folds 1-4, or fold 5 with `test`), joined with the texts."""
-    labels = [r for r in read_labels(Path(cfg.sources.labels) / NFC_LABELS, fields=NFC_FIELDS)
+    labels = [r for name in NFC_LABELS for r in read_labels(Path(cfg.sources.labels) / name, required=name == NFC_LABELS[0],
+                                                            fields=NFC_FIELDS)
               if (str(r["fold"]) == NFC_TEST_FOLD) == test]
     articles = nfc_articles(Path(cfg.sources.benchmarks).resolve() / "narrative_frames")
     found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
@@ -156,20 +159,11 @@ def nfc_row(
     if article_id not in articles:
         raise MediaframeError(f"Narrative Frames article {article_id} not in articles_metadata.tsv; check the labels file")
     meta = articles[article_id]
-    text = meta["text"][label["start"] : label["end"]]
-    check_text(text, label, f"Narrative Frames article {article_id}")
     key = (article_id, label["entity"])
     if key not in found:
         found[key] = article_mentions(article_id, meta["text"], label["entity"], cfg)
-    mentions = found[key].get(label["start"], ())
-    row = make_row({"id": f"nfc-{article_id}:{label['index']}:{label.get('unit') or slug(label['entity'])}",
-                    "article_id": f"nfc-{article_id}",
-                    "index": label["index"], "text": text, "target": label["entity"], "outlet": meta["source"],
-                    "date": meta["date"], "mentions": [mention_dict(m) for m in mentions]})
-    for task in TASKS:
-        set_label(row, task, label[task], source="gold")
-    row["mentions_target"] = bool(label.get("mentions_target"))
-    return row
+    return labeled_row(label, f"nfc-{article_id}", meta["text"], found[key].get(label["start"], ()), meta["source"],
+                       meta["date"])
 
 
 @cache
@@ -199,6 +193,51 @@ def article_mentions(article_id: str, text: str, entity: str, cfg: Config) -> di
     spec = resolve_target(entity, cfg.targets)
     found = mentions_in_order([s.text for s in sentences], spec)
     return {s.start: mentions for s, mentions in zip(sentences, found, strict=True)}
+
+
+# ---------------------------------------------------------------- FinEntity
+
+
+def finentity_source(cfg: Config, test: bool) -> LabeledSource:
+    """The team's sentence labels on FinEntity passages toward each labeled entity: the training part, or with
+    `test` the fixed, seeded fifth of the passages that is never trained, tuned or selected on."""
+    labels = [r for r in read_labels(Path(cfg.sources.labels) / FINENTITY_LABELS, fields=FINENTITY_FIELDS)
+              if (r["split"] == "test") == test]
+    passages = finentity_passages(Path(cfg.sources.benchmarks).resolve() / "finentity" / "FinEntity.json")
+    found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
+    rows = []
+    for label in labels:
+        text = passages[label["passage"]]
+        key = (label["article_id"], label["entity"])
+        if key not in found:
+            found[key] = article_mentions(label["article_id"], text, label["entity"], cfg)
+        rows.append(labeled_row(label, label["article_id"], text, found[key].get(label["start"], ()), "FinEntity", ""))
+    name = "finentity_test" if test else "finentity"
+    return LabeledSource(name, "gold", "real news", rows, agreement(cfg, "finentity"))
+
+
+@cache
+def finentity_passages(path: Path) -> list[str]:
+    """The passages of FinEntity.json, in file order (a passage's number is its place here)."""
+    if not path.is_file():
+        raise MediaframeError(f"FinEntity not found: expected {path}; set --set sources.benchmarks=DIR to the folder that "
+                              "holds finentity/, or leave it out of training.extra_sources")
+    return [passage["content"] for passage in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def labeled_row(
+    label: dict[str, Any], article_id: str, article_text: str, mentions: tuple[Mention, ...], outlet: str, date: str
+) -> dict[str, Any]:
+    """A training row of one labeled (sentence, entity) unit of a source article, its text checked against the label."""
+    text = article_text[label["start"] : label["end"]]
+    check_text(text, label, f"{outlet} article {article_id}")
+    row = make_row({"id": f"{article_id}:{label['index']}:{label.get('unit') or slug(label['entity'])}",
+                    "article_id": article_id, "index": label["index"], "text": text, "target": label["entity"],
+                    "outlet": outlet, "date": date, "mentions": [mention_dict(m) for m in mentions]})
+    for task in TASKS:
+        set_label(row, task, label[task], source="gold")
+    row["mentions_target"] = bool(label.get("mentions_target"))
+    return row
 
 
 # ---------------------------------------------------------------- written coverage
@@ -278,4 +317,6 @@ SOURCE_LOADERS = {
     "narrative_frames": lambda cfg: narrative_frames_source(cfg, test=False),
     "narrative_frames_test": lambda cfg: narrative_frames_source(cfg, test=True),
     "written": written_source,
+    "finentity": lambda cfg: finentity_source(cfg, test=False),
+    "finentity_test": lambda cfg: finentity_source(cfg, test=True),
 }

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", *TASKS)
-SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written")  # narrative_frames_test is never a training source
+SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
 NEWSMTSC_FLAT = frozenset({"mention", "polarity", "from", "to", "sentence", "id"})
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 

@@ -36,7 +36,7 @@ from mediaframe.corpus.mentions import MentionFinder
 
 logger = logging.getLogger(__name__)
 
-TEST_SOURCES = frozenset({"narrative_frames_test"})
+TEST_SOURCES = frozenset({"narrative_frames_test", "finentity_test"})
 RANKING_SENTENCES = 2048  # sentences the feed-forward units are ranked on (distill.ffn_width)
 RANKING_BATCH = 64
 
@@ -99,7 +99,8 @@ def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, An
     from mediaframe.labels.sources import load_source
 
     if TEST_SOURCES & set(settings.sources):
-        raise MediaframeError(f"distill.sources {settings.sources}: a test set is never trained on; drop narrative_frames_test")
+        raise MediaframeError(f"distill.sources {settings.sources}: a test set is never trained on; drop "
+                              f"{' and '.join(sorted(TEST_SOURCES))}")
     return [row for name in settings.sources for row in load_source(name, cfg).rows]
 
 
