@@ -24,8 +24,8 @@ from mediaframe.config import load_config
 from mediaframe.evaluation.baseline_data import model_config
 from mediaframe.evaluation.scoring import evaluate
 from mediaframe.model.modeling import LoadedModel, load_model
-from mediaframe.training.train import hold_out_articles
 from mediaframe.training.data import named_source
+from mediaframe.training.train import hold_out_articles
 
 
 def main() -> int:

@@ -22,8 +22,8 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 from mediaframe.config import load_config
-from mediaframe.labels.importers import read_newsmtsc
 from mediaframe.inference.predictor import Predictor
+from mediaframe.labels.importers import read_newsmtsc
 from mediaframe.model.modeling import load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/

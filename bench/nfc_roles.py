@@ -25,13 +25,13 @@ from sklearn.metrics import roc_auc_score
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from mediaframe.config import load_config
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.corpus.sentences import article_sentences
-from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
 from mediaframe.inference.predictor import Predictor
+from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
+from mediaframe.predict.prediction_rows import score_rows
 from mediaframe.predict.rows import article_sentence_row
 from mediaframe.records import Article
-from mediaframe.corpus.mentions import MentionFinder
-from mediaframe.predict.prediction_rows import score_rows
 
 PRONOUNS = {"they", "their", "them", "he", "his", "she", "her", "it", "its", "we", "us", "our", "you", "i", "him", "who"}
 

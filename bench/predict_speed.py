@@ -40,12 +40,12 @@ import torch
 from sklearn.metrics import f1_score
 
 from mediaframe.config import load_config
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.hardware import auto_threads, bf16_pays, physical_cores
 from mediaframe.inference.predictor import Predictor
 from mediaframe.inference.runtime_choice import candidates
-from mediaframe.records import TASKS
-from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.predict.prediction_rows import score_rows
+from mediaframe.records import TASKS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 NEWSMTSC = REPO_ROOT.parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat"

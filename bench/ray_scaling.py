@@ -94,7 +94,7 @@ def agreement(out: Path, reference: Path) -> str:
     ours, theirs = labels_of(out), labels_of(reference)
     if [r[0] for r in ours] != [r[0] for r in theirs]:
         return "ids DIFFER from the single-process output"
-    same = sum(a == b for a, b in zip(ours, theirs))
+    same = sum(a == b for a, b in zip(ours, theirs, strict=False))
     return f"same ids and order; labels equal to the single process for {same:,} of {len(ours):,} sentences"
 
 

@@ -12,7 +12,7 @@ Then a 5 MB article through corpus_sentences (clean, split, find mentions), CPU 
 mediaframe's splitter and with plain syntok on every line (the baseline), for seed text
 repeated and for text dense in abbreviations, decimals and asides.
 
-pysbd is a dependency of mediaframe (pyproject.toml); if it is missing: pip install pysbd
+pysbd comes with the bench extra: pip install -e ".[bench]"
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 from unittest.mock import patch
 
 from mediaframe.config import SegmentationConfig, load_config
+from mediaframe.corpus import segmentation
 from mediaframe.corpus.cleaning import clean
 from mediaframe.corpus.reading import read_articles
 from mediaframe.corpus.segmentation import cap_length, line_spans, syntok_spans
-from mediaframe.corpus import segmentation
 from mediaframe.corpus.sentences import corpus_sentences
 from mediaframe.records import Article
 

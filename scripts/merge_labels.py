@@ -42,7 +42,7 @@ def agreement(first: dict[str, dict[str, str]], second: dict[str, dict[str, str]
     for task in tasks:
         a, b = [first[u][task] for u in shared], [second[u][task] for u in shared]
         kappa[task] = round(float(cohen_kappa_score(a, b)), 4)
-        agree[task] = round(sum(x == y for x, y in zip(a, b)) / len(shared), 4)
+        agree[task] = round(sum(x == y for x, y in zip(a, b, strict=False)) / len(shared), 4)
     return {"n": len(shared), "kappa": kappa, "agreement": agree}
 
 
@@ -87,13 +87,50 @@ def label_rows(source: str, units: dict[str, dict], first: dict[str, dict[str, s
     return rows
 
 
+def written_first(sheets: Path) -> tuple[list[dict], dict[str, dict[str, str]]]:
+    """The writers' articles and their labels by unit (`<article id>:<sentence index>`)."""
+    articles = [json.loads(line) for path in sorted(sheets.glob("writer_*.jsonl")) for line in path.open(encoding="utf-8")]
+    labels = {f"{a['id']}:{i}": {task: str(int(s[task])) if task == "mentions_target" else s[task] for task in ALL_TASKS}
+              for a in articles for i, s in enumerate(a["sentences"])}
+    return articles, labels
+
+
+def merge_written(sheets: Path, labels_dir: Path, written: Path) -> None:
+    """New written articles into data/written/articles.jsonl (replacing earlier copies of the same ids)."""
+    articles, first = written_first(sheets)
+    second = {u: row for path in sorted(sheets.glob("second_*.annotator2.tsv")) for u, row in read_tsv(path).items()}
+    for row in second.values():
+        row["mentions_target"] = str(int(row["mentions_target"].strip() in ("1", "true", "True")))
+    table_path = labels_dir / "agreement.json"
+    table = json.loads(table_path.read_text(encoding="utf-8"))
+    table[AGREEMENT_NAME["written"]] = agreement(first, second, ALL_TASKS)
+    table_path.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    (sheets / "disagreements.tsv").write_text(
+        "unit\ttask\tfirst\tsecond\n" + "".join(f"{d['unit']}\t{d['task']}\t{d['first']}\t{d['second']}\n"
+                                               for d in disagreements(first, second, ALL_TASKS)), encoding="utf-8")
+    adjudicate(first, sheets / "adjudicated.tsv")
+    for article in articles:
+        for i, sentence in enumerate(article["sentences"]):
+            decided = first[f"{article['id']}:{i}"]
+            sentence.update({task: decided[task] for task in ("stance", "sentiment", "frame")},
+                            mentions_target=decided["mentions_target"] in ("1", "true", "True"))
+    new_ids = {a["id"] for a in articles}
+    kept = [line for line in written.read_text(encoding="utf-8").splitlines() if json.loads(line)["id"] not in new_ids]
+    written.write_text("".join(line + "\n" for line in kept) + "".join(json.dumps(a, ensure_ascii=False) + "\n"
+                                                                      for a in articles), encoding="utf-8")
+    print(f"written: {len(articles)} articles -> {written}; agreement {table[AGREEMENT_NAME['written']]}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", choices=["finentity", "narrative_frames", "newsmtsc"])
+    parser.add_argument("source", choices=["finentity", "narrative_frames", "newsmtsc", "written"])
     parser.add_argument("--sheets", type=Path, required=True)
     parser.add_argument("--labels", type=Path, default=Path("data/labels"))
     parser.add_argument("--benchmarks", type=Path, default=Path("../shared/benchmarks"))
     args = parser.parse_args()
+    if args.source == "written":
+        merge_written(args.sheets, args.labels, Path("data/written/articles.jsonl"))
+        return
     tasks = TASKS_OF.get(args.source, ALL_TASKS)
     units = units_of(args.sheets)
     first = {u: row for path in sorted(args.sheets.glob("batch_*.first.tsv")) for u, row in read_tsv(path).items()}

@@ -62,4 +62,19 @@ def test_config_saved_toml_reads_back_to_an_equal_config(tmp_path: Path) -> None
     cfg = load_config(overrides=["seed=5", "targets.aliases={\"Orbital Foods\": [\"ORBF\"]}", "training.seeds=[1, 2]"])
     path = tmp_path / "config.toml"
     path.write_text(config_toml(cfg), encoding="utf-8")
-    assert load_config(path) == cfg
+    sources = {key: str(tmp_path / value) for key, value in cfg.sources.model_dump().items()}  # relative to the file now
+    assert load_config(path) == cfg.model_copy(update={"sources": cfg.sources.model_copy(update=sources)})
+
+
+def test_config_paths_in_a_given_file_resolve_against_its_folder(tmp_path: Path) -> None:
+    from mediaframe.config import default_config_path
+
+    folder = tmp_path / "project" / "configs"
+    folder.mkdir(parents=True)
+    (folder / "mine.toml").write_text('[sources]\nlabels = "../labels"\nbenchmarks = "/data/benchmarks"\n', encoding="utf-8")
+    cfg = load_config(folder / "mine.toml", ["sources.written=data/written"])
+    assert Path(cfg.sources.labels) == folder / "../labels"  # beside the file, wherever the command runs
+    assert cfg.sources.benchmarks == "/data/benchmarks"  # absolute: as written
+    assert cfg.sources.written == "data/written"  # --set: the working folder
+    packaged = load_config(default_config_path())
+    assert packaged.sources.benchmarks == "../shared/benchmarks"  # the packaged default: the working folder

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mediaframe.config import load_config
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.training import distillation
-from mediaframe.corpus.mentions import MentionFinder
 
 ROWS = [
     {"text": "Netflix raised prices again and subscribers are furious.", "target": "Netflix", "stance": "against"},

@@ -84,7 +84,7 @@ def test_engine_gives_the_single_process_rows(tmp_path: Path, tiny_model_dir: Pa
     assert any(r["id"].startswith("articles-") for r in two)
     for task in ("stance", "sentiment", "frame"):
         assert [r[task] for r in two] == [r[task] for r in one], task
-        worst = max(abs(a[f"{task}_probs"][k] - b[f"{task}_probs"][k]) for a, b in zip(one, two) for k in a[f"{task}_probs"])
+        worst = max(abs(a[f"{task}_probs"][k] - b[f"{task}_probs"][k]) for a, b in zip(one, two, strict=False) for k in a[f"{task}_probs"])
         assert worst <= 2e-5, task
     assert [{k: v for k, v in r.items() if not k.endswith(("_probs", "_confidence"))} for r in two] == [
         {k: v for k, v in r.items() if not k.endswith(("_probs", "_confidence"))} for r in one

@@ -9,8 +9,8 @@ import torch
 from datasets import Dataset
 
 from mediaframe.inference.predictor import Predictor
-from mediaframe.training.label_prior import correct_label_priors, prior_offsets
 from mediaframe.model.modeling import load_model
+from mediaframe.training.label_prior import correct_label_priors, prior_offsets
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

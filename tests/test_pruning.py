@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from mediaframe.errors import MediaframeError
-from mediaframe.training import pruning
-from mediaframe.model.modeling import encode, load_model
 from mediaframe.inference.batching import pad_batch
+from mediaframe.model.modeling import encode, load_model
+from mediaframe.training import pruning
 
 TEXTS = ["Netflix slammed the writers.", "The streamer pays actors a record job.", "Its profits were great, it said."]
 

@@ -96,8 +96,8 @@ def test_precision_auto_choice_is_cached_per_key(cache_home: Path) -> None:
 
 
 def test_precision_bf16_casts_the_whole_encoder(tiny_model_dir: Path) -> None:
-    from mediaframe.model.modeling import load_model
     from mediaframe.inference.torch_runtime import prepare_encoder
+    from mediaframe.model.modeling import load_model
 
     encoder = load_model(tiny_model_dir).model.encoder
     cast = prepare_encoder(encoder, "bf16", "cpu")

@@ -17,7 +17,6 @@ from mediaframe.corpus.segmentation import (
     TITLES,
     line_spans,
     split_article,
-    split_articles,
     syntok_spans,
 )
 from mediaframe.records import Article
@@ -94,10 +93,6 @@ def test_segmentation_sentences_carry_ids_and_metadata() -> None:
     assert {(s.outlet, s.date, s.title, s.author, s.url, s.target) for s in sentences} == {
         ("Daily Ledger", "2024-03-01", "T", "Ann Writer", "https://example.org/x7", "Acme")}
 
-
-def test_segmentation_split_articles_keeps_article_order() -> None:
-    articles = [Article(id="b", text="First. Second."), Article(id="a", text="Third.")]
-    assert [(s.article_id, s.text) for s in split_articles(articles)] == [("b", "First."), ("b", "Second."), ("a", "Third.")]
 
 
 def test_segmentation_spans_leave_out_surrounding_whitespace() -> None:

@@ -40,7 +40,7 @@ def test_shards_jsonl_shards_cover_every_row_once_with_single_process_ids(tmp_pa
     shards = plan_shards(str(source), "article", cfg(5))
     assert [s.id for s in shards] == list(range(5)) and [s.first for s in shards] == [1, 6, 11, 16, 21]
     assert shards[0].start == 0 and shards[-1].stop == -1
-    assert all(a.stop == b.start for a, b in zip(shards, shards[1:]))
+    assert all(a.stop == b.start for a, b in zip(shards, shards[1:], strict=False))
     assert all_records(shards) == single_process_articles(source)  # ids such as news-4 included
     assert "news-1" in [a.id for a in all_records(shards)]
 
@@ -65,7 +65,7 @@ def test_shards_parquet_follows_row_groups_and_cuts_large_ones(tmp_path: Path) -
     assert [(s.start, s.stop) for s in small] == [(0, 7)]
     shards = plan_shards(str(tmp_path / "groups.parquet"), "sentence", cfg(10))
     assert [(s.start, s.stop) for s in shards][:4] == [(0, 10), (10, 20), (20, 30), (30, 40)]
-    assert shards[-1].stop == 107 and all(a.stop == b.start for a, b in zip(shards, shards[1:]))
+    assert shards[-1].stop == 107 and all(a.stop == b.start for a, b in zip(shards, shards[1:], strict=False))
     got = all_records(shards, "sentence")
     assert [r["id"] for r in got] == [r["id"] for r in rows] and [r["_number"] for r in got] == list(range(1, 108))
 

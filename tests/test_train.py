@@ -14,8 +14,8 @@ from safetensors.torch import load_file
 from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
 from mediaframe.model.modeling import load_model
+from mediaframe.training.data import extra_sources, load_training_data
 from mediaframe.training.train import train
-from mediaframe.training.data import load_training_data, transfer_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and configs/
 
@@ -197,7 +197,7 @@ def test_training_detects_newsmtsc_jsonl(tmp_path: Path, tiny_base_model: Path) 
 def test_training_transfer_rows_come_from_a_path_capped(tmp_path: Path, tiny_base_model: Path) -> None:
     file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, 1) for i in range(12)])
     cfg = tiny_config(tiny_base_model, f"training.extra_stance_data={file}", "training.extra_stance_max_rows=5")
-    extra = transfer_rows(cfg)
+    extra = [row for source in extra_sources(cfg) for row in source.rows]
     assert len(extra) == 5 and {r["stance"] for r in extra} == {"favor"}
 
 
@@ -244,7 +244,7 @@ def test_training_mixed_transfer_adds_the_extra_rows_to_train(tmp_path: Path, ti
 def test_training_newsmtsc_asked_for_but_missing_is_one_clear_error(tmp_path: Path, tiny_base_model: Path) -> None:
     cfg = tiny_config(tiny_base_model, "training.extra_stance_data=newsmtsc", f"sources.benchmarks={tmp_path / 'absent'}")
     with pytest.raises(MediaframeError, match=r"NewsMTSC not found: expected .*absent/newsmtsc/split_flat/train.jsonl"):
-        transfer_rows(cfg)
+        extra_sources(cfg)
     with pytest.raises(MediaframeError, match="NewsMTSC not found"):
         train(tiny_dataset(), cfg, tmp_path / "model")
     assert not (tmp_path / "model").exists()
@@ -274,8 +274,8 @@ def test_training_cli_trains_and_refuses_to_overwrite(tmp_path: Path, tiny_base_
 def test_training_optimizer_decays_lower_layers(tiny_base_model: Path) -> None:
     from mediaframe.labels.codebook import load_codebook
     from mediaframe.model.modeling import build_model
-    from mediaframe.training.optimization import optimizer
     from mediaframe.records import TASKS
+    from mediaframe.training.optimization import optimizer
 
     cfg = tiny_config(tiny_base_model, "training.layer_decay=0.5", "training.learning_rate=0.1")
     loaded = build_model(str(tiny_base_model), {t: load_codebook().labels(t) for t in TASKS}, cfg.model)
@@ -316,8 +316,8 @@ def test_training_real_base_model_end_to_end(tmp_path: Path) -> None:
 
 
 def test_training_source_weights_repeat_rows_and_unknown_names_are_refused(tmp_path: Path, tiny_base_model: Path) -> None:
-    from mediaframe.training.train import prepare_splits
     from mediaframe.training.data import extra_sources
+    from mediaframe.training.train import prepare_splits
 
     file = write_jsonl(tmp_path / "mtsc.jsonl", [newsmtsc_line(i, [-1, 0, 1][i % 3]) for i in range(30)])
     labels = {"stance": ["against", "neutral", "favor"], "sentiment": ["negative", "neutral", "positive"],
@@ -329,3 +329,14 @@ def test_training_source_weights_repeat_rows_and_unknown_names_are_refused(tmp_p
     bad = tiny_config(tiny_base_model, f"training.extra_sources=[\"{file}\"]", "training.source_weights={\"mtcs\": 2}")
     with pytest.raises(MediaframeError, match=r"source_weights: 'mtcs' is no source of this run; expected one of data, mtsc"):
         prepare_splits(tiny_dataset(), bad, labels, extra_sources(bad))
+
+
+def test_training_replay_rows_sample_every_source_in_proportion(tmp_path: Path, tiny_base_model: Path) -> None:
+    first = write_jsonl(tmp_path / "a.jsonl", [newsmtsc_line(i, 1) for i in range(30)])
+    second = write_jsonl(tmp_path / "b.jsonl", [newsmtsc_line(100 + i, -1) for i in range(10)])
+    cfg = tiny_config(tiny_base_model, f"training.extra_stance_data={first}", f'training.extra_sources=["{second}"]',
+                      "training.extra_stance_max_rows=0", "training.replay_rows=8")
+    sizes = {source.name: len(source.rows) for source in extra_sources(cfg)}
+    assert sizes == {"a": 6, "b": 2}
+    again = {source.name: [r["id"] for r in source.rows] for source in extra_sources(cfg)}
+    assert again == {source.name: [r["id"] for r in source.rows] for source in extra_sources(cfg)}  # seeded

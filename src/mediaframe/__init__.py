@@ -20,7 +20,6 @@ _EXPORTS = {
     "Mention": "records",
     "Stance": "records",
     "Sentiment": "records",
-    "Frame": "records",
     "Config": "config",
     "load_config": "config",
     "Codebook": "labels.codebook",

@@ -107,8 +107,15 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise MediaframeError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+# Fields that name files or folders: in a config file given with --config, a relative one resolves against
+# that file's folder; in the packaged default and in --set overrides, against the working folder.
+PATH_FIELDS = (("sources", "benchmarks"), ("sources", "labels"), ("sources", "written"), ("labeling", "codebook"))
+
+
 def load_config(path: Path | None = None, overrides: list[str] | None = None) -> Config:
     """Read a TOML config (default: configs/default.toml), apply dotted overrides, validate once.
+
+    Relative paths in a config file given as `path` resolve against the file's folder (PATH_FIELDS).
 
     Raises:
         MediaframeError: the file is missing or invalid, or a field is unknown or of the wrong type.
@@ -117,6 +124,8 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
     config_path = path or default_config_path()
     if path is not None or config_path.is_file():
         data = read_toml(config_path)
+    if path is not None and path.resolve() != default_config_path().resolve():
+        data = paths_beside(data, path.absolute().parent)
     data = apply_overrides(data, overrides or [])
     try:
         return Config.model_validate(data)
@@ -124,6 +133,15 @@ def load_config(path: Path | None = None, overrides: list[str] | None = None) ->
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise MediaframeError(f"config {config_path}: {where}: {first['msg']}") from None
+
+
+def paths_beside(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`data` with its relative PATH_FIELDS values made relative to `folder` (empty values and URIs stay)."""
+    for section, key in PATH_FIELDS:
+        value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if isinstance(value, str) and value and "://" not in value and not Path(value).is_absolute():
+            data[section][key] = str(folder / value)
+    return data
 
 
 def toml_value(value: Any) -> str:

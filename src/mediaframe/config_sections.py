@@ -40,7 +40,8 @@ class SegmentationConfig(Section):
 
 class TargetsConfig(Section):
     aliases: dict[str, list[str]] = Field(
-        default_factory=lambda: {"Netflix": ["Netflix", "Netflix Inc", "Netflix, Inc.", "NFLX"]}, description="Target name -> its names (matched with possessives, case-insensitive)."
+        default_factory=lambda: {"Netflix": ["Netflix", "Netflix Inc", "Netflix, Inc.", "NFLX"]},
+        description="Target name -> its names (matched with possessives, case-insensitive)."
     )
     descriptors: dict[str, list[str]] = Field(
         default_factory=lambda: {"Netflix": ["the streamer", "the streaming giant", "the streaming service",
@@ -177,6 +178,11 @@ class TrainingConfig(Section):
     )
     extra_validation_fraction: float = Field(
         0.1, ge=0, lt=1, description="Share of the extra sources' articles held out into validation (mixed transfer)."
+    )
+    replay_rows: int = Field(
+        0, ge=0, description="Cap on all extra sources' rows together, a seeded sample in proportion to each source "
+        "(0: all). Fine-tuning a trained model (base_model 'news') on a few labels mixes this sample of its general "
+        "training rows in, so that it keeps what it knows."
     )
     extra_stance_max_rows: int = Field(
         3000, ge=0, description="Cap on the stance-only NewsMTSC rows, sampled with the seed (0: all; rows with sentence "

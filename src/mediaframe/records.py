@@ -18,26 +18,6 @@ class Sentiment(StrEnum):
     POSITIVE = "positive"
 
 
-class Frame(StrEnum):
-    """The Media Frames Corpus keys of the default codebook (a user codebook may bring others)."""
-
-    ECONOMIC = "economic"
-    CAPACITY_RESOURCES = "capacity_resources"
-    MORALITY = "morality"
-    FAIRNESS_EQUALITY = "fairness_equality"
-    LEGALITY = "legality"
-    POLICY = "policy"
-    CRIME_PUNISHMENT = "crime_punishment"
-    SECURITY_DEFENSE = "security_defense"
-    HEALTH_SAFETY = "health_safety"
-    QUALITY_OF_LIFE = "quality_of_life"
-    CULTURAL_IDENTITY = "cultural_identity"
-    PUBLIC_OPINION = "public_opinion"
-    POLITICAL = "political"
-    EXTERNAL_REGULATION = "external_regulation"
-    OTHER = "other"
-
-
 TASKS: tuple[str, ...] = ("stance", "sentiment", "frame")
 
 

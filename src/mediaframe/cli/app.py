@@ -27,7 +27,10 @@ state = {"verbose": False}
 F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML config (default: configs/default.toml).", dir_okay=False)
+    Path | None,
+    typer.Option("--config", "-c", dir_okay=False,
+                 help="TOML config (default: the packaged configs/default.toml, whose paths are relative to the working "
+                 "folder; relative paths in a file given here are relative to that file's folder)."),
 ]
 SetOpt = Annotated[
     list[str] | None,

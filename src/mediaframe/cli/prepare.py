@@ -103,7 +103,8 @@ def quality_tables(quality: dict[str, Any]) -> list[Any]:
 
 @command
 def import_labeled(
-    labeled: Annotated[Path, typer.Argument(help="A labeled CSV/TSV/JSONL/Parquet table, or a NewsMTSC JSONL file.", exists=True, dir_okay=False)],
+    labeled: Annotated[Path, typer.Argument(help="A labeled CSV/TSV/JSONL/Parquet table, or a NewsMTSC JSONL file.",
+                                            exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder, laid out like `mediaframe build`'s.")],
     format_: Annotated[str, typer.Option("--format", help="auto, table or newsmtsc.")] = "auto",
     target: Annotated[str | None, typer.Option("--target", "-t", help="Target of table rows without a target column.")] = None,
@@ -138,7 +139,8 @@ def annotate_command(func: F) -> F:
 def annotate_export(
     source: Annotated[Path, typer.Argument(help="A built dataset folder (its sentences.jsonl) or a sentences JSONL/CSV.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output: .csv, or .json for Label Studio tasks.", dir_okay=False)],
-    strategy: Annotated[str, typer.Option("--strategy", help="Order: uncertain (lowest weak confidence first), random, corpus.")] = "uncertain",
+    strategy: Annotated[str, typer.Option("--strategy",
+                                          help="Order: uncertain (lowest weak confidence first), random, corpus.")] = "uncertain",
     limit: Annotated[int | None, typer.Option("--limit", help="Export at most this many sentences.")] = None,
     include_gold: Annotated[bool, typer.Option("--include-gold", help="Also export sentences that have gold labels.")] = False,
     config: ConfigOpt = None,
@@ -159,12 +161,14 @@ def annotate_export(
 
 @annotate_command
 def annotate_import(
-    files: Annotated[list[Path], typer.Argument(help="One labeled file, or two annotators' files (CSV or Label Studio JSON).", exists=True, dir_okay=False)],
+    files: Annotated[list[Path], typer.Argument(help="One labeled file, or two annotators' files (CSV or Label Studio JSON).",
+                                                exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Gold JSONL to write.", dir_okay=False)],
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
-    agreement: Annotated[Path | None, typer.Option("--agreement", help="JSON file that keeps each labeled set's kappa (updated under --name).", dir_okay=False)] = None,
+    agreement: Annotated[Path | None, typer.Option("--agreement", dir_okay=False,
+                                                   help="JSON file that keeps each labeled set's kappa (updated under --name).")] = None,
     name: Annotated[str, typer.Option("--name", help="The labeled set's name in the --agreement file.")] = "",
 ) -> None:
     """Read labeled annotation files back into a gold JSONL, checking every label; kappa for two annotators.

@@ -142,7 +142,8 @@ def predict(
                                  force=force, cfg=cfg, device=device))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""
-    err.print(f"{report.sentences:,} sentences ({report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}){skipped}{truncated} -> {out}", highlight=False)
+    counts = f"{report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}"
+    err.print(f"{report.sentences:,} sentences ({counts}){skipped}{truncated} -> {out}", highlight=False)
 
 
 @command

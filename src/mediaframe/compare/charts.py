@@ -108,7 +108,7 @@ def frame_chart(comparison: Comparison, top_frames: int, dpi: int) -> bytes:
     rows, frames = comparison.summary, list(comparison.frames)
     shown, rest = frames[:top_frames], frames[top_frames:]
     fig, ax = plt.subplots(figsize=(8.0, 1.6 + 0.42 * len(rows)))
-    colors = plt.get_cmap("tab10" if len(shown) + bool(rest) <= 10 else "tab20").colors
+    colors = plt.get_cmap("tab10" if len(shown) + bool(rest) <= 10 else "tab20").colors  # type: ignore[attr-defined]
     left = [0.0] * len(rows)
     segments = [(f, [nan_to_zero(r[f"frame_{f}_share"]) for r in rows]) for f in shown]
     if rest:

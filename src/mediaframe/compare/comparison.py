@@ -214,7 +214,7 @@ def pairwise_tests(
 ) -> list[dict[str, Any]]:
     """Permutation tests of net-stance differences (by date: consecutive periods only), corrected."""
     keys = [r[grouping.by] for r in summary if r["n_stance"] > 0]
-    pairs = list(zip(keys, keys[1:])) if grouping.by == "date" else list(combinations(keys, 2))
+    pairs = list(zip(keys, keys[1:], strict=False)) if grouping.by == "date" else list(combinations(keys, 2))
     stance_cols = layout.task_slice("stance")
     results = [test_pair(a, b, groups, stance_cols, cfg.permutations, seed) for a, b in pairs]
     adjusted = adjust_p_values(np.array([r["p_value"] for r in results]), cfg.correction)

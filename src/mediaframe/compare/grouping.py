@@ -182,7 +182,7 @@ def date_keys(values: Sequence[Any], period: str, source: str) -> list[str]:
 def stance_confidence(row: Mapping[str, Any], label: str) -> float:
     """The model's confidence in a row's stance: stance_confidence, else stance_probs[label], else NaN."""
     value = row.get("stance_confidence")
-    if label_value(value) is not None:
+    if value is not None and label_value(value) is not None:
         return float(value)
     probs = row.get("stance_probs")
     if isinstance(probs, str) and probs.strip():

@@ -165,10 +165,14 @@ def method_note(comparison: Comparison) -> str:
     )
 
 
+def cell(text: object) -> str:
+    """A Markdown table cell: pipes escaped, on one line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def render_markdown(comparison: Comparison, chart_names: list[str]) -> str:
     """report.md: headline, charts (PNG files beside it), table, pairwise tests, example sentences."""
     header, rows = table(comparison)
-    cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     answer, evidence = headline_parts(comparison)
     lines = [f"# {title(comparison)}", "", f"**{answer}** {evidence}".rstrip(), ""]
     lines += [f"![{name.removesuffix('.png').replace('_', ' ')}]({name})" for name in chart_names] + [""]

@@ -209,7 +209,8 @@ def articles_from_rows(
         row = rename_columns(row, cfg.column_map)
         text = row.get(cfg.text_field)
         if number == 1 and cfg.text_field not in row:
-            bad_record(skipped, "no_text", f"{path}: expected a '{cfg.text_field}' column; found {sorted(k for k in row if not k.startswith('_'))}; rename the "
+            found = sorted(k for k in row if not k.startswith("_"))
+            bad_record(skipped, "no_text", f"{path}: expected a '{cfg.text_field}' column; found {found}; rename the "
                        f"text column to '{cfg.text_field}' or pass --set data.text_field=<column> (data.column_map "
                        "renames other columns)")
         elif not isinstance(text, str) or not text.strip():

@@ -129,11 +129,11 @@ def table_encoding(head: bytes, path: Path) -> str:
         raise MediaframeError(f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text")
     if is_utf8_start(head):
         return "utf-8-sig"
-    encoding = detect_encoding(head)
-    if encoding is None:
+    detected = detect_encoding(head)
+    if detected is None:
         raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
-    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, encoding)
-    return encoding
+    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, detected)
+    return detected
 
 
 def is_utf8_start(head: bytes) -> bool:

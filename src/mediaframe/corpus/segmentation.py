@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from syntok._segmentation_states import State
 from syntok.segmenter import segment
@@ -73,12 +73,6 @@ def split_article(article: Article, cfg: SegmentationConfig | None = None) -> li
     return [make_sentence(article, index, start, end) for index, (start, end) in enumerate(spans)]
 
 
-def split_articles(articles: Iterable[Article], cfg: SegmentationConfig | None = None) -> Iterator[Sentence]:
-    """Split every article, in order."""
-    for article in articles:
-        yield from split_article(article, cfg)
-
-
 def line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tuple[int, int]]:
     """Sentence spans of one line, shifted by the line's offset in the article."""
     spans: list[tuple[int, int]] = []
@@ -126,7 +120,7 @@ def sure_pieces(line: str) -> list[tuple[int, int]]:
         cuts = [cut for cut in cuts if far_from_brackets(cut, brackets, words)]
     decimals = [m.end() for m in DECIMAL_END.finditer(line)]
     bounds = [0, *(sorted(set(cuts + decimals)) if decimals else cuts), len(line)]
-    return list(zip(bounds, bounds[1:]))
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def blank(match: re.Match[str]) -> str:

@@ -56,8 +56,8 @@ def baseline_training_rows(
     against the fingerprint it records.
     """
     from mediaframe.labels.codebook import codebook_for
-    from mediaframe.training.train import prepare_splits
     from mediaframe.training.data import extra_sources, load_training_data
+    from mediaframe.training.train import prepare_splits
 
     if train is not None:
         return read_split(train, cfg, "train"), str(train)

@@ -27,9 +27,9 @@ import numpy as np
 from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder, user_cache_dir
 from mediaframe.hardware import bf16_supported
-from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
-from mediaframe.inference.runtime_choice import package_version, shipped_sentences
 from mediaframe.inference.batching import Batches, ScoringCall
+from mediaframe.inference.runtime_choice import package_version, shipped_sentences
+from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -71,11 +71,15 @@ def unavailable(folder: ModelFolder) -> str | None:
 
 
 def graph_file(folder: ModelFolder) -> Path:
-    """Where the converted graph of this model lives in the cache, keyed by everything the graph is made of."""
+    """Where the converted graph of this model lives in the cache, keyed by everything the graph is made of
+    (`unavailable` has checked that the model has a folder and the user a cache)."""
+    cache = user_cache_dir()
+    if folder.path is None or cache is None:
+        raise MediaframeError("OpenVINO needs the model's folder and a cache folder; use --runtime torch")
     config = folder.path / CONFIG_FILE
     identity = json.dumps([folder.meta, weights_digest(folder.path), config.read_text(encoding="utf-8") if config.is_file() else "",
                            package_version("openvino"), package_version("mediaframe"), GRAPH_VERSION], sort_keys=True, default=str)
-    return user_cache_dir() / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
+    return cache / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
 
 
 def quantization_rows() -> tuple[dict[str, str], ...]:

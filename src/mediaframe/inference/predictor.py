@@ -28,13 +28,7 @@ from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
 from mediaframe.inference import openvino_runtime, openvino_trial
-from mediaframe.model.folder import (
-    PAIR_MODES,
-    loaded_folder,
-    mark_mentions,
-    read_folder,
-    weights_digest,
-)
+from mediaframe.inference.batching import Batches, ScoringCall, finished_call, padded_batches
 from mediaframe.inference.memo import ScoreMemo
 from mediaframe.inference.runtime_choice import cache_key as path_cache_key
 from mediaframe.inference.runtime_choice import (
@@ -43,8 +37,14 @@ from mediaframe.inference.runtime_choice import (
     choose,
     resolve_dtype,
 )
-from mediaframe.inference.batching import Batches, ScoringCall, finished_call, padded_batches
 from mediaframe.inference.tokens import BatchEncoder
+from mediaframe.model.folder import (
+    PAIR_MODES,
+    loaded_folder,
+    mark_mentions,
+    read_folder,
+    weights_digest,
+)
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ class Predictor:
         if self._loaded is None:
             from mediaframe.model.modeling import load_model
 
+            if self.folder.path is None:
+                raise MediaframeError("the predictor holds neither a loaded model nor a model folder")
             self._loaded = load_model(self.folder.path)
         return self._loaded
 
@@ -214,7 +216,7 @@ class Predictor:
                 slots = scores[task] if not seen else np.empty((len(unique), len(self.labels[task])), dtype=np.float32)
                 if seen:
                     slots[new] = scores[task]
-                    slots[seen] = np.stack([known[slot][task] for slot in seen])
+                    slots[seen] = np.stack([remembered(known[slot])[task] for slot in seen])
                 probs[task][:] = slots[inverse]
             if self.memo:
                 for row, slot in enumerate(new):  # copies: an entry must not be a view holding the whole chunk
@@ -276,3 +278,10 @@ class Predictor:
 
     def batches(self, encoded: dict[str, list[list[int]]]) -> Batches:
         return padded_batches(encoded, self.batch_size, self.folder.pad_id, int(self.folder.meta["max_length"]))
+
+
+def remembered(entry: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """A memo entry known to be there."""
+    if entry is None:
+        raise RuntimeError("a remembered input without its probabilities")
+    return entry

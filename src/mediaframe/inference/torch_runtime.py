@@ -11,8 +11,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from mediaframe.model.modeling import LoadedModel
 from mediaframe.inference.batching import Batches, ScoringCall, finished_call
+from mediaframe.model.modeling import LoadedModel
 from mediaframe.records import TASKS
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -123,7 +123,7 @@ def _digest(weights: str, size: int, mtime_ns: int) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def mark_mentions(text: str, mentions: Sequence[dict[str, Any]]) -> str:
+def mark_mentions(text: str, mentions: Sequence[Mapping[str, Any]]) -> str:
     """Wrap each mention span in << >> (spans are character offsets into `text`)."""
     for mention in sorted(mentions, key=lambda m: m["start"], reverse=True):
         start, end = int(mention["start"]), int(mention["end"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,7 +174,7 @@ def encode(
     tokenizer: PreTrainedTokenizerBase,
     texts: Sequence[str],
     targets: Sequence[str],
-    mentions: Sequence[Sequence[dict[str, Any]]] | None,
+    mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
     max_length: int,
     target_mode: str,
     padding: bool | str = False,

@@ -1,6 +1,7 @@
 """Files of `mediaframe predict`: the input checked and counted, an appended output with a progress sidecar.
 
-Input records are streamed by `corpus.reading`, never read whole. The output is written as JSONL to `<out>.partial.jsonl` in appended chunks; after each
+Input records are streamed by `corpus.reading`, never read whole. The output is written as JSONL to
+`<out>.partial.jsonl` in appended chunks; after each
 chunk is flushed and synced, `<out>.progress.json` records how many input records and
 output bytes are done. A run killed at any moment (SIGINT, SIGKILL) resumes by cutting
 the partial file back to the recorded byte count and skipping the recorded records, so

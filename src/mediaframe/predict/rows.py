@@ -74,7 +74,8 @@ def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
     sentence_id = str(record.get("id") or "").strip() or f"row-{number}"
     article_id = str(record.get("article_id") or "").strip() or sentence_id.rsplit(":", 1)[0]
     index = record.get("index")
-    row = {name: "" if record.get(name) is None else str(record[name]) for name in ("outlet", "date", "author", "title", "url")}
+    row: dict[str, Any] = {name: "" if record.get(name) is None else str(record[name])
+                           for name in ("outlet", "date", "author", "title", "url")}
     row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
     row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
     if record.get("mentions") is not None:

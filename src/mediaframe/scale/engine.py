@@ -217,7 +217,8 @@ def pool_size(ray: Any, requested: int, cfg: DistributedConfig, device: str, add
     cpus = int(ray.cluster_resources().get("CPU", 1))
     size = requested or max(1, cpus // cfg.cpus_per_worker)
     if size * cfg.cpus_per_worker > cpus:
-        message = f"{size} workers x distributed.cpus_per_worker={cfg.cpus_per_worker} need {size * cfg.cpus_per_worker} CPUs; Ray has {cpus}"
+        need = size * cfg.cpus_per_worker
+        message = f"{size} workers x distributed.cpus_per_worker={cfg.cpus_per_worker} need {need} CPUs; Ray has {cpus}"
         if not address:
             raise MediaframeError(f"{message}; lower --workers or distributed.cpus_per_worker")
         logger.warning("%s; the run waits for the cluster to add nodes", message)

@@ -131,7 +131,8 @@ class ShardRun:
             )
         self.fill_report()
         if not self.report.sentences:
-            raise MediaframeError(f"input {self.run['input']}: no sentence to score (skipped: {self.report.skipped or 'none'}); check the input")
+            skipped = self.report.skipped or "none"
+            raise MediaframeError(f"input {self.run['input']}: no sentence to score (skipped: {skipped}); check the input")
         self.manifest.update(complete=True, rows=self.report.sentences)
         self.save()
         remove_temporaries(self.folder)  # left by actors killed while writing

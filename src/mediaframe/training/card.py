@@ -20,8 +20,8 @@ from mediaframe.config import Config, config_toml
 from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder
 from mediaframe.model.modeling import META_FILE, LoadedModel, save_model
-from mediaframe.training.data import fingerprint, label_counts
 from mediaframe.records import TASKS
+from mediaframe.training.data import fingerprint, label_counts
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Training input: a built dataset, a labeled table or NewsMTSC -> train/validation rows -> model features.
 
 `load_training_data` reads any of the accepted forms into a DatasetDict with a validation
-split (a seeded split grouped by article when the input has none). `transfer_rows` draws
+split (a seeded split grouped by article when the input has none). `extra_sources` draws
 extra stance rows (NewsMTSC) for the stance head. `features` tokenizes rows the way the
 model reads them, and `MultiTaskCollator` pads a batch and builds the -100 label tensors.
 """
@@ -129,11 +129,6 @@ def with_validation(dataset: DatasetDict, cfg: Config) -> DatasetDict:
 # ---------------------------------------------------------------- transfer rows (stance head)
 
 
-def transfer_rows(cfg: Config) -> list[dict[str, Any]]:
-    """The rows of every extra labeled source (`training.extra_stance_data` and `training.extra_sources`)."""
-    return [row for source in extra_sources(cfg) for row in source.rows]
-
-
 def extra_sources(cfg: Config) -> list[LabeledSource]:
     """Extra labeled sources: named ones (newsmtsc, narrative_frames, written) or labeled tables by path.
 
@@ -143,9 +138,20 @@ def extra_sources(cfg: Config) -> list[LabeledSource]:
     names = [cfg.training.extra_stance_data] if cfg.training.extra_stance_data else []
     names += [name for name in cfg.training.extra_sources if name not in names]  # each source once
     sources = [named_source(name, cfg) for name in names]
+    if cfg.training.replay_rows:
+        sources = replay_sample(sources, cfg.training.replay_rows, cfg.seed)
     for source in sources:
         logger.info("extra rows: %d from %s", len(source.rows), source.name)
     return sources
+
+
+def replay_sample(sources: list[LabeledSource], total: int, seed: int) -> list[LabeledSource]:
+    """At most `total` rows of all sources together, each source keeping its share, sampled with the seed."""
+    available = sum(len(source.rows) for source in sources)
+    if available <= total:
+        return sources
+    rng = random.Random(seed)
+    return [replace(source, rows=rng.sample(source.rows, round(total * len(source.rows) / available))) for source in sources]
 
 
 def named_source(name: str, cfg: Config) -> LabeledSource:

@@ -25,14 +25,14 @@ import torch
 from torch import nn
 
 from mediaframe.config import Config, DistillConfig, config_toml
+from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
+from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
-from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
-from mediaframe.inference.batching import pad_batch
 from mediaframe.records import TASKS
-from mediaframe.corpus.mentions import MentionFinder
+from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,8 @@ def fit_student(
     rng = np.random.default_rng(seed)
     targets = {task: torch.from_numpy(soften(soft[task], settings.temperature)) for task in TASKS}
     for step, index in enumerate(batches(len(rows), settings.batch_size, total, rng)):
-        batch = {k: torch.from_numpy(v).to(device) for k, v in pad_batch(encoded, index, lengths, student.tokenizer.pad_token_id or 0).items()}
+        padded = pad_batch(encoded, index, lengths, student.tokenizer.pad_token_id or 0)
+        batch = {k: torch.from_numpy(v).to(device) for k, v in padded.items()}
         logits = model(**batch)
         loss = sum(task_loss(logits[f"{t}_logits"], targets[t][index].to(device), gold[t][index].to(device), settings) for t in TASKS)
         loss.backward()

@@ -31,16 +31,16 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from mediaframe.config import Config, TrainingConfig
 from mediaframe.hardware import physical_cores, resolve_bf16
-from mediaframe.training.data_parallel import world_size
 from mediaframe.model.modeling import LoadedModel, MultiTaskModel, build_model
+from mediaframe.records import TASKS
+from mediaframe.training.data import LABEL_NAMES, MultiTaskCollator, features
+from mediaframe.training.data_parallel import world_size
 from mediaframe.training.optimization import (
     State,
     average_states,
     class_weights,
     optimizer,
 )
-from mediaframe.training.data import LABEL_NAMES, MultiTaskCollator, features
-from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 

@@ -56,7 +56,7 @@ def class_weights(train: Dataset, labels: dict[str, list[str]], mode: str) -> di
         balanced = np.ones_like(counts)
         balanced[present] = ids.size / (present.sum() * counts[present])
         weights[task] = torch.tensor(np.sqrt(balanced) if mode == "sqrt" else balanced, dtype=torch.float32)
-        logger.info("%s class weights: %s", task, dict(zip(labels[task], np.round(weights[task].numpy(), 3))))
+        logger.info("%s class weights: %s", task, dict(zip(labels[task], np.round(weights[task].numpy(), 3), strict=False)))
     return weights
 
 

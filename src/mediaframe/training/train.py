@@ -26,17 +26,17 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_device
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.sources import LabeledSource, agreement
-from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process
-from mediaframe.training.loop import Run
-from mediaframe.training.label_prior import correct_label_priors
+from mediaframe.records import TASKS
 from mediaframe.training.data import (
     check_labels,
     extra_sources,
     rows_dataset,
     with_validation,
 )
+from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process
+from mediaframe.training.label_prior import correct_label_priors
+from mediaframe.training.loop import Run
 from mediaframe.training.transfer import first_stage, second_stage_config
-from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,96 @@
+"""Make a trained model folder the model that ships with mediaframe (`news`), in half precision.
+
+Writes mediaframe/resources/models/news: the weights as fp16 safetensors (scoring loads them into
+fp32), the tokenizer, config and metadata, the model card with a section on where the shipped
+model came from (recipe commit and command, held-out figures, licenses of its training sources),
+and SHIPPED.json (the weights' SHA-256, size, recipe, held-out figures) that a test checks on the
+installed package. The folder before is replaced: one shipped model at a time.
+
+Example: python scripts/ship_model.py models/default --command "make model" --held-out out/heldout
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+from safetensors.torch import load_file, save_file
+
+from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, shipped_folder, weights_sha256
+
+COPIED = ("config.json", "mediaframe.json", "tokenizer.json", "tokenizer_config.json", "config.toml", "metrics.json")
+LICENSES = {
+    "seed-dataset": "the five seed articles (data/seed), carried as mediaframe's embedded corpus; the team's labels",
+    "newsmtsc": "NewsMTSC, MIT (Hamborg and Donnay, EACL 2021); the team's sentence labels, MIT",
+    "narrative_frames": "Narrative Frames Corpus, MIT (Frermann et al., ACL 2023); the team's labels, MIT",
+    "finentity": "FinEntity, ODC-BY 1.0 (Tang et al., EMNLP 2023); the team's sentence labels, MIT",
+    "written": "the team's own written coverage, MIT",
+    "teacher": "the teacher model's soft labels on the sentences above",
+}
+
+
+def held_out(folder: Path) -> dict[str, dict]:
+    """`mediaframe evaluate --json` results by set name (file stem)."""
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))}
+
+
+def figures_table(results: dict[str, dict]) -> list[str]:
+    lines = ["| held-out set | task | n | macro-F1 [95% CI] |", "|---|---|---:|---|"]
+    for name, result in results.items():
+        for task, figures in result.items():
+            if not isinstance(figures, dict) or "macro_f1" not in figures:
+                continue
+            low, high = figures.get("macro_f1_ci", [None, None])
+            lines.append(f"| {name} | {task} | {figures.get('n', '')} | {figures['macro_f1']:.3f} [{low:.3f}, {high:.3f}] |")
+    return lines
+
+
+def card_section(record: dict, sources: list[str]) -> str:
+    lines = ["", "## The shipped model", "",
+             f"Shipped as `{SHIPPED_NAME}` (`mediaframe predict {SHIPPED_NAME} CORPUS --target X`), weights in half precision "
+             f"({record['size_bytes'] / 1e6:.1f} MB, SHA-256 `{record['digest']}`).", "",
+             f"- made by `{record['recipe']['command']}` at commit `{record['recipe']['commit']}` on {record['made']}",
+             "- held out (never trained, tuned or selected on):", "", *figures_table(record["held_out"]), "",
+             "- licenses of the training sources:", *[f"  - {name}: {LICENSES.get(name, 'see its README')}" for name in sources]]
+    return "\n".join(lines) + "\n"
+
+
+def ship(model: Path, out: Path, command: str, results: dict[str, dict]) -> dict:
+    stage = out.with_name(out.name + ".tmp")
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for name in COPIED:
+        if (model / name).is_file():
+            shutil.copy2(model / name, stage / name)
+    tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
+    save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})
+    meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    sources = [s["name"] for s in meta.get("data", {}).get("sources", [])] or ["see README.md"]
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    record = {"name": SHIPPED_NAME, "digest": weights_sha256(stage), "size_bytes": (stage / "model.safetensors").stat().st_size,
+              "recipe": {"commit": commit, "command": command}, "made": date.today().isoformat(), "held_out": results}
+    card = (model / "README.md").read_text(encoding="utf-8") if (model / "README.md").is_file() else "# mediaframe model\n"
+    (stage / "README.md").write_text(card.replace("THIS_FOLDER", SHIPPED_NAME) + card_section(record, sources), encoding="utf-8")
+    (stage / SHIPPED_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    shutil.rmtree(out, ignore_errors=True)
+    stage.rename(out)
+    return record
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--command", default="make model")
+    parser.add_argument("--held-out", type=Path, help="folder of `mediaframe evaluate --json` results, one file per set")
+    parser.add_argument("--out", type=Path, default=shipped_folder())
+    args = parser.parse_args()
+    record = ship(args.model, args.out, args.command, held_out(args.held_out) if args.held_out else {})
+    print(f"shipped {args.model} -> {args.out} ({record['size_bytes'] / 1e6:.1f} MB, sha256 {record['digest'][:12]})")
+
+
+if __name__ == "__main__":
+    main()
