@@ -95,10 +95,20 @@ def test_modeling_continuing_records_both_origins(tiny_model_dir: Path) -> None:
     assert meta["base_model"] == load_model(tiny_model_dir).meta["base_model"]
 
 
-def test_modeling_continuing_needs_the_same_labels_and_pooling(tiny_model_dir: Path) -> None:
+def test_modeling_continuing_keeps_the_heads_whose_labels_match(tiny_model_dir: Path) -> None:
+    import torch
+
     labels = codebook_labels()
-    with pytest.raises(MediaframeError, match="stance labels"):
-        build_model(str(tiny_model_dir), {**labels, "stance": ["against", "favor"]}, ModelConfig())
+    parent = load_model(tiny_model_dir).model
+    child = build_model(str(tiny_model_dir), {**labels, "stance": ["against", "favor"]}, ModelConfig(target_mode="pair"))
+    assert child.model.heads["stance"].out_features == 2 and child.meta["labels"]["stance"] == ["against", "favor"]
+    for task in ("sentiment", "frame"):
+        assert torch.equal(child.model.heads[task].weight, parent.heads[task].weight)
+    assert torch.equal(child.model.encoder.embeddings.word_embeddings.weight, parent.encoder.embeddings.word_embeddings.weight)
+
+
+def test_modeling_continuing_needs_the_same_pooling(tiny_model_dir: Path) -> None:
+    labels = codebook_labels()
     with pytest.raises(MediaframeError, match="set model.pooling='mean'"):
         build_model(str(tiny_model_dir), labels, ModelConfig(pooling="cls"))
 

@@ -3,6 +3,8 @@
 The stages, in pipeline order (each a plain function; importing this package loads no model):
 
     read_articles -> corpus_sentences -> build -> train (-> distill) -> evaluate -> predict -> compare -> render_report
+
+In a notebook, `predict_frame(df, target="Netflix")` scores a DataFrame of texts with the shipped news model.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _EXPORTS = {
     "evaluate_path": "evaluation.scoring",
     "Predictor": "inference.predictor",
     "predict": "predict.run",
+    "predict_frame": "predict.frames",
     "compare": "compare.comparison",
     "rank_agreement": "compare.comparison",
     "render_report": "compare.reporting",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Stance(StrEnum):
@@ -102,3 +103,11 @@ class LabeledSentence:
     labels: dict[str, str | None] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     weak: dict[str, WeakLabel] = field(default_factory=dict)
+
+
+def cell_text(value: Any) -> str:
+    """A record field as stripped text; '' for every form of "missing": None, NaN (how pandas and Parquet give an
+    empty cell) and blank strings. The one rule for missing values of every reader."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()

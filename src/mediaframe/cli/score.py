@@ -24,6 +24,8 @@ from mediaframe.errors import MediaframeError
 def train(
     data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.", file_okay=False)],
+    base: Annotated[str | None, typer.Option("--base", help="Start from: news (the shipped model), minilm (plain "
+                                             "all-MiniLM-L6-v2), a Hugging Face id or a model folder (model.base_model).")] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
     device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or auto (default: training.device).")] = None,
@@ -31,12 +33,12 @@ def train(
 ) -> None:
     """Fine-tune the three-head model on labeled sentences and write a model folder.
 
-    Example: mediaframe train out/dataset --out models/default --config configs/default.toml
+    Example: mediaframe train out/dataset --out models/mine --base news
     """
     from mediaframe.training.data_parallel import is_main_process
     from mediaframe.training.train import train_path
 
-    cfg = config_from(config, set_)
+    cfg = config_from(config, [*(set_ or []), *([f"model.base_model={base}"] if base else [])])
     refuse_overwrite(out, force)
     folder = train_path(data, cfg, out, device)
     if is_main_process():  # under torchrun, one line for the one model folder
@@ -71,7 +73,7 @@ def distill(
 
 @command
 def evaluate(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.")],
+    model: Annotated[str, typer.Argument(help="Model folder written by `mediaframe train`, or `news` (the shipped model).")],
     data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the figures as JSON, one object per task.", dir_okay=False)
@@ -93,12 +95,13 @@ def evaluate(
     """
     from mediaframe.evaluation.report import png_paths, result_table, write_evaluation
     from mediaframe.evaluation.scoring import evaluate_path
+    from mediaframe.model.shipped import model_path
     from mediaframe.records import TASKS
 
     cfg = config_from(config, set_)
     for path in ([json_out] if json_out else []) + (png_paths(out, TASKS) if out else []):
         refuse_overwrite(path, force)
-    result = evaluate_path(model, data, cfg, split, train)
+    result = evaluate_path(model_path(model), data, cfg, split, train)
     Console(width=max(Console().width, 120)).print(result_table(result))
     written = write_evaluation(result, json_out, out, cfg.evaluation.dpi)
     err.print(f"{len(result.tasks)} tasks scored ({', '.join(result.tasks)})" + (f" -> {', '.join(map(str, written))}" if written else ""))
@@ -106,9 +109,12 @@ def evaluate(
 
 @command
 def predict(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `mediaframe train`.", file_okay=False)],
-    source: Annotated[Path, typer.Argument(metavar="INPUT", help="Articles (folder, .txt/.html, JSONL/CSV) or sentence rows.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output .jsonl, .csv or .parquet, one row per sentence.", dir_okay=False)],
+    model: Annotated[str, typer.Argument(metavar="[MODEL]", help="A model folder, or `news` (the shipped model, also "
+                                         "what a command with INPUT alone uses).")],
+    source: Annotated[Path | None, typer.Argument(metavar="INPUT", help="Articles (folder, .txt/.html, JSONL/CSV) or "
+                                                  "sentence rows.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .jsonl, .csv or .parquet, one row per sentence.",
+                                      dir_okay=False)] = Path("predictions.jsonl"),
     target: Annotated[str, typer.Option("--target", "-t", help="Target of rows and articles without their own.")] = "",
     unit: Annotated[str, typer.Option("--unit", help="article (article text) or sentence (rows with a 'text' field).")] = "article",
     articles: Annotated[Path | None, typer.Option("--articles", help="Also write a per-article summary here.", dir_okay=False)] = None,
@@ -126,19 +132,22 @@ def predict(
 ) -> None:
     """Label every sentence of new coverage with stance, sentiment and frame, streamed and resumable.
 
-    Example: mediaframe predict models/default data/seed --target Netflix --out out/predictions.jsonl
+    Example: mediaframe predict news data/seed --target Netflix --out out/predictions.jsonl
     """
     from mediaframe.hardware import watch_cpus
 
     watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
+    from mediaframe.model.shipped import SHIPPED_NAME, model_path
     from mediaframe.predict.job import PredictJob
     from mediaframe.scale.engine import choose_engine
+
+    model, source = (SHIPPED_NAME, Path(model)) if source is None else (model, source)
 
     given = {"batch_size": batch_size, "dtype": dtype, "runtime": runtime}
     extra = [f"predict.{key}={value}" for key, value in given.items() if value is not None]
     cfg = config_from(config, [*(set_ or []), *extra])
     run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
-    report = run_job(PredictJob(model, source, out, target=target, unit=unit, articles_out=articles, resume=resume,
+    report = run_job(PredictJob(model_path(model), source, out, target=target, unit=unit, articles_out=articles, resume=resume,
                                  force=force, cfg=cfg, device=device))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediaframe.errors import MediaframeError
-from mediaframe.records import Sentiment, Stance
+from mediaframe.records import Sentiment, Stance, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,8 @@ class Grouping:
 
 
 def label_value(value: Any) -> str | None:
-    """A label name, or None for a missing label (None, NaN, empty string)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+    """A label name, or None for a missing label (records.cell_text's rule)."""
+    return cell_text(value) or None
 
 
 def truthy(value: Any) -> bool:

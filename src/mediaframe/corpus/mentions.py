@@ -14,6 +14,7 @@ from typing import Any
 
 from mediaframe.config import TargetsConfig
 from mediaframe.corpus.targets import TargetSpec, find_mentions, resolve_target
+from mediaframe.records import cell_text
 
 MentionDicts = list[dict[str, Any]]
 
@@ -46,13 +47,12 @@ class MentionFinder:
 
 def row_targets(rows: Sequence[Mapping[str, Any]], default_target: str) -> list[str]:
     """Each row's target: its own `target`, else `default_target`."""
-    return [str(row.get("target") or default_target) for row in rows]
+    return [cell_text(row.get("target")) or default_target for row in rows]
 
 
 def article_key(row: Mapping[str, Any]) -> str:
     """A row's article id; '' when it has none (None, or NaN from a pandas frame)."""
-    value = row.get("article_id")
-    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return cell_text(row.get("article_id"))
 
 
 def sentence_index(row: Mapping[str, Any]) -> int:

@@ -20,7 +20,7 @@ from mediaframe.config import DataConfig
 from mediaframe.corpus.rows import Skipped, bad_record, skip, table_rows
 from mediaframe.errors import MediaframeError
 from mediaframe.files import TABLE_SUFFIXES, read_table, read_text
-from mediaframe.records import Article
+from mediaframe.records import Article, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -132,9 +132,9 @@ def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
                     "add or rename it"
                 )
             return {
-                Path(str(row[key]).strip()).name: {k: clean_value(v) for k, v in row.items()}
+                Path(str(row[key]).strip()).name: {k: cell_text(v) for k, v in row.items()}
                 for row in rows
-                if key and clean_value(row.get(key))
+                if key and cell_text(row.get(key))
             }
     return {}
 
@@ -224,15 +224,9 @@ def rename_columns(row: dict[str, Any], column_map: dict[str, str]) -> dict[str,
 
 
 def make_article(fields: dict[str, Any], text: str, default_id: str, source: str) -> Article:
-    values = {name: clean_value(fields.get(name)) for name in ARTICLE_FIELDS if name not in ("id", "text")}
-    article_id = clean_value(fields.get("id")) or default_id
+    values = {name: cell_text(fields.get(name)) for name in ARTICLE_FIELDS if name not in ("id", "text")}
+    article_id = cell_text(fields.get("id")) or default_id
     return Article(id=article_id, text=text, source=source, **values)
-
-
-def clean_value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value).strip()
 
 
 def check_unique_ids(articles: list[Article], path: Path) -> None:

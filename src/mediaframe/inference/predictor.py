@@ -45,6 +45,7 @@ from mediaframe.model.folder import (
     read_folder,
     weights_digest,
 )
+from mediaframe.model.shipped import model_path
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class Predictor:
     """Scores sentences with one model; build it once (per process or Ray actor), call it often.
 
     Args:
-        model: a model folder's path, or a loaded model (modeling.LoadedModel, scored with PyTorch).
+        model: a model folder's path, `news` (the shipped model), or a loaded model (modeling.LoadedModel, scored with PyTorch).
         batch_size: most sentences per forward pass (batches are cut by length, so short ones fill up).
         dtype: fp32 (exact), bf16 (the whole encoder), int8 (CPU: dynamic on torch, static on openvino) or auto
             (the fastest fp32/bf16 path that agrees with fp32 on the calibration sentences, measured once per model
@@ -86,7 +87,7 @@ class Predictor:
         self.threads = (threads or auto_threads()) if threads is not None else None
         self.device = resolve_device(device)
         self._loaded = None if isinstance(model, (str, Path)) else model
-        self.folder = read_folder(Path(model)) if self._loaded is None else loaded_folder(self._loaded)
+        self.folder = read_folder(model_path(model)) if self._loaded is None else loaded_folder(self._loaded)
         self.batch_size = max(1, batch_size)
         self.labels = {task: self.folder.labels(task) for task in TASKS}
         self.encoder = BatchEncoder(self.folder.tokenizer) if self.folder.tokenizer is not None else None

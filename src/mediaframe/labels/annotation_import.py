@@ -22,7 +22,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.files import atomic_output, read_table, read_text, write_jsonl
 from mediaframe.labels.codebook import Codebook, codebook_for
 from mediaframe.labels.sources import read_agreement_file
-from mediaframe.records import TASKS
+from mediaframe.records import TASKS, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -78,24 +78,18 @@ def label_studio_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
 
 def gold_row(row: dict[str, Any], codebook: Codebook, where: str) -> dict[str, Any] | None:
     """Validate one labeled row into a gold row; None when it carries no label."""
-    labels = {task: clean(row.get(task)) or None for task in TASKS}
+    labels = {task: cell_text(row.get(task)) or None for task in TASKS}
     if not any(labels.values()):
         return None
     for task, label in labels.items():
         if label is not None:
             codebook.check_label(task, label, where)
-    sentence_id, text = clean(row.get("id")), clean(row.get("text"))
+    sentence_id, text = cell_text(row.get("id")), cell_text(row.get("text"))
     if not sentence_id or not text:
         raise MediaframeError(f"{where}: expected 'id' and 'text' in every labeled row; found id={sentence_id!r}")
-    mentions = clean(row.get("mentions_target")).lower()
-    return {"id": sentence_id, "text": text, "target": clean(row.get("target")), **labels,
-            "mentions_target": {"true": True, "false": False}.get(mentions), "note": clean(row.get("note"))}
-
-
-def clean(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
+    mentions = cell_text(row.get("mentions_target")).lower()
+    return {"id": sentence_id, "text": text, "target": cell_text(row.get("target")), **labels,
+            "mentions_target": {"true": True, "false": False}.get(mentions), "note": cell_text(row.get("note"))}
 
 
 def agreement(first: Sequence[dict[str, Any]], second: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

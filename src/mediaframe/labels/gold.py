@@ -19,7 +19,7 @@ from typing import Any
 from mediaframe import files
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.codebook import Codebook
-from mediaframe.records import TASKS, GoldLabel, Sentence
+from mediaframe.records import TASKS, GoldLabel, Sentence, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def required_text(row: dict[str, Any], name: str, where: str) -> str:
 def task_label(row: dict[str, Any], task: str, codebook: Codebook, where: str) -> str | None:
     """The row's label for one task: None when absent, else a label the codebook has."""
     value = row.get(task)
-    if is_missing(value):
+    if not cell_text(value):
         return None
     if not isinstance(value, str):
         raise MediaframeError(
@@ -124,7 +124,7 @@ def task_label(row: dict[str, Any], task: str, codebook: Codebook, where: str) -
 
 def optional_bool(value: Any, where: str) -> bool | None:
     """`mentions_target`: a JSON bool, or true/false in a CSV cell; absent -> None."""
-    if is_missing(value):
+    if not cell_text(value):
         return None
     if isinstance(value, bool):
         return value
@@ -134,16 +134,7 @@ def optional_bool(value: Any, where: str) -> bool | None:
 
 
 def optional_text(value: Any) -> str:
-    return "" if is_missing(value) else str(value).strip()
-
-
-def is_missing(value: Any) -> bool:
-    """None, an empty CSV cell or a NaN (pandas) all mean 'not labeled'."""
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and not value.strip()
+    return cell_text(value)
 
 
 def check_target(gold: Sequence[GoldLabel], target: str, path: Path) -> None:

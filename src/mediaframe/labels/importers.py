@@ -21,7 +21,7 @@ from mediaframe.corpus.targets import find_mentions, resolve_target
 from mediaframe.errors import MediaframeError
 from mediaframe.files import iter_jsonl, read_table
 from mediaframe.labels.codebook import Codebook, codebook_for
-from mediaframe.records import TASKS
+from mediaframe.records import TASKS, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -117,33 +117,26 @@ def labeled_row(
     row: dict[str, Any], number: int, path: Path, cfg: Config, codebook: Codebook, default_target: str
 ) -> dict[str, Any] | None:
     """One table row -> a dataset row (None for a row with empty text, skipped with a warning)."""
-    text = cell(row.get("text"))
+    text = cell_text(row.get("text"))
     if not text:
         logger.warning("%s row %d: empty text; skipped", path, number)
         return None
-    target = cell(row.get("target")) or default_target
+    target = cell_text(row.get("target")) or default_target
     if not target:
         raise MediaframeError(
             f"labeled table {path} row {number}: no target; add a 'target' column or pass --set imports.target=NAME"
         )
-    row_id = cell(row.get("id")) or f"{path.stem}:{number}"
-    fields = {**{k: cell(row.get(k)) for k in ("article_id", "outlet", "date")}, "id": row_id, "text": text}
+    row_id = cell_text(row.get("id")) or f"{path.stem}:{number}"
+    fields = {**{k: cell_text(row.get(k)) for k in ("article_id", "outlet", "date")}, "id": row_id, "text": text}
     out = make_row({**fields, "target": target, "mentions": row_mentions(row, text, target, cfg)})
     for task in TASKS:
         set_label(out, task, map_label(row.get(task), task, cfg, codebook, f"{path} row {number}"))
     return out
 
 
-def cell(value: Any) -> str:
-    """A table cell as a stripped string ('' for None and NaN)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value).strip()
-
-
 def map_label(value: Any, task: str, cfg: Config, codebook: Codebook, where: str) -> str | None:
     """A raw label cell -> a codebook label name, or None when the cell is empty."""
-    raw = cell(value)
+    raw = cell_text(value)
     if isinstance(value, float) and value.is_integer():
         raw = str(int(value))
     if not raw:
@@ -163,7 +156,7 @@ def map_label(value: Any, task: str, cfg: Config, codebook: Codebook, where: str
 
 def row_mentions(row: dict[str, Any], text: str, target: str, cfg: Config) -> list[dict[str, Any]]:
     """Mention offsets from mention_start/mention_end columns, else found from the target's aliases."""
-    start, end = cell(row.get("mention_start")), cell(row.get("mention_end"))
+    start, end = cell_text(row.get("mention_start")), cell_text(row.get("mention_end"))
     if start and end:
         s, e = int(float(start)), int(float(end))
         return [{"start": s, "end": e, "text": text[s:e]}]
@@ -180,10 +173,10 @@ def check_unique(rows: list[dict[str, Any]], path: Path) -> None:
 
 def fill_indexes(out: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
     """Use an `index` column where given, else number the rows of each article in order."""
-    by_id = {cell(r.get("id")): r for r in rows if cell(r.get("id"))}
+    by_id = {cell_text(r.get("id")): r for r in rows if cell_text(r.get("id"))}
     seen: Counter[str] = Counter()
     for row in out:
-        given = cell(by_id.get(row["id"], {}).get("index"))
+        given = cell_text(by_id.get(row["id"], {}).get("index"))
         row["index"] = int(float(given)) if given else seen[row["article_id"]]
         seen[row["article_id"]] += 1
 

@@ -31,6 +31,7 @@ from mediaframe.model.folder import (  # noqa: F401 (re-exported: the folder for
     mark_mentions,
     read_meta,
 )
+from mediaframe.model.shipped import model_path
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ def default_base_model() -> str:
 
 
 def resolve_base_model(name: str) -> str:
-    """Map 'default' to the embedded checkpoint; pass any other id or path through."""
-    return default_base_model() if name in ("", "default", "all-MiniLM-L6-v2") else name
+    """Map 'minilm' (or 'default') to the embedded all-MiniLM-L6-v2 checkpoint and 'news' to the shipped news
+    model; pass any other Hugging Face id or path through."""
+    if name in ("", "default", "minilm", "all-MiniLM-L6-v2"):
+        return default_base_model()
+    return str(model_path(name))
 
 
 class MultiTaskModel(nn.Module):
@@ -154,9 +158,15 @@ def model_meta(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConf
 
 
 def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> LoadedModel:
-    """A trained mediaframe model as the starting point of further fine-tuning (same labels and pooling)."""
+    """A trained mediaframe model as the starting point of further fine-tuning (same pooling): its encoder, and
+    its heads for the tasks whose label sets match (a task with other labels gets a new head)."""
     parent = load_model(path)
-    check_label_schema(parent.meta, labels, f"base model {path}")
+    renewed = [task for task in TASKS if list(parent.meta["labels"][task]) != list(labels[task])]
+    for task in renewed:
+        parent.model.heads[task] = nn.Linear(parent.model.config.hidden_size, len(labels[task]))
+    if renewed:
+        logger.warning("base model %s: new %s head(s) for labels it was not trained on; the other heads are kept",
+                       path, ", ".join(renewed))
     if parent.meta.get("pooling", "mean") != cfg.pooling:
         raise MediaframeError(
             f"base model {path} pools with {parent.meta.get('pooling')!r} but model.pooling is {cfg.pooling!r}; "
@@ -166,7 +176,7 @@ def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig
         logger.warning("base model %s was trained with target_mode %r; continuing with %r",
                        path, parent.meta.get("target_mode"), cfg.target_mode)
     parent.model.dropout.p = cfg.dropout
-    meta = model_meta(parent.meta["base_model"], labels, cfg) | {"continued_from": str(path)}
+    meta = model_meta(parent.meta["base_model"], labels, cfg) | {"continued_from": continued_name(path)}
     return LoadedModel(parent.model, parent.tokenizer, meta)
 
 
@@ -206,7 +216,7 @@ def save_model(loaded: LoadedModel, out: Path) -> None:
     (out / META_FILE).write_text(json.dumps(loaded.meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def load_model(path: Path, device: str | torch.device = "cpu") -> LoadedModel:
+def load_model(path: Path | str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model folder written by `save_model`, without pickle and without remote code.
 
     Raises:
@@ -214,6 +224,7 @@ def load_model(path: Path, device: str | torch.device = "cpu") -> LoadedModel:
     """
     from safetensors.torch import load_model as load_safetensors
 
+    path = model_path(path)  # `news`: the shipped model
     meta = read_meta(path)
     encoder = AutoModel.from_config(AutoConfig.from_pretrained(path))
     num_labels = {task: len(meta["labels"][task]) for task in TASKS}
@@ -226,6 +237,13 @@ def load_model(path: Path, device: str | torch.device = "cpu") -> LoadedModel:
         ) from None
     tokenizer = AutoTokenizer.from_pretrained(path)
     return LoadedModel(model.to(device).eval(), tokenizer, meta)
+
+
+def continued_name(path: Path) -> str:
+    """How a model folder records the model it continued from: `news` for the shipped one, else its path."""
+    from mediaframe.model.shipped import SHIPPED_NAME, shipped_folder
+
+    return SHIPPED_NAME if path.resolve() == shipped_folder().resolve() else str(path)
 
 
 def check_label_schema(meta: dict[str, Any], expected: dict[str, Sequence[str]], where: str) -> None:
