@@ -20,9 +20,14 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
+from mediaframe.inference.runtime_choice import PREPARED_FILE
 from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, shipped_folder, weights_sha256
 
 COPIED = ("config.json", "mediaframe.json", "tokenizer.json", "tokenizer_config.json", "config.toml", "metrics.json")
+# The scoring path `--dtype auto` chose for the default student on each kind of CPU (docs/BENCHMARKS.md: the AMX
+# Xeon and the AMD EPYC with AVX512-BF16 both chose OpenVINO bf16; without native bf16, OpenVINO fp32 beats
+# PyTorch fp32 there too): shipped, so that the first `predict` need not measure.
+SCORING_PATHS = {"amx": "openvino:bf16", "avx512_bf16": "openvino:bf16", "other": "openvino:fp32"}
 LICENSES = {
     "seed-dataset": "the five seed articles (data/seed), carried as mediaframe's embedded corpus; the team's labels",
     "newsmtsc": "NewsMTSC, MIT (Hamborg and Donnay, EACL 2021); the team's sentence labels, MIT",
@@ -68,6 +73,7 @@ def ship(model: Path, out: Path, command: str, results: dict[str, dict]) -> dict
             shutil.copy2(model / name, stage / name)
     tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
     save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})
+    (stage / PREPARED_FILE).write_text(json.dumps(SCORING_PATHS, indent=1) + "\n", encoding="utf-8")
     meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
     sources = [s["name"] for s in meta.get("data", {}).get("sources", [])] or ["see README.md"]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()

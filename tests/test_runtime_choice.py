@@ -155,3 +155,30 @@ def test_precision_when_no_path_asked_for_can_run_the_reason_is_raised(cache_hom
     with pytest.raises(MediaframeError, match="cannot write the converted model"):
         runtime_choice.choose(score, ["openvino:fp32", "openvino:bf16"], "key")
     assert runtime_choice.read_cache() == {}, "nothing chosen, nothing cached"
+
+
+def test_precision_prepared_choice_for_this_cpu_family_is_taken_without_measuring(
+    tiny_model_copy: Path, monkeypatch: pytest.MonkeyPatch, cache_home: Path
+) -> None:
+    import json
+
+    from mediaframe.hardware import cpu_family
+    from mediaframe.inference.predictor import Predictor
+
+    (tiny_model_copy / runtime_choice.PREPARED_FILE).write_text(json.dumps({cpu_family(): "openvino:fp32"}), encoding="utf-8")
+    monkeypatch.setattr(Predictor, "time_calibration", lambda self, path: pytest.fail("measured"))
+    assert Predictor(tiny_model_copy, dtype="auto", runtime="auto").path == "openvino:fp32"
+
+
+def test_precision_prepared_choice_that_cannot_run_here_is_measured_instead(
+    tiny_model_copy: Path, monkeypatch: pytest.MonkeyPatch, cache_home: Path
+) -> None:
+    import json
+
+    from mediaframe.hardware import cpu_family
+    from mediaframe.inference import openvino_trial
+    from mediaframe.inference.predictor import Predictor
+
+    (tiny_model_copy / runtime_choice.PREPARED_FILE).write_text(json.dumps({cpu_family(): "openvino:fp32"}), encoding="utf-8")
+    monkeypatch.setattr(openvino_trial, "run_trial", lambda *args: {"ok": False, "detail": "died", "cpu": "x"})
+    assert Predictor(tiny_model_copy, dtype="auto", runtime="auto").path.startswith("torch:")

@@ -58,6 +58,14 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return set()
 
 
+def cpu_family(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's matrix hardware, which decides the fastest scoring path: amx, avx512_bf16, or other."""
+    flags = cpu_flags(cpuinfo)
+    if "amx_bf16" in flags:
+        return "amx"
+    return "avx512_bf16" if "avx512_bf16" in flags else "other"
+
+
 def bf16_supported(device: str, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     """Native bf16 on this device: the GPU says so, or the CPU has AMX-BF16 or AVX512-BF16."""
     if device == "cuda":

@@ -35,6 +35,7 @@ from mediaframe.inference.runtime_choice import (
     calibration_rows,
     candidates,
     choose,
+    prepared_choice,
     resolve_dtype,
 )
 from mediaframe.inference.tokens import BatchEncoder
@@ -94,9 +95,12 @@ class Predictor:
         self.mentions = MentionFinder(targets)  # for the calibration sentences
         self.truncated = 0  # inputs cut at the model's max_length, over this predictor's life
         self.memo: ScoreMemo | None = None  # none while the scoring path is measured
+        self.scorer: Any = None  # the scorer of the path `built` (while measuring, of the path last timed)
+        self.built = ""
         self.path = self.choose_path(resolve_dtype(dtype, self.device), runtime, threads)
         self.runtime, self.dtype = self.path.split(":")
-        self.scorer = self.make_scorer(self.path)
+        if self.built != self.path:
+            self.scorer = self.make_scorer(self.path)
         if self.runtime == "openvino" and isinstance(model, (str, Path)):
             self._loaded = None  # the PyTorch copy loaded to measure or convert is not needed any more
         self.memo = ScoreMemo(remember) if remember > 0 else None
@@ -134,7 +138,17 @@ class Predictor:
         # keyed by the cores rather than the threads of the moment, which follow other processes' load
         key = path_cache_key(identity + json.dumps(self.folder.meta, sort_keys=True, default=str), self.device,
                              threads or physical_cores(), self.batch_size, names)
-        return choose(self.time_calibration, names, key)
+        prepared = prepared_choice(self.folder.path) if dtype == "auto" else None
+        return choose(self.time_calibration, names, key, prepared, self.runs)
+
+    def runs(self, path: str) -> bool:
+        """Whether the scoring path `path` can be set up here (for OpenVINO: converted, tried, compiled)."""
+        try:
+            self.scorer, self.built = self.make_scorer(path), path
+        except MediaframeError as exc:
+            logger.warning("scoring path %s left out: %s", path, exc)
+            return False
+        return True
 
     def make_scorer(self, path: str) -> Any:
         """The object that runs forward passes on the scoring path `path`."""
@@ -153,7 +167,7 @@ class Predictor:
         rows = calibration_rows()
         texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
         mentions = self.mentions.rows(rows, targets)
-        self.scorer = self.make_scorer(path)
+        self.scorer, self.built = self.make_scorer(path), path
         truncated, batch_size = self.truncated, self.batch_size
         # batches enough to keep every stream or thread busy, as a long run's chunks do
         self.batch_size = min(batch_size, max(8, len(rows) // (4 * (self.threads or physical_cores()))))

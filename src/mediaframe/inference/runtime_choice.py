@@ -26,7 +26,7 @@ from typing import Any
 
 from mediaframe.errors import MediaframeError
 from mediaframe.files import user_cache_dir
-from mediaframe.hardware import bf16_supported
+from mediaframe.hardware import bf16_supported, cpu_family
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ RUNTIME_DTYPES = {"torch": ("fp32", "bf16", "int8"), "openvino": ("fp32", "bf16"
 REFERENCE = "torch:fp32"
 MIN_AGREEMENT = 0.985  # share of calibration labels (every task) a faster path must give as the reference does
 CHOICE_VERSION = 4  # bump when the rule of choosing or a path changes: choices cached under an older rule are made again
+PREPARED_FILE = "scoring_paths.json"  # in a model folder: CPU family -> the path measured fastest there when it was made
 NEAR_FASTEST = 0.9  # paths this close to the fastest are ties (timings vary by 10% and more on a shared machine)
 
 
@@ -107,11 +108,18 @@ def shipped_sentences(name: str) -> tuple[dict[str, str], ...]:
 Scorer = Callable[[str], tuple[float, dict[str, Any]]]  # path -> (seconds, labels per task)
 
 
-def choose(score: Scorer, names: Sequence[str], cache_key: str) -> str:
-    """The fastest of `names` whose calibration labels agree with the reference (cached under `cache_key`)."""
+def choose(score: Scorer, names: Sequence[str], cache_key: str, prepared: str | None = None,
+           runs: Callable[[str], bool] = lambda name: True) -> str:
+    """The fastest of `names` whose calibration labels agree with the reference (cached under `cache_key`);
+    `prepared`, a choice measured when the model was made for this CPU family, is taken without measuring where
+    it `runs` here."""
     cached = read_cache().get(cache_key)
     if cached in names:
         return str(cached)
+    if prepared is not None and prepared in names and runs(prepared):
+        logger.info("scoring path: %s, measured for this kind of CPU (%s) when the model was made", prepared, cpu_family())
+        write_cache(cache_key, prepared)
+        return prepared
     chosen, timings = measure(score, names)
     logger.info("scoring path: %s (calibration sentences/s: %s)", chosen,
                 ", ".join(f"{name} {rate:,.0f} ({agree:.3f} agree)" for name, (rate, agree) in timings.items()))
@@ -155,6 +163,18 @@ def measure(score: Scorer, names: Sequence[str]) -> tuple[str, dict[str, tuple[f
 def agreement(labels: dict[str, Any], reference: dict[str, Any]) -> float:
     """The lowest share, over tasks, of inputs labeled as the reference labels them."""
     return min(float((labels[task] == reference[task]).mean()) for task in reference)
+
+
+def prepared_choice(folder: Path | None) -> str | None:
+    """The scoring path a model folder's `scoring_paths.json` names for this CPU family (None: measure here)."""
+    if folder is None:
+        return None
+    try:
+        table = json.loads((folder / PREPARED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    choice = table.get(cpu_family()) if isinstance(table, dict) else None
+    return choice if isinstance(choice, str) else None
 
 
 def cache_key(model_identity: str, device: str, threads: int, batch_size: int, names: Sequence[str]) -> str:
