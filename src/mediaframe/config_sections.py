@@ -169,8 +169,9 @@ class TrainingConfig(Section):
         "sentence labels from sources.labels), or a labeled table's path."
     )
     extra_sources: list[str] = Field(
-        default_factory=lambda: ["narrative_frames", "written"],
-        description="More labeled sources pooled with the data: narrative_frames, written, or labeled tables' paths.",
+        default_factory=lambda: ["narrative_frames", "written", "finentity"],
+        description="More labeled sources pooled with the data: narrative_frames, written, finentity, or labeled "
+        "tables' paths.",
     )
     source_weights: dict[str, int] = Field(
         default_factory=lambda: {"data": 3, "written": 2},
@@ -261,7 +262,7 @@ class DistillConfig(Section):
         768, ge=0, description="Feed-forward units each student layer keeps, the most important on the sentences (0 = all)."
     )
     sources: list[str] = Field(
-        default_factory=lambda: ["newsmtsc", "narrative_frames", "written"],
+        default_factory=lambda: ["newsmtsc", "narrative_frames", "written", "finentity"],
         description="Labeled sources whose sentences the teacher labels (never a test set).",
     )
     epochs: float = Field(4.0, gt=0, description="Passes over the distillation sentences.")
