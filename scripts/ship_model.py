@@ -1,7 +1,8 @@
 """Make a trained model folder the model that ships with mediaframe (`news`), in half precision.
 
 Writes mediaframe/resources/models/news: the weights as fp16 safetensors (scoring loads them into
-fp32), the tokenizer, config and metadata, the model card with a section on where the shipped
+fp32), the OpenVINO graph made from them (so that the first `predict` after install needs neither
+torch nor a conversion), the scoring path measured for each kind of CPU, the tokenizer, config and metadata, the model card with a section on where the shipped
 model came from (recipe commit and command, held-out figures, licenses of its training sources),
 and SHIPPED.json (the weights' SHA-256, size, recipe, held-out figures) that a test checks on the
 installed package. The folder before is replaced: one shipped model at a time.
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
+from mediaframe.inference.openvino_conversion import GRAPH_FILE, SHIPPED_GRAPH, export, stamp_shipped_graph
 from mediaframe.inference.runtime_choice import PREPARED_FILE
+from mediaframe.model.modeling import load_model
 from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, shipped_folder, weights_sha256
 
 COPIED = ("config.json", "mediaframe.json", "tokenizer.json", "tokenizer_config.json", "config.toml", "metrics.json")
@@ -64,6 +67,17 @@ def card_section(record: dict, sources: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def model_card(model: Path, meta: dict) -> str:
+    """The model's card; for a student, followed by its teacher's (intended use, data, recipe, limits)."""
+    card = (model / "README.md").read_text(encoding="utf-8") if (model / "README.md").is_file() else "# mediaframe model\n"
+    teacher = Path(meta.get("distilled_from", {}).get("teacher", ""))
+    if (teacher / "README.md").is_file():
+        teacher_card = (teacher / "README.md").read_text(encoding="utf-8").replace("\n## ", "\n### ").replace("# mediaframe model",
+                                                                                                       "## Its teacher")
+        card = card.replace(str(teacher), "its teacher (below)") + "\n" + teacher_card
+    return card.replace("THIS_FOLDER", SHIPPED_NAME)
+
+
 def ship(model: Path, out: Path, command: str, results: dict[str, dict]) -> dict:
     stage = out.with_name(out.name + ".tmp")
     shutil.rmtree(stage, ignore_errors=True)
@@ -71,16 +85,24 @@ def ship(model: Path, out: Path, command: str, results: dict[str, dict]) -> dict
     for name in COPIED:
         if (model / name).is_file():
             shutil.copy2(model / name, stage / name)
+    meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    if "distilled_from" in meta:  # the teacher's folder on the machine that made it says nothing to a user
+        meta["distilled_from"]["teacher"] = "models/teacher (make model)"
+    (stage / "mediaframe.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
     save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})
+    (stage / "model.safetensors").chmod(0o644)
     (stage / PREPARED_FILE).write_text(json.dumps(SCORING_PATHS, indent=1) + "\n", encoding="utf-8")
-    meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    for name in ("tokenizer.json", "tokenizer_config.json", "config.json"):
+        shutil.copy2(model / name, stage / name)
+    export(load_model(stage), stage / SHIPPED_GRAPH / GRAPH_FILE, compress_to_fp16=True)  # from the fp16 weights
+    stamp_shipped_graph(stage)
     sources = [s["name"] for s in meta.get("data", {}).get("sources", [])] or ["see README.md"]
     commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     record = {"name": SHIPPED_NAME, "digest": weights_sha256(stage), "size_bytes": (stage / "model.safetensors").stat().st_size,
               "recipe": {"commit": commit, "command": command}, "made": date.today().isoformat(), "held_out": results}
-    card = (model / "README.md").read_text(encoding="utf-8") if (model / "README.md").is_file() else "# mediaframe model\n"
-    (stage / "README.md").write_text(card.replace("THIS_FOLDER", SHIPPED_NAME) + card_section(record, sources), encoding="utf-8")
+    original = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    (stage / "README.md").write_text(model_card(model, original) + card_section(record, sources), encoding="utf-8")
     (stage / SHIPPED_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     stage.rename(out)

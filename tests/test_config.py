@@ -62,7 +62,7 @@ def test_config_saved_toml_reads_back_to_an_equal_config(tmp_path: Path) -> None
     cfg = load_config(overrides=["seed=5", "targets.aliases={\"Orbital Foods\": [\"ORBF\"]}", "training.seeds=[1, 2]"])
     path = tmp_path / "config.toml"
     path.write_text(config_toml(cfg), encoding="utf-8")
-    sources = {key: str(tmp_path / value) for key, value in cfg.sources.model_dump().items()}  # relative to the file now
+    sources = {key: str(Path.cwd() / value) for key, value in cfg.sources.model_dump().items()}  # absolute when written
     assert load_config(path) == cfg.model_copy(update={"sources": cfg.sources.model_copy(update=sources)})
 
 

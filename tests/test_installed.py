@@ -78,3 +78,17 @@ def test_installed_predict_matches_the_checkout(installed: Path, tmp_path: Path,
     fields = ("id", "text", "mentions_target", "stance", "sentiment", "frame")
     assert [{k: r[k] for k in fields} for r in jsonl(outside)] == [{k: r[k] for k in fields} for r in jsonl(inside)]
     assert len(jsonl(outside)) == 94
+
+
+def test_installed_shipped_model_is_the_one_recorded(installed: Path, tmp_path: Path) -> None:
+    code = ("import json; from mediaframe.model.shipped import model_path, shipped_record, weights_sha256; "
+            "f = model_path('news'); print(json.dumps([str(f), shipped_record(f)['digest'], weights_sha256(f)]))")
+    folder, recorded, actual = json.loads(run(installed.parent / "python", "-c", code, cwd=tmp_path).stdout)
+    assert "site-packages" in folder and recorded == actual
+
+
+def test_installed_predict_with_the_shipped_model_matches_the_checkout(installed: Path, tmp_path: Path) -> None:
+    outside, inside = both(installed, tmp_path, "predict", "news", SEED, "--target", "Netflix", out="predictions.jsonl")
+    fields = ("id", "text", "mentions_target", "stance", "sentiment", "frame")
+    assert [{k: r[k] for k in fields} for r in jsonl(outside)] == [{k: r[k] for k in fields} for r in jsonl(inside)]
+    assert len(jsonl(outside)) == 94

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mediaframe.errors import MediaframeError
-from mediaframe.inference import openvino_runtime
+from mediaframe.inference import openvino_conversion, openvino_runtime
 from mediaframe.records import TASKS
 
 SENTENCES = [
@@ -111,6 +111,27 @@ def test_openvino_graph_is_converted_once_and_keyed_by_the_weights(
     scores(model_copy, "openvino")
     (model_copy / "model.safetensors").write_bytes((model_copy / "model.safetensors").read_bytes() + b"\0")
     assert openvino_runtime.graph_file(read_folder(model_copy)) != graph, "other weights, another graph"
+
+
+def test_openvino_shipped_graph_is_used_without_converting_and_only_for_its_weights(
+    model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediaframe.model.modeling import load_model
+
+    exact = scores(model_copy, "torch")
+    openvino_conversion.export(load_model(model_copy), model_copy / "openvino" / "model.xml", compress_to_fp16=True)
+    openvino_conversion.stamp_shipped_graph(model_copy)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(openvino_runtime, "export", lambda loaded, target: pytest.fail("converted, not copied"))
+    shipped = scores(model_copy, "openvino")
+    for task in TASKS:
+        assert np.abs(shipped[task] - exact[task]).max() < 1e-3
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(model_copy / "model.safetensors")
+    save_file({name: tensor * 1.01 for name, tensor in tensors.items()}, model_copy / "model.safetensors")
+    with pytest.raises(pytest.fail.Exception, match="converted, not copied"):  # other weights: the graph is not theirs
+        scores(model_copy, "openvino")
 
 
 def test_openvino_damaged_cached_graph_is_converted_again(model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,15 +245,15 @@ def test_openvino_int8_quantizes_the_sentences_as_scoring_pads_them(model_copy: 
 
     predictor = Predictor(model_copy, batch_size=16, dtype="fp32", runtime="openvino", threads=1)
     samples = predictor.quantization_samples()
-    assert sum(len(batch["input_ids"]) for batch in samples) == len(openvino_runtime.quantization_rows()) == 256
+    assert sum(len(batch["input_ids"]) for batch in samples) == len(openvino_conversion.quantization_rows()) == 256
     assert all(batch["input_ids"].shape[1] % 4 == 0 and batch["attention_mask"][:, 0].all() for batch in samples)
     assert predictor.truncated == 0
     calibration = {row["text"] for row in calibration_rows()}
-    assert not calibration & {row["text"] for row in openvino_runtime.quantization_rows()}, "agreement is checked on other sentences"
+    assert not calibration & {row["text"] for row in openvino_conversion.quantization_rows()}, "agreement is checked on other sentences"
 
 
 def test_openvino_int8_without_nncf_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(openvino_runtime, "quantizer_installed", lambda: False)
+    monkeypatch.setattr(openvino_conversion, "quantizer_installed", lambda: False)
     with pytest.raises(MediaframeError, match=r"needs the nncf package \(pip install nncf\); or use --dtype bf16"):
-        openvino_runtime.quantize(tmp_path / "model.xml", [], tmp_path / "int8" / "model.xml")
+        openvino_conversion.quantize(tmp_path / "model.xml", [], tmp_path / "int8" / "model.xml")
     assert not (tmp_path / "int8").exists()

@@ -158,8 +158,9 @@ def toml_value(value: Any) -> str:
 
 
 def config_toml(cfg: Config) -> str:
-    """The resolved config as TOML text that `load_config` reads back to an equal Config (None values left out)."""
-    data = cfg.model_dump(mode="json", exclude_none=True)
+    """The resolved config as TOML text that `load_config` reads back to the same settings (None values left out);
+    its paths (PATH_FIELDS) absolute, as they were resolved when it was written."""
+    data = paths_beside(cfg.model_dump(mode="json", exclude_none=True), Path.cwd())
     top = [f"{key} = {toml_value(value)}" for key, value in data.items() if not isinstance(value, dict)]
     sections = [
         "\n".join([f"[{name}]", *(f"{key} = {toml_value(value)}" for key, value in body.items())])

@@ -1,49 +1,46 @@
 """Scoring with OpenVINO: the whole model (encoder, pooling, heads) compiled for this CPU, in fp32, bf16 or int8.
 
-The model is converted once from its PyTorch weights (with a padded example, so that the
-attention mask is part of the graph) and kept in the user's cache, keyed by the weights,
-the metadata and the OpenVINO version; later runs load the compiled graph without torch or
-transformers. OpenVINO fuses attention, layer norms and activations and runs bf16 on AMX or
-AVX512-BF16; scoring uses one stream per thread, each working on its own batch. For int8 the
-converted graph is quantized once more (NNCF post-training quantization: int8 weights and
-activations, their ranges measured on sentences shipped with the package) and cached beside it.
+The model's graph (inference.openvino_conversion: exported from its PyTorch weights, or the one a
+shipped model carries) is kept in the user's cache, keyed by the weights, the metadata and the
+OpenVINO version; later runs load it without torch or transformers. OpenVINO fuses attention,
+layer norms and activations and runs bf16 on AMX or AVX512-BF16; scoring uses one stream per
+thread, each working on its own batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import io
 import json
 import logging
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, redirect_stderr, redirect_stdout, suppress
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mediaframe.errors import MediaframeError
-from mediaframe.files import staged_folder, user_cache_dir
+from mediaframe.files import user_cache_dir
 from mediaframe.hardware import bf16_supported
 from mediaframe.inference.batching import Batches, ScoringCall
-from mediaframe.inference.runtime_choice import package_version, shipped_sentences
+from mediaframe.inference.openvino_conversion import (
+    GRAPH_FILE,
+    GRAPH_VERSION,
+    conversion_lock,
+    copy_graph,
+    export,
+    int8_file,
+    quantize,
+    shipped_graph,
+)
+from mediaframe.inference.runtime_choice import package_version
 from mediaframe.model.folder import CONFIG_FILE, ModelFolder, weights_digest
 from mediaframe.records import TASKS
 
 logger = logging.getLogger(__name__)
 
-GRAPH_VERSION = 1  # bump when the exported graph changes: older cached graphs are then converted again
-GRAPH_FILE = "model.xml"  # beside it model.bin, the weights
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 PRECISION_HINTS = {"fp32": "f32", "bf16": "bf16", "int8": "bf16"}  # int8: the layers left unquantized in bf16 (f32 without native bf16)
-QUANTIZATION_VERSION = 1  # bump when the quantization recipe changes: cached int8 graphs are then made again
-# Left in bf16/f32: the projections back into the residual stream (BERT's attention output and FFN down projection).
-# Quantized too, the student ran 1.45x bf16 on the AMD EPYC but changed 1.6% of the calibration sentences' frame
-# labels, past the agreement bar; kept, 1.26x and 0.8% (docs/BENCHMARKS.md). Other architectures' names do not
-# match: all their MatMuls are int8.
-INT8_KEPT = (r".*\.output\.dense/.*",)
 # In bf16, attention as separate MatMul/Softmax nodes (AMX matrix kernels) instead of OpenVINO's fused
 # attention subgraph: 1.15-1.2x the whole model on the AMX Xeon, same labels (docs/BENCHMARKS.md).
 # Where it does not pay, `--runtime auto` still measures OpenVINO against PyTorch.
@@ -53,10 +50,6 @@ REQUESTS_PER_STREAM = 2  # a batch waits behind each running one, so no stream i
 
 def installed() -> bool:
     return importlib.util.find_spec("openvino") is not None
-
-
-def quantizer_installed() -> bool:
-    return importlib.util.find_spec("nncf") is not None
 
 
 def unavailable(folder: ModelFolder) -> str | None:
@@ -82,12 +75,6 @@ def graph_file(folder: ModelFolder) -> Path:
     return cache / "openvino" / hashlib.sha256(identity.encode()).hexdigest()[:20] / GRAPH_FILE
 
 
-def quantization_rows() -> tuple[dict[str, str], ...]:
-    """256 sentences (text, target) of the coverage written for mediaframe's training data (data/written), none
-    of them a calibration sentence of inference.runtime_choice, whose activations set the int8 ranges."""
-    return shipped_sentences("quantization.jsonl")
-
-
 def open_scorer(
     folder: ModelFolder, load: Callable[[], Any], dtype: str, threads: int,
     samples: Callable[[], Sequence[dict[str, np.ndarray]]], check: Callable[[Path], None] | None = None,
@@ -105,7 +92,11 @@ def open_scorer(
     def prepared(again: bool) -> Path:
         with conversion_lock(graph.parent):
             if again or not graph.is_file():
-                export(load(), graph)
+                shipped = None if again else shipped_graph(folder)
+                if shipped is not None:
+                    copy_graph(shipped, graph)
+                else:
+                    export(load(), graph)
         if dtype != "int8":
             return graph
         quantized = int8_file(graph)
@@ -127,104 +118,6 @@ def open_scorer(
             raise
         logger.warning("%s; converting the model again", exc)
         return compiled(again=True)
-
-
-def int8_file(graph: Path) -> Path:
-    """Where the int8 graph quantized from `graph` lives: keyed by it, the quantization sentences and NNCF."""
-    identity = json.dumps([graph.parent.name, quantization_rows(), package_version("nncf"), QUANTIZATION_VERSION])
-    return graph.parent.with_name(f"{graph.parent.name}-int8-{hashlib.sha256(identity.encode()).hexdigest()[:12]}") / GRAPH_FILE
-
-
-@contextmanager
-def conversion_lock(folder: Path) -> Iterator[None]:
-    """An exclusive lock beside `folder` while a graph is checked or written (where the OS has flock)."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: conversions of one model by two processes at once are not guarded
-        yield
-        return
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(folder.parent / f"{folder.name}.lock", "a+b")  # noqa: SIM115 (held across the yield)
-    except OSError as exc:
-        raise MediaframeError(f"cannot write the OpenVINO cache {folder.parent} ({exc.strerror}); "
-                              "set XDG_CACHE_HOME to a writable folder, or use --runtime torch") from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-
-
-def export(loaded: Any, target: Path) -> None:
-    """Convert a loaded model (modeling.LoadedModel) to an OpenVINO graph at `target`, written whole or not at all.
-
-    Raises:
-        MediaframeError: the conversion failed, or the cache cannot be written.
-    """
-    import openvino as ov
-    import torch
-
-    from mediaframe.inference.torch_runtime import ScoringGraph
-
-    graph = ScoringGraph(loaded.model.encoder, loaded.model.pool, loaded.model.heads).eval()
-    example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}
-    example["attention_mask"][1, 5:] = 0  # padding in the example: the mask cannot be traced away
-    example["token_type_ids"].zero_()
-    try:
-        # the tracer's notes on transformers' shape checks, constant for every input; the tracer reads every
-        # attribute of the model, and transformers' `loss_function` warns when read
-        with torch.inference_mode(), warnings.catch_warnings(), logger_level("transformers.modeling_utils", logging.ERROR):
-            warnings.simplefilter("ignore")
-            converted = ov.convert_model(graph, example_input=example, input=[(name, [-1, -1], ov.Type.i64) for name in INPUTS])
-        with staged_folder(target.parent) as stage:
-            ov.save_model(converted, stage / target.name, compress_to_fp16=False)
-    except OSError as exc:
-        raise MediaframeError(f"cannot write the converted model to {target.parent} ({exc.strerror}); "
-                              "set XDG_CACHE_HOME to a writable folder, or use --runtime torch") from None
-    except Exception as exc:  # noqa: BLE001 (OpenVINO's conversion errors have no common type)
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise MediaframeError(f"the model could not be converted for OpenVINO ({reason}); use --runtime torch") from None
-    logger.info("converted the model for OpenVINO: %s", target.parent)
-
-
-def quantize(graph: Path, samples: Sequence[dict[str, np.ndarray]], target: Path) -> None:
-    """Quantize a converted graph to int8 (NNCF's transformer preset: weights per channel, activations per tensor,
-    their ranges from `samples`; the INT8_KEPT MatMuls as they are) and write it at `target`, whole or not at all.
-
-    Raises:
-        MediaframeError: NNCF is missing, the quantization failed, or the cache cannot be written.
-    """
-    if not quantizer_installed():
-        raise MediaframeError("dtype int8 on openvino needs the nncf package (pip install nncf); or use --dtype bf16")
-    import nncf
-    import openvino as ov
-
-    try:
-        progress_bars = io.StringIO()
-        with logger_level("nncf", logging.ERROR), redirect_stdout(progress_bars), redirect_stderr(progress_bars):
-            quantized = nncf.quantize(ov.Core().read_model(str(graph)), nncf.Dataset(samples),
-                                      model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
-                                      ignored_scope=nncf.IgnoredScope(patterns=list(INT8_KEPT), validate=False))
-        with staged_folder(target.parent) as stage:
-            ov.save_model(quantized, stage / target.name, compress_to_fp16=False)
-    except OSError as exc:
-        raise MediaframeError(f"cannot write the int8 model to {target.parent} ({exc.strerror}); "
-                              "set XDG_CACHE_HOME to a writable folder, or use --dtype bf16") from None
-    except Exception as exc:  # noqa: BLE001 (NNCF's errors have no common type)
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise MediaframeError(f"the model could not be quantized to int8 for OpenVINO ({reason}); use --dtype bf16") from None
-    logger.info("quantized the model to int8 for OpenVINO: %s", target.parent)
-
-
-@contextmanager
-def logger_level(name: str, level: int) -> Iterator[None]:
-    """The library logger `name` at `level` inside the block."""
-    target = logging.getLogger(name)
-    before = target.level
-    target.setLevel(level)
-    try:
-        yield
-    finally:
-        target.setLevel(before)
 
 
 class OpenVinoScorer:

@@ -27,7 +27,7 @@ from mediaframe.config import TargetsConfig
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
-from mediaframe.inference import openvino_runtime, openvino_trial
+from mediaframe.inference import openvino_conversion, openvino_runtime, openvino_trial
 from mediaframe.inference.batching import Batches, ScoringCall, finished_call, padded_batches
 from mediaframe.inference.memo import ScoreMemo
 from mediaframe.inference.runtime_choice import cache_key as path_cache_key
@@ -184,7 +184,7 @@ class Predictor:
 
     def quantization_samples(self) -> list[dict[str, np.ndarray]]:
         """The quantization sentences as the runtime receives them (padded batches), to measure int8 ranges on."""
-        rows = openvino_runtime.quantization_rows()  # written sentences, all shorter than any max_length
+        rows = openvino_conversion.quantization_rows()  # written sentences, all shorter than any max_length
         targets = [r["target"] for r in rows]
         encoded = self.tokenize([r["text"] for r in rows], targets, self.mentions.rows(rows, targets), list(range(len(rows))))
         return [batch for _, batch in self.batches(encoded)]
