@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/, configs/ and pyproject.toml
+SEED = REPO_ROOT / "data" / "seed"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -16,7 +28,7 @@ def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         yield
 
 
-# ---------------------------------------------------------------- tiny random model (modeling, training, inference)
+# ---------------------------------------------------------------- tiny random model (modeling, training, distillation, inference)
 
 TINY_VOCAB = [
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<", ">", ".", ",", "!", "?", "'", "$",
@@ -71,6 +83,66 @@ def tiny_model_copy(tmp_path: Path, tiny_model_dir: Path) -> Path:
     return target
 
 
+@pytest.fixture()
+def confident_teacher(tiny_model_dir: Path, tmp_path: Path) -> Path:
+    """The tiny model with its heads scaled up, so its predictions differ from sentence to sentence."""
+    import torch
+
+    from mediaframe.model.modeling import load_model, save_model
+
+    loaded = load_model(tiny_model_dir)
+    with torch.no_grad():
+        for head in loaded.model.heads.values():
+            head.weight.mul_(40.0)
+    save_model(loaded, tmp_path / "teacher")
+    return tmp_path / "teacher"
+
+
+# ---------------------------------------------------------------- scoring (predictor, tokens, OpenVINO, runtime choice, hardware, Ray engine)
+
+
+@pytest.fixture(scope="module")
+def predictor(tiny_model_dir: Path):
+    """A Predictor of the tiny model with batch size 2, shared by the tests of a module."""
+    from mediaframe.inference.predictor import Predictor
+
+    return Predictor(tiny_model_dir, batch_size=2)
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tiny_base_model: Path):
+    """The tiny model's fast tokenizer, read from its tokenizer.json."""
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(tiny_base_model / "tokenizer.json"))
+
+
+@pytest.fixture()
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """XDG_CACHE_HOME set to this test's tmp_path, which is returned (remembered scoring-path choices go there)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture()
+def no_watch_left() -> Iterator[None]:
+    """A watch_cpus() of an earlier test (a CLI run) is never read by this file's tests."""
+    from mediaframe import hardware
+
+    hardware.WATCH.clear()
+    yield
+    hardware.WATCH.clear()
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray for the module (2 CPUs, no dashboard); predict_ray uses a session already open."""
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'mediaframe[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
+    yield ray
+    ray.shutdown()
+
+
 # ---------------------------------------------------------------- prediction tables (comparison, reporting, browser)
 
 SENTIMENT_OF = {"against": "negative", "neutral": "neutral", "favor": "positive"}
@@ -122,7 +194,141 @@ def outlet_predictions() -> list[dict]:
     })
 
 
-# ---------------------------------------------------------------- dataset builder (labeling, dataset, annotation)
+@pytest.fixture()
+def comparison(outlet_predictions: list[dict]):
+    """compare() of outlet_predictions by outlet (300 bootstrap samples and permutations, seed 13)."""
+    from mediaframe.compare.comparison import Grouping, compare
+    from mediaframe.config import ComparisonConfig
+
+    return compare(outlet_predictions, Grouping(), ComparisonConfig(bootstrap_samples=300, permutations=300), seed=13)
+
+
+@pytest.fixture()
+def files(comparison) -> dict[str, bytes]:
+    """The report files rendered from `comparison` (charts at 60 dpi), by file name."""
+    from mediaframe.compare.reporting import render_report
+    from mediaframe.config import ReportConfig
+
+    return render_report(comparison, ReportConfig(dpi=60))
+
+
+# ---------------------------------------------------------------- report.html in headless Chromium (report_browser)
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--remote-debugging-port=0", "--window-size=1200,900"]
+
+
+class Page:
+    """One browser tab over the DevTools protocol: send commands, keep the events that arrive."""
+
+    def __init__(self, url: str) -> None:
+        import websocket  # websocket-client, in the `test` extra
+
+        self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
+        self.events: list[dict[str, Any]] = []
+        self.next_id = 0
+
+    def send(self, method: str, **params: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self.events.append(message)
+
+    def wait_for(self, method: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(e.get("method") == method for e in self.events):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {method} within {timeout} s")
+            self.events.append(json.loads(self.ws.recv()))
+
+    def evaluate(self, expression: str) -> Any:
+        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+
+    def errors(self) -> list[str]:
+        """Uncaught exceptions, console.error/assert calls and error log entries (failed loads included)."""
+        found = []
+        for event in self.events:
+            method, params = event.get("method"), event.get("params", {})
+            if method == "Runtime.exceptionThrown":
+                found.append(params["exceptionDetails"].get("text", "exception"))
+            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+                found.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
+            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+                found.append(params["entry"].get("text", "log error"))
+        return found
+
+    def requests(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
+
+
+def page_url(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
+        targets = json.load(response)
+    return next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
+
+
+def load(page: Page, path: Path) -> Page:
+    """Open a local file in the tab and wait for its load event (events of the page before are dropped)."""
+    page.events.clear()
+    page.send("Page.navigate", url=path.resolve().as_uri())
+    page.wait_for("Page.loadEventFired")
+    return page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Page]:
+    """A headless Chromium with an empty profile; yields a DevTools connection to its first tab."""
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            port_file, deadline = Path(profile) / "DevToolsActivePort", time.monotonic() + 60
+            while not (port_file.is_file() and port_file.read_text().strip()):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    pytest.fail("Chromium did not open its DevTools port within 60 s")
+                time.sleep(0.1)
+            page = Page(page_url(int(port_file.read_text().split()[0])))
+            for domain in ("Runtime", "Log", "Page", "Network"):
+                page.send(f"{domain}.enable")
+            yield page
+            page.ws.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory: pytest.TempPathFactory, make_predictions) -> Path:
+    """report.html of four outlets (one all against, one with a single article), charts beside it."""
+    from mediaframe.compare.comparison import Grouping, compare
+    from mediaframe.compare.reporting import render_report, write_report
+    from mediaframe.config import ComparisonConfig, ReportConfig
+
+    rows = make_predictions({
+        "Harsh Herald": [["against"] * 4 for _ in range(4)],
+        "Balanced Bugle": [["against", "favor", "neutral", "neutral"] for _ in range(4)],
+        "Friendly Flyer": [["favor", "favor", "neutral", "against"] for _ in range(4)],
+        "Solo Sentinel": [["against", "neutral"]],
+    })
+    comparison = compare(rows, Grouping(), ComparisonConfig(bootstrap_samples=300, permutations=300), seed=13)
+    out = tmp_path_factory.mktemp("report")
+    write_report(render_report(comparison, ReportConfig(dpi=80)), out)
+    return out / "report.html"
+
+
+@pytest.fixture()
+def report_page(browser: Page, report_html: Path) -> Page:
+    """The browser tab with report_html loaded."""
+    return load(browser, report_html)
+
+
+# ---------------------------------------------------------------- dataset builder (gold, labeling, dataset, annotation)
 
 TEST_DATA = Path(__file__).parent / "data"
 
@@ -160,7 +366,25 @@ def fake_embed():
     return hashed_embed
 
 
-# ---------------------------------------------------------------- ingestion and sentences (io, cleaning, segmentation, targets, corpus, cli)
+@pytest.fixture(scope="module")
+def codebook():
+    """The default codebook, loaded once per module."""
+    from mediaframe.labels.codebook import load_codebook
+
+    return load_codebook()
+
+
+@pytest.fixture(scope="module")
+def resources():
+    """The weak rules' resources, built from the default codebook and the default LabelingConfig."""
+    from mediaframe.config import LabelingConfig
+    from mediaframe.labels.codebook import load_codebook
+    from mediaframe.labels.weak_rules import build_resources
+
+    return build_resources(load_codebook(), LabelingConfig())
+
+
+# ---------------------------------------------------------------- ingestion and sentences (io, reading, cleaning, segmentation, targets, corpus, cli)
 
 INGEST_DATA = Path(__file__).parent / "data"
 # Western-European text with curly quotes and accents, for the cp1252 (Windows) and UTF-16 files.
@@ -247,3 +471,128 @@ def mixed_corpus(tmp_path: Path, txt_corpus: Path, html_pages: Path) -> Path:
         handle.write("missing.txt,Ghost Gazette,Never saved,,2024-01-01,\n")
     return folder
 
+
+@pytest.fixture()
+def runner():
+    """A typer CliRunner for driving the app."""
+    from typer.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def netflix():
+    """Netflix as configs/default.toml describes it."""
+    from mediaframe.config import load_config
+    from mediaframe.corpus.targets import resolve_target
+
+    return resolve_target("Netflix", load_config().targets)
+
+
+@pytest.fixture(scope="module")
+def seed_sentences() -> dict[str, list[str]]:
+    """Sentence texts of each seed article, by article id."""
+    from mediaframe.config import load_config
+    from mediaframe.corpus.reading import read_articles
+    from mediaframe.corpus.sentences import corpus_sentences
+
+    found: dict[str, list[str]] = {}
+    for sentence in corpus_sentences(read_articles(SEED), "Netflix", load_config()):
+        found.setdefault(sentence.article_id, []).append(sentence.text)
+    return found
+
+
+def key(row: dict) -> tuple:
+    """What must agree across commands: the sentence, where it sits, its article's metadata and its mentions
+    (prediction rows say only whether there is one)."""
+    mentions = tuple((m["start"], m["end"], m["text"]) for m in row["mentions"]) if "mentions" in row else None
+    return row["article_id"], row["index"], row["text"], row["outlet"], row["date"], row["mentions_target"], mentions
+
+
+def sentences_cli(corpus: Path, out: Path) -> list[tuple]:
+    """Run `sentences` on a corpus (target Netflix) and return the key() of each row it writes."""
+    from typer.testing import CliRunner
+
+    from mediaframe.cli import app
+
+    result = CliRunner().invoke(app, ["sentences", str(corpus), "--target", "Netflix", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return [key(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
+    """The key() of every seed sentence as `sentences` writes them: what each input form must give."""
+    return sentences_cli(SEED, tmp_path_factory.mktemp("reference") / "s.jsonl")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@pytest.fixture()
+def no_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weak labeler's frame-similarity rules abstain: no sentence-embedding model is loaded (fast)."""
+    monkeypatch.setattr("mediaframe.evaluation.baselines.frame_embedder", lambda cfg: None)
+
+
+# ---------------------------------------------------------------- whole commands (real model end to end, installed wheel, full disk)
+
+REAL_MODEL_ROWS = [("Netflix posted record profits and won praise.", "favor", "positive", "economic"),
+                   ("Netflix was slammed for failing the striking writers.", "against", "negative", "fairness_equality"),
+                   ("The strike entered its third month.", "neutral", "negative", "political"),
+                   ("Netflix raised prices again.", "neutral", "neutral", "policy")]
+TORCH = os.environ.get("MEDIAFRAME_TORCH", "torch==2.13.0")  # the CPU build on this machine's disk
+
+
+@pytest.fixture(scope="module")
+def real_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded all-MiniLM-L6-v2 with three heads, trained for a few steps on labeled rows."""
+    from typer.testing import CliRunner
+
+    from mediaframe.cli import app
+
+    work = tmp_path_factory.mktemp("e2e")
+    table = work / "labeled.jsonl"
+    rows = [{"id": f"a{a}:{i}", "article_id": f"a{a}", "text": text, "target": "Netflix", "stance": stance,
+             "sentiment": sentiment, "frame": frame}
+            for a in range(6) for i, (text, stance, sentiment, frame) in enumerate(REAL_MODEL_ROWS)]
+    table.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", str(table), "--out", str(work / "model"), "--config",
+                                      str(REPO_ROOT / "configs" / "tiny.toml"), "--set", "model.base_model=default",
+                                      "--set", "training.learning_rate=5e-5", "--set", "model.max_length=64"])
+    assert result.exit_code == 0, result.output
+    return work / "model"
+
+
+def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command; unless it exits 0, fail with the end of its stderr."""
+    result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stderr[-3000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `mediaframe` command of a fresh venv that holds the wheel built from this checkout."""
+    work = tmp_path_factory.mktemp("installed")
+    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "dist", REPO_ROOT, cwd=work)
+    [wheel] = (work / "dist").glob("mediaframe-*.whl")
+    run(sys.executable, "-m", "venv", work / "venv", cwd=work)
+    pip = work / "venv" / "bin" / "pip"
+    run(pip, "install", "--quiet", TORCH, cwd=work)
+    run(pip, "install", "--quiet", wheel, cwd=work)
+    return work / "venv" / "bin" / "mediaframe"
+
+
+@pytest.fixture()
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs, unmounted afterwards."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

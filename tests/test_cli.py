@@ -18,11 +18,6 @@ ROW_FIELDS = {"id", "article_id", "index", "text", "start", "end", "outlet", "da
               "mentions_target", "mentions"}
 
 
-@pytest.fixture()
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def rows_of(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 

@@ -42,21 +42,6 @@ def test_distillation_soften_matches_a_tempered_softmax() -> None:
     np.testing.assert_allclose(distillation.soften(probs, 2.0), tempered, rtol=1e-5)
 
 
-@pytest.fixture()
-def confident_teacher(tiny_model_dir: Path, tmp_path: Path) -> Path:
-    """The tiny model with its heads scaled up, so its predictions differ from sentence to sentence."""
-    import torch
-
-    from mediaframe.model.modeling import load_model, save_model
-
-    loaded = load_model(tiny_model_dir)
-    with torch.no_grad():
-        for head in loaded.model.heads.values():
-            head.weight.mul_(40.0)
-    save_model(loaded, tmp_path / "teacher")
-    return tmp_path / "teacher"
-
-
 def test_distillation_student_is_smaller_loads_and_follows_the_teacher(confident_teacher: Path, tmp_path: Path) -> None:
     from mediaframe.inference.predictor import Predictor
     from mediaframe.model.modeling import load_model

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REAL_MODEL_ROWS
 from typer.testing import CliRunner
 
 from mediaframe.cli import app
@@ -17,27 +18,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/seed and c
 SEED = REPO_ROOT / "data" / "seed"
 
 pytestmark = pytest.mark.slow
-
-ROWS = [("Netflix posted record profits and won praise.", "favor", "positive", "economic"),
-        ("Netflix was slammed for failing the striking writers.", "against", "negative", "fairness_equality"),
-        ("The strike entered its third month.", "neutral", "negative", "political"),
-        ("Netflix raised prices again.", "neutral", "neutral", "policy")]
-
-
-@pytest.fixture(scope="module")
-def real_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The embedded all-MiniLM-L6-v2 with three heads, trained for a few steps on labeled rows."""
-    work = tmp_path_factory.mktemp("e2e")
-    table = work / "labeled.jsonl"
-    rows = [{"id": f"a{a}:{i}", "article_id": f"a{a}", "text": text, "target": "Netflix", "stance": stance,
-             "sentiment": sentiment, "frame": frame} for a in range(6) for i, (text, stance, sentiment, frame) in enumerate(ROWS)]
-    table.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = CliRunner().invoke(app, ["train", str(table), "--out", str(work / "model"), "--config",
-                                      str(REPO_ROOT / "configs" / "tiny.toml"), "--set", "model.base_model=default",
-                                      "--set", "training.learning_rate=5e-5", "--set", "model.max_length=64"])
-    assert result.exit_code == 0, result.output
-    return work / "model"
-
 
 def test_end_to_end_predict_scores_every_seed_sentence_with_mentions_and_probabilities(real_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "predictions.jsonl"
@@ -79,7 +59,7 @@ def test_end_to_end_distilled_student_is_a_model_every_command_takes(real_model:
                                       "--set", "distill.layers=2"])
     assert result.exit_code == 0, result.output
     assert len(load_model(student).model.encoder.encoder.layer) == 2
-    texts = [text for text, *_ in ROWS]
+    texts = [text for text, *_ in REAL_MODEL_ROWS]  # the rows real_model was trained on
     teacher_labels = score_rows(Predictor(real_model, dtype="fp32"), MentionFinder(), [{"text": t, "target": "Netflix"} for t in texts])
     student_labels = score_rows(Predictor(student, dtype="fp32"), MentionFinder(), [{"text": t, "target": "Netflix"} for t in texts])
     same = sum(a["stance"] == b["stance"] for a, b in zip(teacher_labels, student_labels, strict=True))

@@ -55,15 +55,6 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    """One local Ray for the module (2 CPUs, no dashboard); predict_ray uses a session already open."""
-    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'mediaframe[ray]'")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
-    yield ray
-    ray.shutdown()
-
-
 # ---------------------------------------------------------------- same answers as the single-process engine
 
 

@@ -20,6 +20,8 @@ from mediaframe.evaluation.scoring import (
 )
 from mediaframe.model.modeling import load_model
 
+pytestmark = pytest.mark.usefixtures("no_embedder")  # every test here: no sentence-embedding model is loaded
+
 FAST = Config(evaluation=EvaluationConfig(bootstrap_samples=100))
 SENTENCES = [
     ("netflix is good and praised.", "favor", "positive", "economic"),
@@ -44,12 +46,6 @@ def rows_for(prefix: str, copies: int = 2) -> list[dict[str, Any]]:
                (("stance", stance), ("sentiment", sentiment), ("frame", frame))},
         })
     return rows
-
-
-@pytest.fixture(autouse=True)
-def no_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The weak labeler's frame-similarity rules abstain: no sentence-embedding model is loaded (fast)."""
-    monkeypatch.setattr("mediaframe.evaluation.baselines.frame_embedder", lambda cfg: None)
 
 
 def test_evaluation_scores_each_task_on_its_own_labeled_rows(tiny_model_dir: Path) -> None:

@@ -13,7 +13,7 @@ from mediaframe.config import load_config
 from mediaframe.corpus import reading
 from mediaframe.corpus.sentences import article_sentences, corpus_sentences
 from mediaframe.errors import MediaframeError
-from mediaframe.labels.codebook import Codebook, load_codebook
+from mediaframe.labels.codebook import Codebook
 from mediaframe.labels.gold import GoldMatch, check_target, match_gold, read_gold
 from mediaframe.records import Article, GoldLabel, Sentence
 
@@ -31,11 +31,6 @@ ARTICLE = Article(
         "Critics say the pay is too low."
     ),
 )
-
-
-@pytest.fixture(scope="module")
-def codebook() -> Codebook:
-    return load_codebook()
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ import torch
 from mediaframe import hardware
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import bf16_supported, resolve_bf16, resolve_device
+
+pytestmark = pytest.mark.usefixtures("no_watch_left")  # every test here: no CPU watch of an earlier test is read
 
 CPUINFO = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 {extra}\n\nprocessor\t: 1\n"
 
@@ -75,14 +76,6 @@ def test_hardware_auto_device_without_a_gpu_driver_is_decided_without_torch(monk
     monkeypatch.setattr(torch.cuda, "is_available", lambda: pytest.fail("torch was asked"))
     assert resolve_device("auto") == "cpu"
     assert resolve_device("cpu") == "cpu"
-
-
-@pytest.fixture(autouse=True)
-def no_watch_left() -> Iterator[None]:
-    """A watch_cpus() of an earlier test (a CLI run) is never read by this file's tests."""
-    hardware.WATCH.clear()
-    yield
-    hardware.WATCH.clear()
 
 
 @pytest.mark.parametrize(("busy_share", "cpus", "threads"), [(0.0, 2, 2), (0.2, 2, 2), (0.5, 2, 1), (0.95, 2, 1), (0.25, 4, 3)])

@@ -8,37 +8,16 @@ dependencies (pip's cache makes reruns quick).
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import run  # the checked subprocess run the `installed` fixture uses too
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/seed and data/gold
 SEED, GOLD = REPO_ROOT / "data" / "seed", REPO_ROOT / "data" / "gold" / "seed_gold.jsonl"
-TORCH = os.environ.get("MEDIAFRAME_TORCH", "torch==2.13.0")  # the CPU build on this machine's disk
 
 pytestmark = pytest.mark.slow
-
-
-def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=1500)
-    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stderr[-3000:]}"
-    return result
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The `mediaframe` command of a fresh venv that holds the wheel built from this checkout."""
-    work = tmp_path_factory.mktemp("installed")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "dist", REPO_ROOT, cwd=work)
-    [wheel] = (work / "dist").glob("mediaframe-*.whl")
-    run(sys.executable, "-m", "venv", work / "venv", cwd=work)
-    pip = work / "venv" / "bin" / "pip"
-    run(pip, "install", "--quiet", TORCH, cwd=work)
-    run(pip, "install", "--quiet", wheel, cwd=work)
-    return work / "venv" / "bin" / "mediaframe"
 
 
 def jsonl(path: Path) -> list[dict]:

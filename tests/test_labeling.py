@@ -18,7 +18,6 @@ from mediaframe.labels.label_model import (
 )
 from mediaframe.labels.labeling import weak_label
 from mediaframe.labels.weak_rules import (
-    build_resources,
     compile_lexicon,
     frame_keywords,
     mention_clause,
@@ -45,11 +44,6 @@ def sentence(text: str, target: str = "Acme", index: int = 0, article: str = "a"
         mentions.append(Mention(start, start + len(target), target))
         start = text.find(target, start + 1)
     return Sentence(article, index, text, 0, len(text), target=target, mentions=tuple(mentions))
-
-
-@pytest.fixture(scope="module")
-def resources():
-    return build_resources(load_codebook(), CFG)
 
 
 def rule_input(text: str, before: str | None = None):

@@ -21,13 +21,6 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def predictor(tiny_model_dir: Path):
-    from mediaframe.inference.predictor import Predictor
-
-    return Predictor(tiny_model_dir, batch_size=2)
-
-
 def test_inference_probabilities_sum_to_one_in_input_order(predictor) -> None:
     probs = predictor.predict_proba(SENTENCES, ["Netflix"] * 5, [[]] * 5)
     for task in TASKS:

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from conftest import key, sentences_cli  # shared with the `reference` fixture
 
-from mediaframe.cli import app
 from mediaframe.config import load_config
 from mediaframe.corpus.reading import iter_articles, read_articles
 from mediaframe.errors import MediaframeError
@@ -71,19 +70,6 @@ def parquet(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
-def key(row: dict) -> tuple:
-    """What must agree across commands: the sentence, where it sits, its article's metadata and its mentions
-    (prediction rows say only whether there is one)."""
-    mentions = tuple((m["start"], m["end"], m["text"]) for m in row["mentions"]) if "mentions" in row else None
-    return row["article_id"], row["index"], row["text"], row["outlet"], row["date"], row["mentions_target"], mentions
-
-
-def sentences_cli(corpus: Path, out: Path) -> list[tuple]:
-    result = CliRunner().invoke(app, ["sentences", str(corpus), "--target", "Netflix", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    return [key(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
-
-
 def predicted(out: Path) -> list[tuple]:
     return [key(json.loads(line)) for line in out.read_text(encoding="utf-8").splitlines()]
 
@@ -94,11 +80,6 @@ def without_spans(keys: list[tuple]) -> list[tuple]:
 
 def predict_settings():
     return load_config(None, ["predict.threads=1", 'predict.dtype="fp32"', "distributed.cpus_per_worker=1"])
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> list[tuple]:
-    return sentences_cli(SEED, tmp_path_factory.mktemp("reference") / "s.jsonl")
 
 
 @pytest.mark.parametrize("form", list(FORMS))

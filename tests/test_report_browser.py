@@ -6,132 +6,16 @@ these tests skip only when it is not installed. websocket-client is in the `test
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import websocket
-
-from mediaframe.compare.comparison import Grouping, compare
-from mediaframe.compare.reporting import render_report, write_report
-from mediaframe.config import ComparisonConfig, ReportConfig
-
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--remote-debugging-port=0", "--window-size=1200,900"]
+from conftest import CHROMIUM, Page, load  # the DevTools harness the browser fixtures use
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium not installed at /usr/bin/chromium: run "
                        "scripts/install-chromium.sh (apt-get install chromium, as root)"),
 ]
-
-
-class Page:
-    """One browser tab over the DevTools protocol: send commands, keep the events that arrive."""
-
-    def __init__(self, url: str) -> None:
-        self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
-        self.events: list[dict[str, Any]] = []
-        self.next_id = 0
-
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self.next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            self.events.append(message)
-
-    def wait_for(self, method: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(e.get("method") == method for e in self.events):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no {method} within {timeout} s")
-            self.events.append(json.loads(self.ws.recv()))
-
-    def evaluate(self, expression: str) -> Any:
-        return self.send("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
-
-    def errors(self) -> list[str]:
-        """Uncaught exceptions, console.error/assert calls and error log entries (failed loads included)."""
-        found = []
-        for event in self.events:
-            method, params = event.get("method"), event.get("params", {})
-            if method == "Runtime.exceptionThrown":
-                found.append(params["exceptionDetails"].get("text", "exception"))
-            elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                found.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
-            elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
-                found.append(params["entry"].get("text", "log error"))
-        return found
-
-    def requests(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
-
-
-def page_url(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
-        targets = json.load(response)
-    return next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Page]:
-    """A headless Chromium with an empty profile; yields a DevTools connection to its first tab."""
-    with tempfile.TemporaryDirectory() as profile:
-        process = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            port_file, deadline = Path(profile) / "DevToolsActivePort", time.monotonic() + 60
-            while not (port_file.is_file() and port_file.read_text().strip()):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("Chromium did not open its DevTools port within 60 s")
-                time.sleep(0.1)
-            page = Page(page_url(int(port_file.read_text().split()[0])))
-            for domain in ("Runtime", "Log", "Page", "Network"):
-                page.send(f"{domain}.enable")
-            yield page
-            page.ws.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-
-def load(page: Page, path: Path) -> Page:
-    page.events.clear()
-    page.send("Page.navigate", url=path.resolve().as_uri())
-    page.wait_for("Page.loadEventFired")
-    return page
-
-
-@pytest.fixture(scope="module")
-def report_html(tmp_path_factory: pytest.TempPathFactory, make_predictions) -> Path:
-    """report.html of four outlets (one all against, one with a single article), charts beside it."""
-    rows = make_predictions({
-        "Harsh Herald": [["against"] * 4 for _ in range(4)],
-        "Balanced Bugle": [["against", "favor", "neutral", "neutral"] for _ in range(4)],
-        "Friendly Flyer": [["favor", "favor", "neutral", "against"] for _ in range(4)],
-        "Solo Sentinel": [["against", "neutral"]],
-    })
-    comparison = compare(rows, Grouping(), ComparisonConfig(bootstrap_samples=300, permutations=300), seed=13)
-    out = tmp_path_factory.mktemp("report")
-    write_report(render_report(comparison, ReportConfig(dpi=80)), out)
-    return out / "report.html"
-
-
-@pytest.fixture()
-def report_page(browser: Page, report_html: Path) -> Page:
-    return load(browser, report_html)
 
 
 def test_report_browser_loads_without_console_errors(report_page: Page) -> None:

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from mediaframe.cli import app
@@ -18,16 +17,6 @@ from mediaframe.config import ComparisonConfig, ReportConfig
 
 FAST = ComparisonConfig(bootstrap_samples=300, permutations=300)
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture()
-def comparison(outlet_predictions: list[dict]) -> Comparison:
-    return compare(outlet_predictions, Grouping(), FAST, seed=13)
-
-
-@pytest.fixture()
-def files(comparison: Comparison) -> dict[str, bytes]:
-    return render_report(comparison, ReportConfig(dpi=60))
 
 
 def test_reporting_renders_every_file(files: dict[str, bytes]) -> None:

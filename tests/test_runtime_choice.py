@@ -27,12 +27,6 @@ def fake_scorer(seconds: dict[str, float], flips: dict[str, int], calls: list[st
     return score
 
 
-@pytest.fixture()
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path
-
-
 PATHS = ["torch:fp32", "torch:bf16", "torch:int8"]
 
 

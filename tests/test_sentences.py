@@ -7,8 +7,6 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
 from mediaframe.config import load_config
 from mediaframe.corpus.cleaning import clean
 from mediaframe.corpus.reading import read_articles
@@ -43,15 +41,6 @@ TAG_LIST = re.compile(r"^[A-Z][\w ]{1,30}(?:, [A-Z][\w ]{1,30}){2,}$")
 
 def normalise(line: str) -> str:
     return " ".join(line.replace("\u2022", " ").split())
-
-
-@pytest.fixture(scope="module")
-def seed_sentences() -> dict[str, list[str]]:
-    """Sentence texts of each seed article, by article id."""
-    found: dict[str, list[str]] = {}
-    for sentence in corpus_sentences(read_articles(SEED), "Netflix", load_config()):
-        found.setdefault(sentence.article_id, []).append(sentence.text)
-    return found
 
 
 def test_corpus_seed_has_no_boilerplate_sentence(seed_sentences: dict[str, list[str]]) -> None:

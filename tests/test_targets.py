@@ -12,12 +12,6 @@ from mediaframe.errors import MediaframeError
 from mediaframe.records import Sentence
 
 
-@pytest.fixture(scope="module")
-def netflix():
-    """Netflix as configs/default.toml describes it."""
-    return resolve_target("Netflix", load_config().targets)
-
-
 def mentioned(text: str, spec, named_recently: bool = False) -> list[str]:
     mentions = find_mentions(text, spec, named_recently)
     for mention in mentions:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from mediaframe.inference.tokens import BatchEncoder, is_plain
 
 TEXTS = [
@@ -15,13 +11,6 @@ TEXTS = [
     "Netflix\u00a0streamer 网飞 \x07 orbital",  # no-break space, Chinese, a control character
     "",
 ]
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tiny_base_model: Path):
-    from tokenizers import Tokenizer
-
-    return Tokenizer.from_file(str(tiny_base_model / "tokenizer.json"))
 
 
 def test_tokenizing_gives_the_tokenizers_ids_for_texts_and_pairs(tokenizer) -> None:
