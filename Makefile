@@ -41,7 +41,7 @@ HELD_OUT := narrative_frames_test finentity_test
 NEWSMTSC := ../shared/benchmarks/newsmtsc/split_flat
 model: install
 	$(BIN)/mediaframe build $(SEED) --target Netflix --gold $(GOLD) --out $(OUT)/seed-dataset --folds --force
-	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/teacher --base minilm --force
+	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/teacher --base minilm --set training.replay_rows=0 --force
 	$(BIN)/mediaframe distill models/teacher --out models/default --corpus $(SEED) --target Netflix --force
 	mkdir -p $(OUT)/held-out
 	for set in $(HELD_OUT); do $(BIN)/mediaframe evaluate models/default $$set --json $(OUT)/held-out/$$set.json --force || exit 1; done
