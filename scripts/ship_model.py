@@ -2,12 +2,13 @@
 
 Writes mediaframe/resources/models/news: the weights as fp16 safetensors (scoring loads them into
 fp32), the OpenVINO graph made from them (so that the first `predict` after install needs neither
-torch nor a conversion), the scoring path measured for each kind of CPU, the tokenizer, config and metadata, the model card with a section on where the shipped
-model came from (recipe commit and command, held-out figures, licenses of its training sources),
-and SHIPPED.json (the weights' SHA-256, size, recipe, held-out figures) that a test checks on the
-installed package. The folder before is replaced: one shipped model at a time.
+torch nor a conversion), the scoring path measured for each kind of CPU, the tokenizer, config and
+metadata, the model card with a section on where the shipped model came from (recipe commit and
+command, held-out figures, licenses of its training sources), and SHIPPED.json (the weights'
+SHA-256, size, recipe, held-out figures) that a test checks on the installed package. The folder
+before is replaced: one shipped model at a time.
 
-Example: python scripts/ship_model.py models/default --command "make model" --held-out out/heldout
+Example: python scripts/ship_model.py models/default --command "make model" --held-out out/held-out
 """
 
 from __future__ import annotations
