@@ -34,7 +34,8 @@ demo: install
 	$(BIN)/mediaframe compare $(OUT)/predictions.jsonl --by outlet --out $(OUT)/report --force
 	@echo "report: $(OUT)/report/report.html"
 
-# The recipe that makes the shipped news model (30-60 min on a 2-core CPU; configs/gpu.toml on a GPU):
+# The recipe that makes the shipped news model (about 1.5 h on the 2-core AMX Xeon with this data, more without
+# AMX; configs/gpu.toml on a GPU):
 # a teacher from plain MiniLM on every labeled source, a three-layer student distilled from it,
 # the student scored on the held-out sets, then shipped (scripts/ship_model.py).
 HELD_OUT := narrative_frames_test finentity_test
