@@ -18,7 +18,7 @@ from pathlib import Path
 from mediaframe.config import load_config
 from mediaframe.corpus.reading import read_articles
 from mediaframe.corpus.sentences import corpus_sentences
-from mediaframe.labels.sources import load_source
+from mediaframe.labels.registry import load_source
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: data/seed and data/gold
 

@@ -117,7 +117,7 @@ def encoder_flops(predictor: Predictor, rows: list[dict]) -> float:
 
 
 def held_out_sets() -> dict[str, list[dict]]:
-    from mediaframe.labels.sources import load_source
+    from mediaframe.labels.registry import load_source
 
     sets = {"NewsMTSC rw_test": newsmtsc_rows(("rw_test.jsonl",))}
     try:

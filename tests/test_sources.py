@@ -9,7 +9,8 @@ import pytest
 
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
-from mediaframe.labels.sources import load_source, text_hash
+from mediaframe.labels.registry import load_source
+from mediaframe.labels.sources import text_hash
 
 REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/
 SHARED = REPO_ROOT.parent / "shared" / "benchmarks"

@@ -34,7 +34,7 @@ _EXPORTS = {
     "corpus_sentences": "corpus.sentences",
     "read_gold": "labels.gold",
     "match_gold": "labels.gold",
-    "load_source": "labels.sources",
+    "load_source": "labels.registry",
     "LabeledSource": "labels.sources",
     "build": "dataset.builder",
     "import_labeled": "dataset.builder",

@@ -113,10 +113,8 @@ class SourcesConfig(Section):
 
 
 class ModelConfig(Section):
-    base_model: str = Field(
-        "news", description="'news' (the shipped news model), 'minilm' (the embedded all-MiniLM-L6-v2; also "
-        "'default'), a Hugging Face model id or a local folder."
-    )
+    base_model: str = Field("news", description="'news' (the shipped news model), 'minilm' (the embedded "
+                            "all-MiniLM-L6-v2; also 'default'), a Hugging Face model id or a local folder.")
     max_length: int = Field(128, description="Tokens per input (sentence + target); longer inputs are truncated.")
     target_mode: Literal["pair", "marked", "marked_pair", "none"] = Field(
         "marked", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all."

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def read_split(path: Path, cfg: Config, split: str) -> list[dict[str, Any]]:
     """Rows of a dataset folder's split, or of a NewsMTSC/labeled table file."""
-    from mediaframe.labels.sources import SOURCE_LOADERS, load_source
+    from mediaframe.labels.registry import SOURCE_LOADERS, load_source
     from mediaframe.training.data import read_folder, read_rows
 
     if not path.exists() and str(path) in SOURCE_LOADERS:  # a labeled source by name, e.g. narrative_frames_test

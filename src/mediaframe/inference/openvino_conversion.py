@@ -114,7 +114,7 @@ def export(loaded: Any, target: Path, compress_to_fp16: bool = False) -> None:
     import openvino as ov
     import torch
 
-    from mediaframe.inference.torch_runtime import ScoringGraph
+    from mediaframe.model.modeling import ScoringGraph
 
     graph = ScoringGraph(loaded.model.encoder, loaded.model.pool, loaded.model.heads).eval()
     example = {name: torch.ones(2, 8, dtype=torch.int64) for name in INPUTS}

@@ -6,9 +6,9 @@ tokenizing a whole call at once with the fast tokenizer, sorting by token length
 padding per batch, scoring each distinct input once, and the fastest scoring path here
 whose labels agree with PyTorch fp32 (inference.runtime_choice): PyTorch in fp32, bf16 or int8
 (inference.torch_runtime) or the model compiled by OpenVINO (inference.openvino_runtime), which
-starts without importing torch once its compiled graph is cached. `start_proba`
-splits a call in two (queue, then collect), so that `mediaframe predict`
-prepares the next chunk while the last batches of one are scored.
+starts without importing torch once its compiled graph is cached. `start_proba` splits a call in
+two (queue, then collect), so that `mediaframe predict` prepares the next chunk while the last
+batches of one are scored.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ class Predictor:
                 slots = scores[task] if not seen else np.empty((len(unique), len(self.labels[task])), dtype=np.float32)
                 if seen:
                     slots[new] = scores[task]
-                    slots[seen] = np.stack([remembered(known[slot])[task] for slot in seen])
+                    slots[seen] = np.stack([entry[task] for entry in known if entry is not None])
                 probs[task][:] = slots[inverse]
             if self.memo:
                 for row, slot in enumerate(new):  # copies: an entry must not be a view holding the whole chunk
@@ -293,10 +293,3 @@ class Predictor:
 
     def batches(self, encoded: dict[str, list[list[int]]]) -> Batches:
         return padded_batches(encoded, self.batch_size, self.folder.pad_id, int(self.folder.meta["max_length"]))
-
-
-def remembered(entry: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
-    """A memo entry known to be there."""
-    if entry is None:
-        raise RuntimeError("a remembered input without its probabilities")
-    return entry

@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 
 NEWSMTSC_LABELS = ("newsmtsc_train.jsonl", "newsmtsc_train_more.jsonl")  # the first round, then the second
 NFC_LABELS = ("narrative_frames.jsonl", "narrative_frames_context.jsonl")
-FINENTITY_LABELS = "finentity.jsonl"
-FINENTITY_FIELDS = ("article_id", "passage", "index", "start", "end", "entity", "split", "stance", "sentiment", "frame")
 AGREEMENT = "agreement.json"
 WRITTEN_ARTICLES = "articles.jsonl"
 NFC_TEST_FOLD = "5"  # the authors' fold 5: a test set, never trained, tuned or selected on
@@ -60,17 +58,6 @@ class LabeledSource:
         if self.kappa:
             entry["kappa"] = self.kappa
         return entry
-
-
-def load_source(name: str, cfg: Config) -> LabeledSource:
-    """A named source: newsmtsc, narrative_frames, narrative_frames_test or written.
-
-    Raises:
-        MediaframeError: an unknown name, or a source whose texts or labels are missing.
-    """
-    if name not in SOURCE_LOADERS:
-        raise MediaframeError(f"unknown labeled source {name!r}; expected one of {', '.join(SOURCE_LOADERS)}")
-    return SOURCE_LOADERS[name](cfg)
 
 
 def agreement(cfg: Config, name: str) -> dict[str, float]:
@@ -195,36 +182,6 @@ def article_mentions(article_id: str, text: str, entity: str, cfg: Config) -> di
     return {s.start: mentions for s, mentions in zip(sentences, found, strict=True)}
 
 
-# ---------------------------------------------------------------- FinEntity
-
-
-def finentity_source(cfg: Config, test: bool) -> LabeledSource:
-    """The team's sentence labels on FinEntity passages toward each labeled entity: the training part, or with
-    `test` the fixed, seeded fifth of the passages that is never trained, tuned or selected on."""
-    labels = [r for r in read_labels(Path(cfg.sources.labels) / FINENTITY_LABELS, fields=FINENTITY_FIELDS)
-              if (r["split"] == "test") == test]
-    passages = finentity_passages(Path(cfg.sources.benchmarks).resolve() / "finentity" / "FinEntity.json")
-    found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
-    rows = []
-    for label in labels:
-        text = passages[label["passage"]]
-        key = (label["article_id"], label["entity"])
-        if key not in found:
-            found[key] = article_mentions(label["article_id"], text, label["entity"], cfg)
-        rows.append(labeled_row(label, label["article_id"], text, found[key].get(label["start"], ()), "FinEntity", ""))
-    name = "finentity_test" if test else "finentity"
-    return LabeledSource(name, "gold", "real news", rows, agreement(cfg, "finentity"))
-
-
-@cache
-def finentity_passages(path: Path) -> list[str]:
-    """The passages of FinEntity.json, in file order (a passage's number is its place here)."""
-    if not path.is_file():
-        raise MediaframeError(f"FinEntity not found: expected {path}; set --set sources.benchmarks=DIR to the folder that "
-                              "holds finentity/, or leave it out of training.extra_sources")
-    return [passage["content"] for passage in json.loads(path.read_text(encoding="utf-8"))]
-
-
 def labeled_row(
     label: dict[str, Any], article_id: str, article_text: str, mentions: tuple[Mention, ...], outlet: str, date: str
 ) -> dict[str, Any]:
@@ -310,13 +267,3 @@ def mention_dict(mention: Mention) -> dict[str, Any]:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-SOURCE_LOADERS = {
-    "newsmtsc": newsmtsc_source,
-    "narrative_frames": lambda cfg: narrative_frames_source(cfg, test=False),
-    "narrative_frames_test": lambda cfg: narrative_frames_source(cfg, test=True),
-    "written": written_source,
-    "finentity": lambda cfg: finentity_source(cfg, test=False),
-    "finentity_test": lambda cfg: finentity_source(cfg, test=True),
-}

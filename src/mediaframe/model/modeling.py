@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,3 +258,17 @@ def check_label_schema(meta: dict[str, Any], expected: dict[str, Sequence[str]],
                 f"{where}: the model's {task} labels {meta['labels'][task]} differ from the expected {list(labels)}; "
                 "use a model trained with this codebook or retrain"
             )
+
+
+class ScoringGraph(torch.nn.Module):
+    """Encoder, pooling (in fp32) and softmax heads in one module, probabilities per task in TASKS order:
+    what PyTorch scoring runs and what a compiled runtime exports (inference.openvino_conversion)."""
+
+    def __init__(self, encoder: torch.nn.Module, pool: Callable[..., torch.Tensor], heads: torch.nn.ModuleDict) -> None:
+        super().__init__()
+        self.encoder, self.pool, self.heads = encoder, pool, heads
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        pooled = self.pool(hidden.float(), attention_mask)
+        return tuple(torch.softmax(self.heads[task](pooled), -1) for task in TASKS)

@@ -25,7 +25,8 @@ from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
 from mediaframe.files import iter_jsonl
 from mediaframe.labels.importers import read_labeled, read_newsmtsc
-from mediaframe.labels.sources import LabeledSource, load_source
+from mediaframe.labels.registry import load_source
+from mediaframe.labels.sources import LabeledSource
 from mediaframe.model.modeling import IGNORE_INDEX, encode
 from mediaframe.records import TASKS
 

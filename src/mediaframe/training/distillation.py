@@ -96,7 +96,7 @@ def corpus_rows(path: Path, target: str, cfg: Config) -> list[dict[str, Any]]:
 
 def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, Any]]:
     """The sentences of the distillation sources, with their gold labels where they have them."""
-    from mediaframe.labels.sources import load_source
+    from mediaframe.labels.registry import load_source
 
     if TEST_SOURCES & set(settings.sources):
         raise MediaframeError(f"distill.sources {settings.sources}: a test set is never trained on; drop "
