@@ -124,16 +124,6 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture()
-def no_watch_left() -> Iterator[None]:
-    """A watch_cpus() of an earlier test (a CLI run) is never read by this file's tests."""
-    from mediaframe import hardware
-
-    hardware.WATCH.clear()
-    yield
-    hardware.WATCH.clear()
-
-
 @pytest.fixture(scope="module")
 def local_ray():
     """One local Ray for the module (2 CPUs, no dashboard); predict_ray uses a session already open."""

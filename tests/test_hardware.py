@@ -11,8 +11,6 @@ from mediaframe import hardware
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import bf16_supported, resolve_bf16, resolve_device
 
-pytestmark = pytest.mark.usefixtures("no_watch_left")  # every test here: no CPU watch of an earlier test is read
-
 CPUINFO = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx2 {extra}\n\nprocessor\t: 1\n"
 
 
@@ -104,10 +102,9 @@ def test_hardware_watching_started_early_leaves_out_this_process_and_waits_only_
     monkeypatch.setattr(hardware.time, "sleep", slept.append)
     monkeypatch.setattr(hardware.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(hardware, "physical_cores", lambda: 2)
-    hardware.watch_cpus()
-    assert hardware.auto_threads() == 2, "the work was this process's own: no core is taken by others"
+    watch = hardware.watch_cpus()
+    assert hardware.auto_threads(watch) == 2, "the work was this process's own: no core is taken by others"
     assert slept == [pytest.approx(hardware.BUSY_SAMPLE_SECONDS - 0.15)]
-    assert not hardware.WATCH, "a watch is read once"
 
 
 def test_hardware_a_watch_left_unread_for_long_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,9 +112,9 @@ def test_hardware_a_watch_left_unread_for_long_is_not_used(monkeypatch: pytest.M
     monkeypatch.setattr(hardware, "cpu_times", lambda path: next(readings))
     monkeypatch.setattr(hardware, "own_cpu_seconds", lambda: 0.0)
     monkeypatch.setattr(hardware.time, "sleep", lambda seconds: None)
-    hardware.watch_cpus()
-    hardware.WATCH[0] = (hardware.WATCH[0][0] - hardware.WATCH_EXPIRES - 1, *hardware.WATCH[0][1:])
-    assert hardware.busy_cpus() == 0.0
+    watch = hardware.watch_cpus()
+    stale = hardware.CpuWatch(watch.started - hardware.WATCH_EXPIRES - 1, watch.times, watch.own)
+    assert hardware.busy_cpus(watch=stale) == 0.0
 
 
 def test_hardware_cpu_times_reads_busy_and_total_jiffies(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from mediaframe.errors import MediaframeError
@@ -17,7 +18,6 @@ GPU_DEVICE_FILES = ("/dev/nvidia0", "/dev/nvidiactl", "/dev/kfd", "/dev/dxg", "/
 BUSY_SAMPLE_SECONDS = 0.2  # how long auto_threads watches the CPUs
 BUSY_CORE = 0.7  # CPUs' worth of others' work that counts as one busy core (short bursts do not)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc/stat's units per second
-WATCH: list[tuple[float, tuple[int, int] | None, float]] = []  # the start of a watch_cpus() not yet read
 WATCH_EXPIRES = 10.0  # seconds after which an unread watch says nothing about the CPUs now
 
 
@@ -103,31 +103,40 @@ def physical_cores(cpuinfo: Path = Path("/proc/cpuinfo")) -> int:
     return max(1, min(allowed, len(cores) or allowed))
 
 
-def auto_threads() -> int:
+@dataclass(frozen=True)
+class CpuWatch:
+    """The CPUs' counters when a watch began (`watch_cpus`): its start, (busy, total) jiffies, this process's CPU time."""
+
+    started: float
+    times: tuple[int, int] | None
+    own: float
+
+
+def auto_threads(watch: CpuWatch | None = None) -> int:
     """One thread per physical core that other processes leave idle, watched for a fifth of a second.
 
     torch's and OpenVINO's threads wait on each other at every operation: on cores that other jobs keep
     busy, two threads run several times slower than one, so busy cores are left out. What the CPUs do
     now is watched rather than read from the load average, which lags by a minute and so counts the
     run that just ended on the same machine (a benchmark's previous step, a script's previous command).
+    A `watch` begun earlier (while the libraries loaded) shortens the wait to what is left of the sample.
     """
     cores = physical_cores()
-    return max(1, cores - int(busy_cpus() + 1 - BUSY_CORE))
+    return max(1, cores - int(busy_cpus(watch=watch) + 1 - BUSY_CORE))
 
 
-def watch_cpus(stat: Path = Path("/proc/stat")) -> None:
-    """Start watching the CPUs now: a later `busy_cpus` (auto_threads) sleeps only for what is left of its
-    sample, so the watching overlaps a command's imports and model loading instead of adding to them."""
-    WATCH[:] = [(time.monotonic(), cpu_times(stat), own_cpu_seconds())]
+def watch_cpus(stat: Path = Path("/proc/stat")) -> CpuWatch:
+    """Start watching the CPUs now; hand the watch to `auto_threads` later, so that the watching overlaps a
+    command's imports and model loading instead of adding to them."""
+    return CpuWatch(time.monotonic(), cpu_times(stat), own_cpu_seconds())
 
 
-def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat")) -> float:
-    """CPUs' worth of work done by other processes over at least `seconds` (since `watch_cpus`, where it was
-    called); the 1-minute load average where /proc/stat is not readable."""
-    watched = WATCH.pop() if WATCH else None
-    if watched is None or time.monotonic() - watched[0] > WATCH_EXPIRES:
-        watched = (time.monotonic(), cpu_times(stat), own_cpu_seconds())
-    started, before, own_before = watched
+def busy_cpus(seconds: float = BUSY_SAMPLE_SECONDS, stat: Path = Path("/proc/stat"), watch: CpuWatch | None = None) -> float:
+    """CPUs' worth of work done by other processes over at least `seconds` (since `watch` began, where one is
+    given and not older than WATCH_EXPIRES); the 1-minute load average where /proc/stat is not readable."""
+    if watch is None or time.monotonic() - watch.started > WATCH_EXPIRES:
+        watch = watch_cpus(stat)
+    started, before, own_before = watch.started, watch.times, watch.own
     if before is None:
         try:
             return os.getloadavg()[0]

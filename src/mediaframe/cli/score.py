@@ -136,7 +136,7 @@ def predict(
     """
     from mediaframe.hardware import watch_cpus
 
-    watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
+    watch = watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
     from mediaframe.model.shipped import SHIPPED_NAME, model_path
     from mediaframe.predict.job import PredictJob
     from mediaframe.scale.engine import choose_engine
@@ -148,7 +148,7 @@ def predict(
     cfg = config_from(config, [*(set_ or []), *extra])
     run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
     report = run_job(PredictJob(model_path(model), source, out, target=target, unit=unit, articles_out=articles, resume=resume,
-                                 force=force, cfg=cfg, device=device))
+                                 force=force, cfg=cfg, device=device, cpu_watch=watch))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""
     counts = f"{report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}"

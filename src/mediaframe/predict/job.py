@@ -9,6 +9,7 @@ from typing import Any
 
 from mediaframe.config import Config, load_config
 from mediaframe.errors import MediaframeError
+from mediaframe.hardware import CpuWatch
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class PredictJob:
         cfg: the settings (predict, data, targets, distributed sections).
         device: "cpu", "cuda" or "auto".
         show_progress: a progress bar (None: when attached to a terminal).
+        cpu_watch: a watch of the CPUs begun when the command started (hardware.watch_cpus), for predict.threads = 0.
     """
 
     model: Path
@@ -44,6 +46,7 @@ class PredictJob:
     cfg: Config = field(default_factory=load_config)
     device: str = "cpu"
     show_progress: bool | None = None
+    cpu_watch: CpuWatch | None = None  # begun when the command started: threads = 0 counts the idle cores since
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:

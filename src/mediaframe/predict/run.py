@@ -21,6 +21,7 @@ from typing import Any
 
 from mediaframe.corpus.mentions import MentionFinder, row_targets
 from mediaframe.errors import MediaframeError
+from mediaframe.hardware import auto_threads
 from mediaframe.interrupts import deferred_interrupt
 from mediaframe.predict.files import (
     PartialWriter,
@@ -87,7 +88,8 @@ def run_job(job: PredictJob) -> PredictReport:
     output_format(job.out)
     if not prepare_output(job.out, job.resume, job.force):
         return PredictReport(out=job.out)
-    predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, settings.threads, cfg.targets,
+    threads = settings.threads or auto_threads(job.cpu_watch)  # 0: one per core other processes leave idle
+    predictor = Predictor(job.model, settings.batch_size, settings.dtype, job.device, threads, cfg.targets,
                           settings.runtime, settings.remember)
     logger.info("scoring with %s on %s, %s threads", predictor.path, predictor.device, predictor.threads or "default")
     writer = PartialWriter(job.out, run_identity(job, predictor.path), job.resume)
