@@ -164,3 +164,17 @@ def test_cli_sentences_too_long_article_is_skipped(runner: CliRunner, tmp_path: 
     assert "article boilerplate: 1,294 characters, above data.max_article_chars=900" in result.stderr
     assert "--set data.max_article_chars=N" in result.stderr
     assert "boilerplate" not in {row["article_id"] for row in rows_of(out)}
+
+
+def test_cli_predict_engine_choice_and_refusals() -> None:
+    from mediaframe.cli.score import engine_runner
+    from mediaframe.predict.run import run_job
+    from mediaframe.scale.engine import run_ray_job
+
+    assert engine_runner("local", None, None) is run_job
+    ray_runner = engine_runner("ray", "auto", 3)
+    assert ray_runner.func is run_ray_job and ray_runner.keywords == {"address": "auto", "workers": 3}
+    with pytest.raises(MediaframeError, match="expected local .* or ray"):
+        engine_runner("spark", None, None)
+    with pytest.raises(MediaframeError, match="go with --engine ray"):
+        engine_runner("local", None, 2)

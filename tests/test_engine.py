@@ -235,22 +235,6 @@ def test_engine_resume_scores_only_missing_shards(tmp_path: Path, tiny_model_dir
     assert again.scored == 0 and again.sentences == 0  # finished: nothing to resume
 
 
-# ---------------------------------------------------------------- choices and refusals (no Ray run)
-
-
-def test_engine_engine_choice_and_refusals() -> None:
-    from mediaframe.predict.run import run_job
-    from mediaframe.scale.engine import choose_engine, run_ray_job
-
-    assert choose_engine("local") is run_job
-    ray_runner = choose_engine("ray", "auto", 3)
-    assert ray_runner.func is run_ray_job and ray_runner.keywords == {"address": "auto", "workers": 3}
-    with pytest.raises(MediaframeError, match="expected local .* or ray"):
-        choose_engine("spark")
-    with pytest.raises(MediaframeError, match="go with --engine ray"):
-        choose_engine("local", workers=2)
-
-
 def test_engine_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
     from mediaframe.scale.engine import import_ray
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -139,20 +141,38 @@ def predict(
     watch = watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
     from mediaframe.model.shipped import SHIPPED_NAME, model_path
     from mediaframe.predict.job import PredictJob
-    from mediaframe.scale.engine import choose_engine
 
     model, source = (SHIPPED_NAME, Path(model)) if source is None else (model, source)
 
     given = {"batch_size": batch_size, "dtype": dtype, "runtime": runtime}
     extra = [f"predict.{key}={value}" for key, value in given.items() if value is not None]
     cfg = config_from(config, [*(set_ or []), *extra])
-    run_job = choose_engine(engine, address, workers)  # in this process, or on Ray Data
+    run_job = engine_runner(engine, address, workers)  # in this process, or on Ray Data
     report = run_job(PredictJob(model_path(model), source, out, target=target, unit=unit, articles_out=articles, resume=resume,
                                  force=force, cfg=cfg, device=device, cpu_watch=watch))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""
     counts = f"{report.scored:,} scored now, {report.rate:,.0f}/s, {report.dtype}"
     err.print(f"{report.sentences:,} sentences ({counts}){skipped}{truncated} -> {out}", highlight=False)
+
+
+def engine_runner(engine: str, address: str | None, workers: int | None) -> Callable[[Any], Any]:
+    """The runner of a prediction job: predict.run.run_job here, or scale.engine.run_ray_job on Ray Data.
+
+    Raises:
+        MediaframeError: an unknown engine, or --address/--workers without --engine ray.
+    """
+    if engine == "ray":
+        from mediaframe.scale.engine import run_ray_job
+
+        return functools.partial(run_ray_job, address=address, workers=workers)
+    if engine != "local":
+        raise MediaframeError(f"--engine {engine!r}: expected local (one process, streaming) or ray (Ray Data)")
+    if address or workers:
+        raise MediaframeError("--address and --workers go with --engine ray; add --engine ray or drop them")
+    from mediaframe.predict.run import run_job
+
+    return run_job
 
 
 @command

@@ -22,12 +22,11 @@ joins that cluster. A Ray session already open in this process (a notebook, the 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,27 +39,6 @@ from mediaframe.predict.run import PredictReport
 from mediaframe.scale.runner import ShardRun
 
 logger = logging.getLogger(__name__)
-
-ENGINES = ("local", "ray")
-
-
-def choose_engine(engine: str, address: str | None = None, workers: int | None = None) -> Callable[[PredictJob], PredictReport]:
-    """The runner of a prediction job on an engine: `predict.run.run_job` (local) or `run_ray_job` bound to address
-    and workers.
-
-    Raises:
-        MediaframeError: an unknown engine, or --address/--workers without --engine ray.
-    """
-    if engine not in ENGINES:
-        raise MediaframeError(f"--engine {engine!r}: expected local (one process, streaming) or ray (Ray Data)")
-    if engine == "ray":
-        return functools.partial(run_ray_job, address=address, workers=workers)
-    if address or workers:
-        raise MediaframeError("--address and --workers go with --engine ray; add --engine ray or drop them")
-    from mediaframe.predict.run import run_job
-
-    return run_job
-
 
 def import_ray() -> Any:
     """The ray module, or one clear line on how to install it."""
