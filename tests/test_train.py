@@ -342,3 +342,15 @@ def test_training_replay_rows_sample_every_source_in_proportion(tmp_path: Path, 
     assert sizes == {"a": 6, "b": 2}
     again = {source.name: [r["id"] for r in source.rows] for source in extra_sources(cfg)}
     assert again == {source.name: [r["id"] for r in source.rows] for source in extra_sources(cfg)}  # seeded
+
+
+def test_training_and_import_read_a_flat_newsmtsc_file_without_id_alike(tmp_path: Path) -> None:
+    from mediaframe.dataset.builder import import_labeled
+
+    rows = [{k: v for k, v in newsmtsc_line(i, 1).items() if k != "id"} for i in range(3)]
+    file = write_jsonl(tmp_path / "flat.jsonl", rows)
+    with pytest.raises(MediaframeError, match="expected the flat fields .*id") as by_train:
+        load_training_data(file, load_config())
+    with pytest.raises(MediaframeError, match="expected the flat fields .*id") as by_import:
+        import_labeled(file, tmp_path / "out", load_config())
+    assert str(by_train.value) == str(by_import.value)

@@ -212,7 +212,8 @@ def read_newsmtsc(path: Path) -> list[dict[str, Any]]:
 
 
 def looks_like_newsmtsc(path: Path) -> bool:
-    """Whether a JSONL file's first row has the NewsMTSC flat or nested fields."""
+    """Whether a JSONL file's first row has the NewsMTSC flat or nested fields: the one NewsMTSC detector, for
+    `import-labeled`, `build` and `train` alike (a flat file without `id` counts too)."""
     if path.suffix.lower() not in (".jsonl", ".json"):
         return False
     first = next(iter_jsonl(path), {})

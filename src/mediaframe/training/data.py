@@ -23,8 +23,7 @@ from transformers import PreTrainedTokenizerBase
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.files import iter_jsonl
-from mediaframe.labels.importers import read_labeled, read_newsmtsc
+from mediaframe.labels.importers import looks_like_newsmtsc, read_labeled, read_newsmtsc
 from mediaframe.labels.registry import load_source
 from mediaframe.labels.sources import LabeledSource
 from mediaframe.model.modeling import IGNORE_INDEX, encode
@@ -35,7 +34,6 @@ logger = logging.getLogger(__name__)
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", *TASKS)
 SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
-NEWSMTSC_FLAT = frozenset({"mention", "polarity", "from", "to", "sentence", "id"})
 TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
 
@@ -87,15 +85,9 @@ def read_rows(path: Path, cfg: Config) -> list[dict[str, Any]]:
         raise MediaframeError(
             f"training data {path}: expected a {', '.join(TABLE_SUFFIXES)} file or a dataset folder; found {path.suffix!r}"
         )
-    if path.suffix.lower() in (".jsonl", ".json") and is_newsmtsc(path):
+    if looks_like_newsmtsc(path):
         return read_newsmtsc(path)
     return read_labeled(path, cfg)
-
-
-def is_newsmtsc(path: Path) -> bool:
-    """True when the first JSON line has the NewsMTSC flat or nested fields."""
-    first = next(iter_jsonl(path), {})
-    return NEWSMTSC_FLAT <= set(first) or {"sentence_normalized", "targets"} <= set(first)
 
 
 def rows_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
