@@ -22,6 +22,7 @@ import numpy as np
 
 from mediaframe.errors import MediaframeError
 from mediaframe.files import writing
+from mediaframe.inference.openvino_runtime import TRIAL_FAILED
 from mediaframe.inference.runtime_choice import cpu_model
 from mediaframe.records import TASKS
 
@@ -49,7 +50,7 @@ def check(graph: Path, dtype: str, threads: int) -> None:
         except MediaframeError as exc:
             logger.warning("%s (the trial runs again next time)", exc)
     if not verdict["ok"]:
-        raise MediaframeError(f"scoring path openvino:{dtype} failed a trial run on this model ({verdict['detail']}); "
+        raise MediaframeError(f"scoring path openvino:{dtype} {TRIAL_FAILED} on this model ({verdict['detail']}); "
                               "use --runtime torch or another --dtype")
 
 
