@@ -97,9 +97,16 @@ def read_table(path: Path) -> list[dict[str, Any]]:
     text = read_text(path)
     if suffix in {".csv", ".tsv"}:
         return read_csv_text(text, path, delimiter="\t" if suffix == ".tsv" else sniff_delimiter(text))
-    if suffix == ".json" and text.lstrip().startswith("["):
+    if suffix == ".json" and starts_json_array(text):
         return read_json_array(text, path)
     return list(parse_jsonl(text, path))
+
+
+def starts_json_array(head: str | bytes) -> bool:
+    """Whether a .json file's first characters (or bytes) open a JSON array, not JSON lines; a byte-order mark
+    allowed. The one test of every reader."""
+    text = head.decode("utf-8", "ignore") if isinstance(head, bytes) else head
+    return text.lstrip("\ufeff \t\r\n").startswith("[")
 
 
 def read_parquet(path: Path) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@ it is skipped, counted and the first few logged.
 
 from __future__ import annotations
 
-import codecs
 import json
 import logging
 from collections import Counter
@@ -26,6 +25,7 @@ from mediaframe.files import (
     detect_encoding,
     read_json_array,
     sniff_delimiter,
+    starts_json_array,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def text_rows(handle: IO[str], path: Path, skipped: Skipped) -> Iterator[dict[st
             header = handle.readline()
             handle.seek(0)
             yield from csv_rows(handle, path, "\t" if suffix == ".tsv" else sniff_delimiter(header))
-        elif suffix == ".json" and handle.read(4096).lstrip().startswith("["):
+        elif suffix == ".json" and starts_json_array(handle.read(4096)):
             handle.seek(0)
             yield from read_json_array(handle.read(), path)
         else:
@@ -96,11 +96,6 @@ def text_rows(handle: IO[str], path: Path, skipped: Skipped) -> Iterator[dict[st
             f"{path}: not UTF-8 (near line {number + 1}); expected UTF-8 text; re-save it as UTF-8, e.g. "
             "iconv -f latin1 -t utf-8"
         ) from None
-
-
-def starts_json_array(head: bytes) -> bool:
-    """Whether a .json file's first bytes open a JSON array (not JSON lines), a UTF-8 byte-order mark allowed."""
-    return head.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"[")
 
 
 def table_text(path: Path) -> IO[str]:

@@ -23,9 +23,8 @@ from typing import IO, Any
 import orjson
 
 from mediaframe.corpus.reading import is_article_file
-from mediaframe.corpus.rows import starts_json_array
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, atomic_output, writing
+from mediaframe.files import TABLE_SUFFIXES, atomic_output, starts_json_array, writing
 from mediaframe.predict.job import check_same_run
 
 logger = logging.getLogger(__name__)

@@ -29,12 +29,11 @@ from mediaframe.corpus.reading import (
 from mediaframe.corpus.rows import (
     UTF8_PROBE,
     parse_line,
-    starts_json_array,
     table_encoding,
     text_rows,
 )
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES
+from mediaframe.files import TABLE_SUFFIXES, starts_json_array
 from mediaframe.records import Article
 from mediaframe.scale.storage import filesystem, is_local, uri_like
 
