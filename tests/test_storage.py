@@ -89,3 +89,15 @@ def test_storage_manifest_round_trip_and_fingerprint(tmp_path: Path) -> None:
     before = fingerprint(str(source))
     source.write_text('{"text": "ab"}\n', encoding="utf-8")
     assert fingerprint(str(source)) != before and len(before) == 16
+
+
+def test_storage_fingerprint_is_the_local_engines(tmp_path: Path) -> None:
+    from mediaframe.predict.files import input_fingerprint
+    from mediaframe.scale.storage import fingerprint
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in (("b.txt", "Second."), ("a.txt", "First article.")):
+        (folder / name).write_text(text, encoding="utf-8")
+    assert fingerprint(str(folder)) == input_fingerprint(folder)
+    assert fingerprint(str(folder / "a.txt")) == input_fingerprint(folder / "a.txt")

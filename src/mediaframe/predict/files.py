@@ -73,10 +73,14 @@ def is_json_array(path: Path) -> bool:
 def input_fingerprint(path: Path) -> str:
     """Size and modification time of the input (of every file in a folder), to check a resume is the same run."""
     files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    return fingerprint_of((file.name, file.stat().st_size, file.stat().st_mtime_ns) for file in files)
+
+
+def fingerprint_of(files: Iterable[tuple[str, int, int]]) -> str:
+    """The one fingerprint of an input, local or in object storage: its files' (name, size, mtime_ns), in order."""
     digest = hashlib.sha256()
-    for file in files:
-        stat = file.stat()
-        digest.update(f"{file.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for name, size, mtime_ns in files:
+        digest.update(f"{name}\0{size}\0{mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
 

@@ -10,7 +10,6 @@ with their row counts, the model and the input fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -87,13 +86,13 @@ def fingerprint(uri: str) -> str:
     """Names, sizes and modification times of the input (every file of a folder): resume checks it is unchanged."""
     from pyarrow.fs import FileSelector, FileType
 
+    from mediaframe.predict.files import fingerprint_of
+
     fs, path = filesystem(uri)
     info = fs.get_file_info(path)
     infos = fs.get_file_info(FileSelector(path)) if info.type == FileType.Directory else [info]
-    digest = hashlib.sha256()
-    for item in sorted((i for i in infos if i.type == FileType.File), key=lambda i: i.path):
-        digest.update(f"{Path(item.path).name}\0{item.size}\0{item.mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
+    files = sorted((i for i in infos if i.type == FileType.File), key=lambda i: i.path)
+    return fingerprint_of((Path(item.path).name, item.size, item.mtime_ns) for item in files)
 
 
 # ---------------------------------------------------------------- shard files
