@@ -32,13 +32,12 @@ from mediaframe.predict.files import (
     iter_partial,
     output_format,
     partial_paths,
-    write_rows,
 )
 from mediaframe.predict.job import PredictJob, job_of, resume_action
 from mediaframe.predict.overlap import WriteBehind, prefetch
 from mediaframe.predict.prediction_rows import prediction_rows, start_rows
 from mediaframe.predict.rows import input_records, records_to_rows
-from mediaframe.predict.summary import summarize_articles
+from mediaframe.predict.summary import write_article_summary
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[st
         writer.discard()
         raise MediaframeError(f"input {source}: no sentence to score (skipped: {report.skipped or 'none'}); check the input")
     if report.articles_out is not None:
-        write_article_summary(writer.partial, report.articles_out, labels)
+        write_article_summary(iter_partial(writer.partial), report.articles_out, labels)
     finalize(report.out)
     log_report(report)
     return report
@@ -225,15 +224,6 @@ def progress_bar(total: int | None, initial: int, show: bool | None) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, initial=initial, unit=" records", disable=None if show is None else not show, smoothing=0.1)
-
-
-# ---------------------------------------------------------------- per-article summary
-
-
-def write_article_summary(partial: Path, out: Path, labels: dict[str, list[str]]) -> None:
-    rows = summarize_articles(iter_partial(partial), labels)
-    write_rows(rows, out)
-    logger.info("%d articles summarised -> %s", len(rows), out)
 
 
 def log_report(report: PredictReport) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 SCORES = {"stance": {"favor": 1.0, "against": -1.0}, "sentiment": {"positive": 1.0, "negative": -1.0}}
 
@@ -43,3 +47,12 @@ def finish_summary(group: dict[str, Any]) -> dict[str, Any]:
     mention_sum = group.pop("_mention_stance_sum")
     group["stance_score_mentions"] = round(mention_sum / group["mentions_target"], 4) if group["mentions_target"] else None
     return group
+
+
+def write_article_summary(chunks: Iterable[list[dict[str, Any]]], out: Path, labels: dict[str, list[str]]) -> None:
+    """The per-article summary of prediction rows (given a chunk at a time, by either engine), written to `out`."""
+    from mediaframe.predict.files import write_rows
+
+    rows = summarize_articles(chunks, labels)
+    write_rows(rows, out)
+    logger.info("%d articles summarised -> %s", len(rows), out)

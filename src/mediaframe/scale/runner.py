@@ -112,11 +112,13 @@ class ShardRun:
             MediaframeError: shards missing (a run that stopped early), or no sentence in the whole input.
         """
         from mediaframe.predict.run import log_report
+        from mediaframe.predict.summary import write_article_summary
         from mediaframe.scale.storage import (
             finished_shards,
             merge_shards,
             remove_shards,
             remove_temporaries,
+            shard_chunks,
         )
 
         missing = [i for i in range(self.run["shards"]) if str(i) not in self.shards]
@@ -139,7 +141,7 @@ class ShardRun:
         if self.final is not None:
             merge_shards(self.folder, names, self.final)
         if self.report.articles_out is not None:
-            write_article_summary(self.folder, names, self.report.articles_out, labels)
+            write_article_summary(shard_chunks(self.folder, names), self.report.articles_out, labels)
         if self.final is not None and not keep_shards:
             remove_shards(self.folder)
         log_report(self.report)
@@ -153,16 +155,6 @@ class ShardRun:
         self.report.records = sum(entry.get("records", 0) for entry in entries)
         self.report.skipped = dict(skipped)
         self.report.dtype = "+".join(sorted({entry["dtype"] for entry in entries if entry.get("dtype")})) or "-"
-
-
-def write_article_summary(folder: str, names: list[str], out: Path, labels: dict[str, list[str]]) -> None:
-    from mediaframe.predict.files import write_rows
-    from mediaframe.predict.summary import summarize_articles
-    from mediaframe.scale.storage import shard_chunks
-
-    rows = summarize_articles(shard_chunks(folder, names), labels)
-    write_rows(rows, out)
-    logger.info("%d articles summarised -> %s", len(rows), out)
 
 
 def plain(value: Any) -> Any:
