@@ -43,24 +43,41 @@ def decode_bytes(raw: bytes, path: Path) -> str:
     Raises:
         MediaframeError: the file is empty, binary, or in no detectable text encoding.
     """
-    if not raw.strip():
+    return raw.decode(text_encoding(raw, path), errors="replace").lstrip("\ufeff")
+
+
+def text_encoding(head: bytes, path: Path) -> str:
+    """The encoding of a text file from its first bytes (or all of them): a UTF-16/32 byte-order mark, UTF-8,
+    else charset detection (with a warning). The one probe of every reader, whole files and streamed tables.
+
+    Raises:
+        MediaframeError: the bytes are empty, binary, or in no detectable text encoding.
+    """
+    if not head.strip():
         raise MediaframeError(f"{path}: file is empty; expected text; fill it or remove it")
     for bom, encoding in BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace").lstrip("\ufeff")
-    if b"\x00" in raw[:8192]:
-        raise MediaframeError(
-            f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text"
-        )
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    encoding = detect_encoding(raw)
-    if encoding is None:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head[:8192]:
+        raise MediaframeError(f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text")
+    if is_utf8_start(head):
+        return "utf-8-sig"
+    detected = detect_encoding(head)
+    if detected is None:
         raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
-    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, encoding)
-    return raw.decode(encoding, errors="replace")
+    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, detected)
+    return detected
+
+
+def is_utf8_start(head: bytes) -> bool:
+    """Whether the bytes begin UTF-8 text (a character cut at the end of a probe allowed)."""
+    for cut in range(4):
+        try:
+            head[: len(head) - cut].decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
 
 
 def detect_encoding(raw: bytes) -> str | None:
@@ -203,14 +220,8 @@ def writing(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        raise MediaframeError(write_failure(path, exc)) from exc
-
-
-def write_failure(path: Path | str, exc: OSError) -> str:
-    """The one-line message of a failed write."""
-    reason = exc.strerror or type(exc).__name__
-    return (f"could not write {path}: {reason}; free space on that disk, check that its folder can be written, "
-            "or choose another output path")
+        raise MediaframeError(f"could not write {path}: {exc.strerror or type(exc).__name__}; free space on that "
+                              "disk, check that its folder can be written, or choose another output path") from exc
 
 
 @contextmanager

@@ -20,12 +20,11 @@ from typing import IO, Any
 
 from mediaframe.errors import MediaframeError
 from mediaframe.files import (
-    BOMS,
     csv_rows,
-    detect_encoding,
     read_json_array,
     sniff_delimiter,
     starts_json_array,
+    text_encoding,
 )
 
 logger = logging.getLogger(__name__)
@@ -108,38 +107,10 @@ def table_text(path: Path) -> IO[str]:
     try:
         with open(path, "rb") as handle:
             head = handle.read(UTF8_PROBE)
-        encoding = table_encoding(head, path)
+        encoding = text_encoding(head, path)
         return open(path, encoding=encoding, newline="", errors="strict" if encoding == "utf-8-sig" else "replace")
     except OSError as exc:
         raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
-
-
-def table_encoding(head: bytes, path: Path) -> str:
-    if not head.strip():
-        raise MediaframeError(f"{path}: file is empty; expected text; fill it or remove it")
-    for bom, encoding in BOMS:
-        if head.startswith(bom):
-            return encoding
-    if b"\x00" in head[:8192]:
-        raise MediaframeError(f"{path}: file is binary (NUL bytes); expected UTF-8 text; remove it or export it as text")
-    if is_utf8_start(head):
-        return "utf-8-sig"
-    detected = detect_encoding(head)
-    if detected is None:
-        raise MediaframeError(f"{path}: not UTF-8 and no text encoding could be detected; re-save it as UTF-8")
-    logger.warning("%s: not UTF-8; decoded as %s (re-save it as UTF-8 to silence this)", path, detected)
-    return detected
-
-
-def is_utf8_start(head: bytes) -> bool:
-    """Whether the bytes begin UTF-8 text (a character cut at the end of the probe allowed)."""
-    for cut in range(4):
-        try:
-            head[: len(head) - cut].decode("utf-8")
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
 
 
 def parse_line(line: str, path: Path, number: int, skipped: Skipped) -> dict[str, Any] | None:

@@ -29,11 +29,10 @@ from mediaframe.corpus.reading import (
 from mediaframe.corpus.rows import (
     UTF8_PROBE,
     parse_line,
-    table_encoding,
     text_rows,
 )
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, starts_json_array
+from mediaframe.files import TABLE_SUFFIXES, starts_json_array, text_encoding
 from mediaframe.records import Article
 from mediaframe.scale.storage import filesystem, is_local, uri_like
 
@@ -242,7 +241,7 @@ def jsonl_rows(fs: Any, path: str, shard: Shard, stats: Counter[str]) -> Iterato
 def whole_file_rows(fs: Any, path: str, shard: Shard, stats: Counter[str]) -> Iterator[dict[str, Any]]:
     with fs.open_input_file(path) as handle:
         raw = handle.read()
-    encoding = table_encoding(raw[:UTF8_PROBE], Path(shard.path))  # as the single-process reader decides it
+    encoding = text_encoding(raw[:UTF8_PROBE], Path(shard.path))  # as the single-process reader decides it
     try:
         text = raw.decode(encoding, errors="strict" if encoding == "utf-8-sig" else "replace")
     except UnicodeDecodeError as exc:
