@@ -89,7 +89,7 @@ def compare(
     """Aggregate sentence predictions by group, with bootstrap intervals and pairwise tests.
 
     Args:
-        rows: prediction rows (see the Predictions contract: article_id, stance, sentiment, frame, ...).
+        rows: prediction rows (docs/FORMATS.md: article_id, stance, sentiment, frame, ...).
         grouping: what to group by (outlet, date with a period, author), filter and target choice.
         cfg: bootstrap, permutation, flagging and correction settings.
         seed: seeds every resampling (cfg.seed of the run).

@@ -287,7 +287,7 @@ class Predictor:
 
     def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
         """Queue tokenized inputs for scoring, sorted by length and padded per batch; returns as soon as the
-        scorer has taken the last batch (`wait()` on the call gives the probabilities; see scoring_calls)."""
+        scorer has taken the last batch (`wait()` on the call gives the probabilities; see inference.batching)."""
         out = {task: np.zeros((len(encoded["input_ids"]), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         return self.scorer.submit(self.batches(encoded), out)
 

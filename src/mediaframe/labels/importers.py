@@ -1,4 +1,4 @@
-"""Labeled data from other forms -> rows of the built-dataset shape (docs: /tmp contracts, "Built dataset").
+"""Labeled data from other forms -> rows of the built-dataset shape (docs/FORMATS.md, "The built dataset").
 
 Two readers: `read_labeled` for a CSV/JSONL/Parquet table with text, target and label columns
 (mapped with `imports.column_map`), and `read_newsmtsc` for the NewsMTSC JSONL files (flat:

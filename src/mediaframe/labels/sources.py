@@ -4,7 +4,7 @@ The project keeps only labels for real news, keyed by the source's own ids and c
 offsets (data/labels/); the texts are read from the benchmark folder (`sources.benchmarks`,
 ../shared/benchmarks in the checkout). The written coverage (data/written/) is the team's own
 text and carries its labels inline. Each loader returns a `LabeledSource`: training rows in the
-dataset contract plus what the model folder records about them (`data.sources`).
+built dataset's row shape (docs/FORMATS.md) plus what the model folder records about them (`data.sources`).
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 `train` pools the extra labeled sources with the data, or, with sequential transfer, first
 trains a model on them alone and continues from it (`transfer` plans and caches that first
-stage). It then runs one fit per seed (`fitting.Run`: the best validation snapshot, optionally
+stage). It then runs one fit per seed (`loop.Run`: the best validation snapshot, optionally
 the average of the k best; the seeds' weight average when that scores better on validation),
 corrects the heads' label priors (`label_prior`), and writes one model folder
-(the model-folder contract: safetensors, tokenizer, mediaframe.json, config.toml,
+(the model folder of docs/FORMATS.md: safetensors, tokenizer, mediaframe.json, config.toml,
 metrics.json, README.md), atomically, with no checkpoint left behind.
 """
 
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 
 def train_path(data: Path, cfg: Config, out: Path, device: str | None = None) -> Path:
-    """Read training data from `data` (see `training_data.load_training_data`) and train on it."""
+    """Read training data from `data` (see `data.load_training_data`) and train on it."""
     from mediaframe.training.data import load_training_data
 
     return train(load_training_data(data, cfg), cfg, out, device, source=str(data))
