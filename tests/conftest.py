@@ -274,7 +274,7 @@ def load(page: Page, path: Path) -> Page:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Page]:
     """A headless Chromium with an empty profile; yields a DevTools connection to its first tab."""
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:  # Chromium's helpers may write late
         process = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
