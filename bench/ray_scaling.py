@@ -84,9 +84,9 @@ def load() -> str:
 
 
 def labels_of(path: Path) -> list[tuple[str, str, str, str]]:
-    from mediaframe.files import iter_jsonl
+    from mediaframe.tables import table_rows
 
-    return [(r["id"], r["stance"], r["sentiment"], r["frame"]) for r in iter_jsonl(path)]
+    return [(r["id"], r["stance"], r["sentiment"], r["frame"]) for r in table_rows(path, None)]
 
 
 def agreement(out: Path, reference: Path) -> str:

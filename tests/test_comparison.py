@@ -11,7 +11,7 @@ import pytest
 from mediaframe.compare.comparison import Comparison, Grouping, compare, rank_agreement
 from mediaframe.config import ComparisonConfig
 from mediaframe.errors import MediaframeError
-from mediaframe.files import read_table
+from mediaframe.tables import read_table
 
 FAST = ComparisonConfig(bootstrap_samples=500, permutations=500)
 

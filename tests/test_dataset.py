@@ -12,12 +12,12 @@ from mediaframe.dataset.splits import (
     COLUMNS,
     article_folds,
     assign_splits,
+    built_sentence_row,
     dataset_row,
     fingerprint,
     fold_splits,
     label_counts,
     save_dataset_dict,
-    sentence_row,
     to_dataset_dict,
 )
 from mediaframe.records import LabeledSentence, Mention, Sentence, WeakLabel
@@ -57,7 +57,7 @@ def test_dataset_min_confidence_leaves_weak_labels_empty() -> None:
 
 
 def test_dataset_sentence_row_keeps_the_overridden_weak_label() -> None:
-    row = sentence_row(labeled("gold"), "test")
+    row = built_sentence_row(labeled("gold"), "test")
     assert row["stance"] == "neutral" and row["weak_stance"] == "favor" and row["weak_stance_rules"] == ["r1"]
     assert row["split"] == "test" and row["mentions_target"] is True
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mediaframe.config import load_config
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
-from mediaframe.training import distillation
+from mediaframe.training import distillation, distillation_loop
 
 ROWS = [
     {"text": "Netflix raised prices again and subscribers are furious.", "target": "Netflix", "stance": "against"},
@@ -39,7 +39,7 @@ def test_distillation_soften_matches_a_tempered_softmax() -> None:
     logits = np.array([[2.0, 0.5, -1.0]])
     probs = np.exp(logits) / np.exp(logits).sum()
     tempered = np.exp(logits / 2.0) / np.exp(logits / 2.0).sum()
-    np.testing.assert_allclose(distillation.soften(probs, 2.0), tempered, rtol=1e-5)
+    np.testing.assert_allclose(distillation_loop.soften(probs, 2.0), tempered, rtol=1e-5)
 
 
 def test_distillation_student_is_smaller_loads_and_follows_the_teacher(confident_teacher: Path, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ SEED = REPO_ROOT / "data" / "seed"
 
 pytestmark = pytest.mark.slow
 
+
 def test_end_to_end_predict_scores_every_seed_sentence_with_mentions_and_probabilities(real_model: Path, tmp_path: Path) -> None:
     out = tmp_path / "predictions.jsonl"
     result = CliRunner().invoke(app, ["predict", str(real_model), str(SEED), "--target", "Netflix", "--out", str(out),

@@ -13,16 +13,10 @@ import pytest
 
 from mediaframe.config import DataConfig
 from mediaframe.corpus.reading import read_articles
-from mediaframe.corpus.sentences import sentence_row
 from mediaframe.errors import MediaframeError
-from mediaframe.files import (
-    atomic_output,
-    iter_jsonl,
-    parse_jsonl,
-    read_table,
-    write_jsonl,
-)
-from mediaframe.records import Mention, Sentence
+from mediaframe.files import atomic_output, write_jsonl
+from mediaframe.records import Mention, Sentence, sentence_row
+from mediaframe.tables import read_table, table_rows
 
 FEED_COLUMNS = {"uid": "id", "source": "outlet", "headline": "title", "byline": "author", "published": "date",
                 "link": "url", "body": "text"}
@@ -242,25 +236,36 @@ def test_io_pdf_in_folder_gets_a_warning(tmp_path: Path, txt_corpus: Path, caplo
     assert any("scan.pdf" in r.getMessage() and "save the article as .txt" in r.getMessage() for r in caplog.records)
 
 
-def test_io_parse_jsonl_names_the_bad_line(tmp_path: Path) -> None:
+def test_io_read_table_names_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"text": "ok"}\n{"text": \n', encoding="utf-8")
     with pytest.raises(MediaframeError, match=r"rows\.jsonl line 2: not valid JSON"):
-        list(parse_jsonl('{"text": "ok"}\n{"text": \n', tmp_path / "rows.jsonl"))
+        read_table(path)
+    path.write_text("[1, 2]\n", encoding="utf-8")
     with pytest.raises(MediaframeError, match=r"line 1: expected a JSON object; found list"):
-        list(parse_jsonl("[1, 2]\n", tmp_path / "rows.jsonl"))
+        read_table(path)
 
 
-def test_io_iter_jsonl_streams_rows_and_names_the_bad_line(tmp_path: Path) -> None:
+def test_io_read_table_gives_missing_parquet_cells_as_none_like_json(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"text": ["a", None], "outlet": [None, "Tide"]}).to_parquet(tmp_path / "rows.parquet")
+    (tmp_path / "rows.jsonl").write_text('{"text": "a", "outlet": null}\n{"text": null, "outlet": "Tide"}\n')
+    assert read_table(tmp_path / "rows.parquet") == read_table(tmp_path / "rows.jsonl")
+
+
+def test_io_table_rows_streams_rows_and_names_the_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "rows.jsonl"
     path.write_text('{"a": 1}\n\n{"a": 2}\nnot json\n', encoding="utf-8")
-    rows = iter_jsonl(path)
+    rows = table_rows(path, None)
     assert [next(rows), next(rows)] == [{"a": 1}, {"a": 2}]
     with pytest.raises(MediaframeError, match=r"rows\.jsonl line 4: not valid JSON"):
         next(rows)
 
 
-def test_io_iter_jsonl_missing_file_is_one_clear_error(tmp_path: Path) -> None:
+def test_io_table_rows_missing_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(MediaframeError, match=r"absent\.jsonl: cannot be read"):
-        list(iter_jsonl(tmp_path / "absent.jsonl"))
+        list(table_rows(tmp_path / "absent.jsonl", None))
 
 
 def test_io_read_table_csv_rows(article_tables: Path) -> None:

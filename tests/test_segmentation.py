@@ -93,7 +93,6 @@ def test_segmentation_sentences_carry_ids_and_metadata() -> None:
         ("Daily Ledger", "2024-03-01", "T", "Ann Writer", "https://example.org/x7", "Acme")}
 
 
-
 def test_segmentation_spans_leave_out_surrounding_whitespace() -> None:
     article = Article(id="a", text="  Hello world.   \n\n   Next line here.  ")
     assert [(s.start, s.end, s.text) for s in split_article(article)] == [

@@ -46,7 +46,7 @@ def test_storage_rewriting_a_shard_replaces_it(tmp_path: Path, fmt: str) -> None
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("jsonl", ".jsonl"), ("parquet", ".parquet"), ("parquet", ".jsonl"), ("jsonl", ".csv")])
 def test_storage_merge_keeps_shard_order_and_skips_empty_shards(tmp_path: Path, fmt: str, suffix: str) -> None:
-    from mediaframe.files import read_table
+    from mediaframe.tables import read_table
 
     folder = str(tmp_path / "shards")
     names = [write_shard(ROWS[3:], folder, 0, fmt), write_shard([], folder, 1, fmt), write_shard(ROWS[:3], folder, 2, fmt)]

@@ -1,12 +1,11 @@
-"""Data files: decoding text, reading tables (labels, metadata, gold), writing atomically and staging folders.
+"""Data files: decoding text, writing atomically and staging folders.
 
-Every stage reads and writes through these helpers; articles are read by `corpus.reading`.
+Every stage reads and writes through these helpers; tables are read by `tables`, articles by `corpus.reading`.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import json
 import logging
 import os
@@ -14,7 +13,6 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from io import StringIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,7 +22,6 @@ from mediaframe.errors import MediaframeError
 
 logger = logging.getLogger(__name__)
 
-TABLE_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".parquet"})
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
@@ -95,117 +92,6 @@ def detect_encoding(raw: bytes) -> str | None:
 def read_text(path: Path) -> str:
     try:
         return decode_bytes(path.read_bytes(), path)
-    except OSError as exc:
-        raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
-
-
-# ---------------------------------------------------------------- tables
-
-
-def read_table(path: Path) -> list[dict[str, Any]]:
-    """Read a JSONL, JSON (an array of objects), CSV/TSV or Parquet file into a list of dicts.
-
-    Raises:
-        MediaframeError: the file is missing, empty, not decodable, or a line is not a JSON object.
-    """
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return read_parquet(path)
-    text = read_text(path)
-    if suffix in {".csv", ".tsv"}:
-        return read_csv_text(text, path, delimiter="\t" if suffix == ".tsv" else sniff_delimiter(text))
-    if suffix == ".json" and starts_json_array(text):
-        return read_json_array(text, path)
-    return list(parse_jsonl(text, path))
-
-
-def starts_json_array(head: str | bytes) -> bool:
-    """Whether a .json file's first characters (or bytes) open a JSON array, not JSON lines; a byte-order mark
-    allowed. The one test of every reader."""
-    text = head.decode("utf-8", "ignore") if isinstance(head, bytes) else head
-    return text.lstrip("\ufeff \t\r\n").startswith("[")
-
-
-def read_parquet(path: Path) -> list[dict[str, Any]]:
-    import pandas as pd
-
-    try:
-        return pd.read_parquet(path).to_dict(orient="records")
-    except (OSError, ValueError) as exc:
-        raise MediaframeError(f"{path}: not a readable Parquet file ({exc}); re-export it or use JSONL/CSV") from None
-
-
-def sniff_delimiter(text: str) -> str:
-    """',' unless the header row is split by ';' or tabs instead (spreadsheet exports)."""
-    header = text.split("\n", 1)[0]
-    return max(",;\t", key=header.count) if header.count(",") == 0 else ","
-
-
-def read_csv_text(text: str, path: Path, delimiter: str) -> list[dict[str, Any]]:
-    return list(csv_rows(StringIO(text, newline=""), path, delimiter))
-
-
-def csv_rows(handle: IO[str], path: Path, delimiter: str) -> Iterator[dict[str, Any]]:
-    """Rows of CSV text, streamed; quoted fields keep their line breaks (paragraphs stay paragraphs).
-
-    Raises:
-        MediaframeError: no header row, or the text is not valid CSV.
-    """
-    csv.field_size_limit(1 << 30)
-    try:
-        reader = csv.DictReader(handle, delimiter=delimiter)
-        if not reader.fieldnames:
-            raise MediaframeError(f"{path}: expected a CSV header row; found none; add a header such as id,text")
-        for row in reader:
-            yield {str(k).strip(): v for k, v in row.items() if k is not None}
-    except csv.Error as exc:
-        raise MediaframeError(f"{path}: not valid CSV ({exc}); check its quoting") from None
-
-
-def read_json_array(text: str, path: Path) -> list[dict[str, Any]]:
-    try:
-        rows = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MediaframeError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise MediaframeError(f"{path}: expected a JSON array of objects or JSON lines; found another shape")
-    return rows
-
-
-def parse_jsonl(text: str, path: Path) -> Iterator[dict[str, Any]]:
-    """Parse JSON-lines text, one object per non-empty line.
-
-    Raises:
-        MediaframeError: a line is not valid JSON or not an object (the message names the file and line).
-    """
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield parse_json_line(line, path, number)
-
-
-def parse_json_line(line: str, path: Path, number: int) -> dict[str, Any]:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise MediaframeError(f"{path} line {number}: not valid JSON ({exc.msg}); fix or remove the line") from None
-    if not isinstance(row, dict):
-        raise MediaframeError(f"{path} line {number}: expected a JSON object; found {type(row).__name__}")
-    return row
-
-
-def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Stream a JSONL file line by line (for files too large to hold).
-
-    Raises:
-        MediaframeError: the file cannot be read, is not UTF-8, or a line is not a JSON object.
-    """
-    try:
-        with open(path, encoding="utf-8-sig", errors="strict") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield parse_json_line(line, path, number)
-    except UnicodeDecodeError:
-        raise MediaframeError(f"{path}: not UTF-8; re-save it as UTF-8") from None
     except OSError as exc:
         raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -111,3 +112,16 @@ def cell_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value).strip()
+
+
+def mention_rows(mentions: Iterable[Mention]) -> list[dict[str, Any]]:
+    """Mentions as JSON objects: start, end, text."""
+    return [{"start": m.start, "end": m.end, "text": m.text} for m in mentions]
+
+
+def sentence_row(sentence: Sentence, fields: Sequence[str] | None = None) -> dict[str, Any]:
+    """The one JSON shape of a sentence (docs/FORMATS.md, "Sentence rows"): its id, article, place, text and span,
+    the article's metadata, the target and its mentions; only `fields` of it where given."""
+    row = {"id": sentence.id, **asdict(sentence), "mentions": mention_rows(sentence.mentions),
+           "mentions_target": sentence.mentions_target}
+    return row if fields is None else {name: row[name] for name in fields}

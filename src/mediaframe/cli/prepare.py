@@ -38,9 +38,10 @@ def sentences(
     Example: mediaframe sentences data/seed --target Netflix --out out/sentences.jsonl
     """
     from mediaframe.corpus.reading import read_articles
-    from mediaframe.corpus.sentences import corpus_sentences, sentence_row
+    from mediaframe.corpus.sentences import corpus_sentences
     from mediaframe.files import write_jsonl
     from mediaframe.progress import progress
+    from mediaframe.records import sentence_row
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)

@@ -198,7 +198,7 @@ def compare(
     from mediaframe.compare.comparison import Grouping
     from mediaframe.compare.comparison import compare as compare_groups
     from mediaframe.compare.reporting import headline, render_report, write_report
-    from mediaframe.files import read_table
+    from mediaframe.tables import read_table
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from mediaframe.compare.comparison import Comparison
+from mediaframe.numbers import signed
 
 NEGATIVE, POSITIVE, UNSURE = "#c0392b", "#1f77b4", "#7f8c8d"
 
@@ -27,11 +28,6 @@ def png_bytes(fig: Figure, dpi: int) -> bytes:
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
-
-
-def fmt(value: float) -> str:
-    """A signed two-decimal number with a real minus sign ('n/a' for NaN)."""
-    return "n/a" if not math.isfinite(value) else f"{value:+.2f}".replace("-", "\u2212")
 
 
 def point_color(row: dict[str, Any], stat: str) -> str:
@@ -52,7 +48,7 @@ def dot_whisker(comparison: Comparison, stat: str, title: str, xlabel: str, dpi:
         low, high = row[f"{stat}_low"], row[f"{stat}_high"]
         if math.isfinite(value):
             draw_point(ax, y, value, (low, high), color, hollow=bool(row["flag"]))
-        label = f"{fmt(value)}  [{fmt(low)}, {fmt(high)}]  n={row['n_articles']}"
+        label = f"{signed(value)}  [{signed(low)}, {signed(high)}]  n={row['n_articles']}"
         ax.text(1.04, y, label, va="center", ha="left", fontsize=9, color=color, transform=ax.get_yaxis_transform())
     names = [group_label(row, comparison.by) for row in rows]
     ax.set_yticks(range(len(rows)), names)

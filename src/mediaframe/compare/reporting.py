@@ -13,9 +13,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from mediaframe.compare.charts import all_charts, fmt
+from mediaframe.compare.charts import all_charts
 from mediaframe.compare.comparison import Comparison
 from mediaframe.config import ReportConfig
+from mediaframe.numbers import percent, signed
 
 PLURAL = {"outlet": "outlets", "author": "authors", "date": "periods"}
 CORRECTION_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini-Hochberg"}
@@ -90,8 +91,8 @@ def headline_parts(comparison: Comparison) -> tuple[str, str]:
     level = round(comparison.settings["confidence"] * 100)
     answer = f"Most negative toward {comparison.target or 'the target'}: {worst[by]}."
     text = (
-        f"Net stance {fmt(worst['net_stance'])} ({level}% CI {fmt(worst['net_stance_low'])} to "
-        f"{fmt(worst['net_stance_high'])}; {plural(worst['n_articles'], 'article')}, "
+        f"Net stance {signed(worst['net_stance'])} ({level}% CI {signed(worst['net_stance_low'])} to "
+        f"{signed(worst['net_stance_high'])}; {plural(worst['n_articles'], 'article')}, "
         f"{plural(worst['n_stance'], 'sentence')})."
     )
     text += " Its interval lies entirely below 0." if worst["net_stance_high"] < 0 else " Its interval includes 0."
@@ -112,12 +113,8 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
-def pct(value: float) -> str:
-    return "n/a" if not math.isfinite(value) else f"{value:.0%}"
-
-
 def interval(row: dict[str, Any], stat: str) -> str:
-    return f"{fmt(row[stat])} [{fmt(row[stat + '_low'])}, {fmt(row[stat + '_high'])}]"
+    return f"{signed(row[stat])} [{signed(row[stat + '_low'])}, {signed(row[stat + '_high'])}]"
 
 
 def top_frame(row: dict[str, Any], frames: tuple[str, ...]) -> str:
@@ -135,7 +132,7 @@ def table(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
               f"sentiment [{level}% CI]", "top frame", "flag"]
     rows = [
         [str(r[comparison.by]), str(r["n_articles"]), str(r["n_sentences"]), interval(r, "net_stance"),
-         pct(r["against_share"]), pct(r["neutral_share"]), pct(r["favor_share"]), interval(r, "sentiment_mean"),
+         percent(r["against_share"]), percent(r["neutral_share"]), percent(r["favor_share"]), interval(r, "sentiment_mean"),
          top_frame(r, comparison.frames), r["flag"]]
         for r in comparison.summary
     ]
@@ -147,7 +144,7 @@ def pair_lines(comparison: Comparison) -> list[str]:
     by = comparison.by
     pairs = sorted(comparison.pairwise, key=lambda p: (not math.isfinite(p["p_adjusted"]), p["p_adjusted"]))
     return [
-        f"{p[f'{by}_a']} \u2212 {p[f'{by}_b']}: {fmt(p['difference'])} (p = {p['p_value']:.3g}, adjusted "
+        f"{p[f'{by}_a']} \u2212 {p[f'{by}_b']}: {signed(p['difference'])} (p = {p['p_value']:.3g}, adjusted "
         f"{p['p_adjusted']:.3g}){' significant' if p['significant'] else ''}"
         for p in pairs[:MAX_PAIRS_SHOWN]
     ]

@@ -5,7 +5,7 @@ Articles come from a folder of `.txt` files (with a metadata.csv/.jsonl beside t
 column: JSONL, a JSON array, CSV (`,` `;` or tab, sniffed from the header), TSV or Parquet.
 Every form is streamed record by record in a fixed order (the order a resumed run relies on).
 
-One policy for bad records (`corpus.rows`): refuse them, or skip and count them. Either way
+One policy for bad records (`tables`): refuse them, or skip and count them. Either way
 an empty text and an unreadable article file are skipped with a warning.
 """
 
@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from mediaframe.config import DataConfig
-from mediaframe.corpus.rows import Skipped, bad_record, skip, table_rows
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, read_table, read_text
+from mediaframe.files import read_text
 from mediaframe.records import Article, cell_text
+from mediaframe.tables import TABLE_SUFFIXES, Skipped, bad_record, read_table, skip, table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def is_article_file(path: Path) -> bool:
     if path.name in METADATA_NAMES or path.name.startswith("."):
         return False
     suffix = path.suffix.lower()
-    return suffix == ".txt" or suffix in HTML_SUFFIXES | TABLE_SUFFIXES
+    return suffix == ".txt" or suffix in HTML_SUFFIXES or suffix in TABLE_SUFFIXES
 
 
 def report_unreadable(folder: Path) -> None:
@@ -214,7 +214,7 @@ def articles_from_rows(
                        f"text column to '{cfg.text_field}' or pass --set data.text_field=<column> (data.column_map "
                        "renames other columns)")
         elif not isinstance(text, str) or not text.strip():
-            skip(skipped, "no_text", f"{path} row {row.get('_line', number)}: no '{cfg.text_field}'")
+            skip(skipped, "no_text", f"{path} row {number}: no '{cfg.text_field}'")
         else:
             yield make_article(row, text, default_id=f"{Path(path).stem}-{number}", source=path)
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict
-from typing import Any
 
 from mediaframe.config import Config
 from mediaframe.corpus.cleaning import clean
@@ -44,10 +42,3 @@ def corpus_sentences(articles: Iterable[Article], target: str, cfg: Config) -> I
             logger.warning("article %s: no sentence left after cleaning; skipped", article.id)
         yield from sentences
 
-
-def sentence_row(sentence: Sentence) -> dict[str, Any]:
-    """The JSON shape of a sentence: ids, text, offsets, metadata, mentions."""
-    row = asdict(sentence)
-    row = {"id": sentence.id, **row, "mentions_target": sentence.mentions_target}
-    row["mentions"] = [asdict(m) for m in sentence.mentions]
-    return row

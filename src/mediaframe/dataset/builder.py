@@ -23,12 +23,12 @@ from mediaframe.dataset.card import render_card
 from mediaframe.dataset.splits import (
     article_folds,
     assign_splits,
+    built_sentence_row,
     dataset_row,
     fingerprint,
     fold_splits,
     label_counts,
     save_dataset_dict,
-    sentence_row,
     to_dataset_dict,
 )
 from mediaframe.errors import MediaframeError
@@ -102,7 +102,7 @@ def build(
     split_of = assign_splits(rows, cfg.dataset, cfg.seed)
     fold_list = article_folds(split_of) if folds else []
     meta = metadata(corpus, target, gold_paths, codebook, cfg, rows, split_of, [f.name for f in fold_list])
-    lines = [sentence_row(x, split_of[x.sentence.article_id], cfg.dataset.min_confidence) for x in weak.labeled]
+    lines = [built_sentence_row(x, split_of[x.sentence.article_id], cfg.dataset.min_confidence) for x in weak.labeled]
     with staged_folder(out) as stage, quiet_hf_bars():
         write_outputs(stage, rows, split_of, lines, meta, weak.quality)
         for fold in fold_list:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mediaframe.numbers import percent, score
 from mediaframe.records import TASKS
 
 SOURCES = ("gold", "weak", "import")
@@ -95,13 +96,9 @@ def coverage_section(meta: dict[str, Any]) -> str:
                 for src, n in counts.items():
                     by_source[src] = by_source.get(src, 0) + n
         labeled = sum(by_source[s] for s in SOURCES)
-        cells = [pct(labeled, total), *(pct(by_source[s], total) for s in SOURCES), pct(by_source["-"], total)]
+        cells = [percent(labeled / total), *(percent(by_source[s] / total) for s in SOURCES), percent(by_source["-"] / total)]
         lines.append(f"| {task} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f}%"
 
 
 def agreement_section(agreement: dict[str, Any]) -> str:
@@ -112,7 +109,7 @@ def agreement_section(agreement: dict[str, Any]) -> str:
              "| set | sentences compared | stance kappa | sentiment kappa | frame kappa |", "|---|---:|---:|---:|---:|"]
     for name, entry in agreement.items():
         kappa = entry.get("kappa", {})
-        lines.append(f"| {name} | {entry.get('n', 0)} | " + " | ".join(fmt(kappa.get(t)) for t in TASKS) + " |")
+        lines.append(f"| {name} | {entry.get('n', 0)} | " + " | ".join(score(kappa.get(t)) for t in TASKS) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -128,15 +125,11 @@ def quality_section(quality: dict[str, Any]) -> str:
             lines.append(f"| {fn['name']} | {fn['coverage']:.2f} | {fn['overlap']:.2f} | {fn['conflict']:.2f} | "
                          f"{acc} ({fn['gold_votes']}) | {report['weights'].get(fn['name'], 0):.2f} |")
         lines += ["", "| aggregated weak labels | coverage | accuracy | macro-F1 |", "|---|---:|---:|---:|"]
-        for name, score in report["aggregate"].items():
-            lines.append(f"| {name.replace('_', ' ')} | {fmt(score['coverage'])} | {fmt(score['accuracy'])} | "
-                         f"{fmt(score['macro_f1'])} |")
+        for name, figures in report["aggregate"].items():
+            lines.append(f"| {name.replace('_', ' ')} | {score(figures['coverage'])} | {score(figures['accuracy'])} | "
+                         f"{score(figures['macro_f1'])} |")
         lines.append("")
     return "\n".join(lines)
-
-
-def fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 def config_section(meta: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from datasets import Dataset, DatasetDict, Features, List, Value
@@ -23,6 +23,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from mediaframe.config import DatasetConfig
 from mediaframe.records import TASKS, LabeledSentence
+from mediaframe.records import sentence_row as sentence_fields
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ FEATURES = Features({
        for suffix, kind in (("", "string"), ("_source", "string"), ("_confidence", "float64"))},
 })
 COLUMNS = tuple(FEATURES)
+SENTENCE_COLUMNS = COLUMNS[:8]  # the sentence's own fields (records.sentence_row), then its labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +53,7 @@ class Fold:
 
 def dataset_row(x: LabeledSentence, min_confidence: float = 0.0) -> dict[str, Any]:
     """The contract row of one labeled sentence (weak labels under `min_confidence` are left empty)."""
-    s = x.sentence
-    row: dict[str, Any] = {
-        "id": s.id, "article_id": s.article_id, "index": s.index, "text": s.text, "target": s.target,
-        "mentions": [asdict(m) for m in s.mentions], "outlet": s.outlet, "date": s.date,
-    }
+    row = sentence_fields(x.sentence, SENTENCE_COLUMNS)
     for task in TASKS:
         source = x.sources.get(task)
         weak = x.weak.get(task)
@@ -68,7 +66,7 @@ def dataset_row(x: LabeledSentence, min_confidence: float = 0.0) -> dict[str, An
     return row
 
 
-def sentence_row(x: LabeledSentence, split: str, min_confidence: float = 0.0) -> dict[str, Any]:
+def built_sentence_row(x: LabeledSentence, split: str, min_confidence: float = 0.0) -> dict[str, Any]:
     """The sentences.jsonl row: the contract row plus the split, the weak labels and the rules that voted."""
     row = {**dataset_row(x, min_confidence), "split": split, "mentions_target": x.sentence.mentions_target}
     for task in TASKS:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,19 +15,12 @@ from rich.console import Group
 from rich.table import Table
 
 from mediaframe.files import atomic_output
+from mediaframe.numbers import score, score_interval
 
 if TYPE_CHECKING:
     from mediaframe.evaluation.scoring import EvaluationResult
 
 SYSTEMS = {"majority": "majority class", "vader": "VADER", "weak": "weak labeler", "tfidf_lr": "TF-IDF + LR"}
-
-
-def number(value: float | None) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.3f}"
-
-
-def interval(values: list[float] | None) -> str:
-    return "–" if not values else f"[{number(values[0])}, {number(values[1])}]"
 
 
 def shown_labels(scores: dict[str, Any]) -> list[int]:
@@ -45,12 +37,12 @@ def systems_table(task: str, scores: dict[str, Any]) -> Table:
     table = Table(title=title, title_justify="left")
     for name in ("system", "macro-F1", "interval", "accuracy", "ECE", "answered", "model − baseline"):
         table.add_column(name, justify="left" if name == "system" else "right")
-    table.add_row("model", number(scores["macro_f1"]), interval(scores["macro_f1_ci"]), number(scores["accuracy"]),
-                  number(scores["ece"]), "1.000", "", style="bold")
+    table.add_row("model", score(scores["macro_f1"]), score_interval(scores["macro_f1_ci"]), score(scores["accuracy"]),
+                  score(scores["ece"]), "1.000", "", style="bold")
     for name, figures in scores["baselines"].items():
-        table.add_row(SYSTEMS.get(name, name), number(figures["macro_f1"]), interval(figures["macro_f1_ci"]),
-                      number(figures["accuracy"]), number(figures["ece"]), number(figures["coverage"]),
-                      f"{figures['model_minus_baseline']:+.3f} {interval(figures['model_minus_baseline_ci'])}")
+        table.add_row(SYSTEMS.get(name, name), score(figures["macro_f1"]), score_interval(figures["macro_f1_ci"]),
+                      score(figures["accuracy"]), score(figures["ece"]), score(figures["coverage"]),
+                      f"{figures['model_minus_baseline']:+.3f} {score_interval(figures['model_minus_baseline_ci'])}")
     for name, reason in scores.get("baselines_left_out", {}).items():
         table.add_row(SYSTEMS.get(name, name), "left out", reason, "", "", "", "", style="dim")
     return table
@@ -64,7 +56,7 @@ def classes_table(task: str, scores: dict[str, Any]) -> Table:
     for i in shown_labels(scores):
         label = scores["labels"][i]
         figures = scores["per_class"][label]
-        table.add_row(label, number(figures["precision"]), number(figures["recall"]), number(figures["f1"]),
+        table.add_row(label, score(figures["precision"]), score(figures["recall"]), score(figures["f1"]),
                       str(figures["support"]))
     return table
 
@@ -110,7 +102,7 @@ def confusion_png(task: str, scores: dict[str, Any], dpi: int) -> bytes:
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
-    ax.set_title(f"{task}: macro-F1 {number(scores['macro_f1'])}, accuracy {number(scores['accuracy'])}, n={scores['n']}")
+    ax.set_title(f"{task}: macro-F1 {score(scores['macro_f1'])}, accuracy {score(scores['accuracy'])}, n={scores['n']}")
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})

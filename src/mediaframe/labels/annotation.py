@@ -19,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.files import atomic_output, read_table
+from mediaframe.files import atomic_output
 from mediaframe.labels.annotation_import import (
     import_annotation,
     read_agreement,
@@ -27,6 +27,7 @@ from mediaframe.labels.annotation_import import (
 )
 from mediaframe.labels.codebook import Codebook, codebook_for
 from mediaframe.records import TASKS
+from mediaframe.tables import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,6 @@ def write_label_studio(rows: Sequence[dict[str, Any]], path: Path, codebook: Cod
     with atomic_output(config_path) as handle:
         handle.write(label_studio_config(codebook))
     return config_path
-
 
 
 def export_annotation(

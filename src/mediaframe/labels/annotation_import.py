@@ -19,10 +19,11 @@ from sklearn.metrics import cohen_kappa_score
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.files import atomic_output, read_table, read_text, write_jsonl
+from mediaframe.files import atomic_output, read_text, write_jsonl
 from mediaframe.labels.codebook import Codebook, codebook_for
 from mediaframe.labels.sources import read_agreement_file
 from mediaframe.records import TASKS, cell_text
+from mediaframe.tables import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +152,6 @@ def merge_annotators(first: Sequence[dict[str, Any]], second: Sequence[dict[str,
     known = {row["id"] for row in first}
     merged += [dict(row) for row in second if row["id"] not in known]
     return merged
-
 
 
 def import_annotation(files: Sequence[Path], out: Path, cfg: Config) -> tuple[int, dict[str, dict[str, Any]]]:

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediaframe import files
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.codebook import Codebook
 from mediaframe.records import TASKS, GoldLabel, Sentence, cell_text
+from mediaframe.tables import read_table
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ class GoldMatch:
             f"{len(self.orphans)} {orphan_word} (id gone)"
         )
 
-
 # ---------------------------------------------------------------- reading
 
 
@@ -72,7 +71,7 @@ def read_gold(path: Path, codebook: Codebook) -> list[GoldLabel]:
     first_line = 2 if path.suffix.lower() in HEADER_SUFFIXES else 1
     labels: list[GoldLabel] = []
     lines: dict[str, int] = {}
-    for line, row in enumerate(files.read_table(path), start=first_line):
+    for line, row in enumerate(read_table(path), start=first_line):
         where = f"{path} line {line}"
         label = gold_from_row(row, codebook, where)
         if label.sentence_id in lines:
@@ -153,7 +152,6 @@ def check_target(gold: Sequence[GoldLabel], target: str, path: Path) -> None:
             f"{path}: gold labels are for target {', '.join(map(repr, others))} ({count} rows); expected "
             f"{target!r}; pass --target {others[0]!r} or use a gold file labeled for {target!r}"
         )
-
 
 # ---------------------------------------------------------------- matching
 

@@ -19,9 +19,9 @@ from typing import Any
 from mediaframe.config import Config
 from mediaframe.corpus.targets import find_mentions, resolve_target
 from mediaframe.errors import MediaframeError
-from mediaframe.files import iter_jsonl, read_table
 from mediaframe.labels.codebook import Codebook, codebook_for
 from mediaframe.records import TASKS, cell_text
+from mediaframe.tables import read_table, table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def looks_like_newsmtsc(path: Path) -> bool:
     `import-labeled`, `build` and `train` alike (a flat file without `id` counts too)."""
     if path.suffix.lower() not in (".jsonl", ".json"):
         return False
-    first = next(iter_jsonl(path), {})
+    first = next(table_rows(path, None), {})
     return {"primary_gid", "targets"} <= set(first) or {"mention", "polarity", "from", "to", "sentence"} <= set(first)
 
 

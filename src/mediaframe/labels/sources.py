@@ -25,9 +25,9 @@ from mediaframe.config import Config
 from mediaframe.corpus.segmentation import split_article
 from mediaframe.corpus.targets import TargetSpec, mentions_in_order, resolve_target
 from mediaframe.errors import MediaframeError
-from mediaframe.files import iter_jsonl
 from mediaframe.labels.importers import make_row, read_newsmtsc, set_label
-from mediaframe.records import TASKS, Article, Mention
+from mediaframe.records import TASKS, Article, Mention, mention_rows
+from mediaframe.tables import table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ def labeled_row(
     check_text(text, label, f"{outlet} article {article_id}")
     row = make_row({"id": f"{article_id}:{label['index']}:{label.get('unit') or slug(label['entity'])}",
                     "article_id": article_id, "index": label["index"], "text": text, "target": label["entity"],
-                    "outlet": outlet, "date": date, "mentions": [mention_dict(m) for m in mentions]})
+                    "outlet": outlet, "date": date, "mentions": mention_rows(mentions)})
     for task in TASKS:
         set_label(row, task, label[task], source="gold")
     row["mentions_target"] = bool(label.get("mentions_target"))
@@ -206,7 +206,7 @@ def written_source(cfg: Config) -> LabeledSource:
     if not path.is_file():
         raise MediaframeError(f"written coverage not found: expected {path}; set --set sources.written=DIR (the "
                               "checkout's data/written), or train without it: --set training.extra_sources=[]")
-    rows = [row for article in iter_jsonl(path) for row in written_rows(article, cfg)]
+    rows = [row for article in table_rows(path, None) for row in written_rows(article, cfg)]
     return LabeledSource("written", "gold", "written", rows, agreement(cfg, "written"))
 
 
@@ -224,7 +224,7 @@ def written_rows(article: dict[str, Any], cfg: Config) -> list[dict[str, Any]]:
     for index, (sentence, mentions) in enumerate(zip(sentences, found, strict=True)):
         row = make_row({"id": f"{article['id']}:{index}", "article_id": article["id"], "index": index,
                         "text": sentence["text"], "target": article["target"], "outlet": article.get("outlet", ""),
-                        "date": article.get("date", ""), "mentions": [mention_dict(m) for m in mentions]})
+                        "date": article.get("date", ""), "mentions": mention_rows(mentions)})
         for task in TASKS:
             set_label(row, task, sentence[task], source="gold")
         row["mentions_target"] = bool(sentence.get("mentions_target"))
@@ -241,7 +241,7 @@ def read_labels(path: Path, required: bool = True, fields: tuple[str, ...] = ())
         if required:
             raise MediaframeError(f"labels {path} not found; set --set sources.labels=DIR to the folder of label files")
         return []
-    rows = list(iter_jsonl(path))
+    rows = list(table_rows(path, None))
     for number, row in enumerate(rows, start=1):
         missing = [name for name in fields if name not in row]
         if missing:
@@ -259,10 +259,6 @@ def check_text(text: str, label: dict[str, Any], where: str) -> None:
     if label.get("sha1") and text_hash(text) != label["sha1"]:
         raise MediaframeError(f"{where}: the text at the labeled offsets changed (hash {text_hash(text)}, "
                               f"labels expect {label['sha1']}); use the source version the labels were made on")
-
-
-def mention_dict(mention: Mention) -> dict[str, Any]:
-    return {"start": mention.start, "end": mention.end, "text": mention.text}
 
 
 def slug(text: str) -> str:

@@ -24,8 +24,9 @@ import orjson
 
 from mediaframe.corpus.reading import is_article_file
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, atomic_output, starts_json_array, writing
+from mediaframe.files import atomic_output, writing
 from mediaframe.predict.job import check_same_run
+from mediaframe.tables import TABLE_SUFFIXES, starts_json_array
 
 logger = logging.getLogger(__name__)
 

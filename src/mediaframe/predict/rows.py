@@ -10,10 +10,12 @@ from typing import Any
 
 from mediaframe.config import Config
 from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
-from mediaframe.corpus.rows import skip
 from mediaframe.corpus.sentences import article_sentences
 from mediaframe.errors import MediaframeError
-from mediaframe.records import Article, Sentence
+from mediaframe.records import Article, sentence_row
+from mediaframe.tables import skip
+
+ARTICLE_SENTENCE_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target", "mentions")
 
 
 def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> Iterator[Article | dict[str, Any]]:
@@ -56,16 +58,7 @@ def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]
         return []
     if not sentences:
         skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
-    return [article_sentence_row(s, article) for s in sentences]
-
-
-def article_sentence_row(sentence: Sentence, article: Article) -> dict[str, Any]:
-    return {
-        "id": sentence.id, "article_id": sentence.article_id, "index": sentence.index, "outlet": sentence.outlet,
-        "date": sentence.date, "author": article.author, "title": article.title, "url": article.url,
-        "text": sentence.text, "target": sentence.target,
-        "mentions": [{"start": m.start, "end": m.end, "text": m.text} for m in sentence.mentions],
-    }
+    return [sentence_row(s, ARTICLE_SENTENCE_FIELDS) for s in sentences]
 
 
 def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from mediaframe.scale.runner import ShardRun
 
 logger = logging.getLogger(__name__)
 
+
 def import_ray() -> Any:
     """The ray module, or one clear line on how to install it."""
     try:

@@ -26,15 +26,11 @@ from mediaframe.corpus.reading import (
     readable_file_articles,
     rename_columns,
 )
-from mediaframe.corpus.rows import (
-    UTF8_PROBE,
-    parse_line,
-    text_rows,
-)
 from mediaframe.errors import MediaframeError
-from mediaframe.files import TABLE_SUFFIXES, starts_json_array, text_encoding
+from mediaframe.files import text_encoding
 from mediaframe.records import Article
 from mediaframe.scale.storage import filesystem, is_local, uri_like
+from mediaframe.tables import TABLE_SUFFIXES, UTF8_PROBE, parse_line, starts_json_array, text_rows
 
 MAX_SLICES_PER_ROW_GROUP = 64  # a Parquet row group is read once per shard cut from it: bound that re-reading
 
@@ -159,7 +155,7 @@ def jsonl_shards(fs: Any, file: str, uri: str, size: int) -> list[Shard]:
 
 
 def is_row(raw: bytes, file: str, number: int) -> bool:
-    """Whether a JSONL line is a record (a JSON object), as `corpus.rows.parse_line` decides."""
+    """Whether a JSONL line is a record (a JSON object), as `tables.parse_line` decides."""
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:

@@ -22,19 +22,20 @@ from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import PreTrainedTokenizerBase
 
 from mediaframe.config import Config
+from mediaframe.dataset.splits import held_out_groups
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.importers import looks_like_newsmtsc, read_labeled, read_newsmtsc
 from mediaframe.labels.registry import load_source
 from mediaframe.labels.sources import LabeledSource
 from mediaframe.model.modeling import IGNORE_INDEX, encode
 from mediaframe.records import TASKS
+from mediaframe.tables import TABLE_SUFFIXES
 
 logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", *TASKS)
 SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
-TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
 
 # ---------------------------------------------------------------- reading
@@ -96,19 +97,19 @@ def rows_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
 
 
 def with_validation(dataset: DatasetDict, cfg: Config) -> DatasetDict:
-    """Add a validation split: `training.validation_data` when set, else whole articles held out (seeded)."""
+    """Add a validation split: `training.validation_data` when set, else whole articles held out
+    (`dataset.splits.held_out_groups`: scikit-learn's group folds, stratified by stance, seeded)."""
     if cfg.training.validation_data:
         validation = rows_dataset(read_rows(Path(cfg.training.validation_data), cfg))
         return DatasetDict({**dataset, "validation": validation})
     train = dataset["train"]
-    articles = sorted(set(train["article_id"]))
-    if len(articles) < 2:
+    if len(set(train["article_id"])) < 2:
         raise MediaframeError(
-            f"training data has {len(articles)} article; a validation split needs at least two articles, "
-            "or give one with --set training.validation_data=PATH"
+            f"training data has {len(set(train['article_id']))} article; a validation split needs at least two "
+            "articles, or give one with --set training.validation_data=PATH"
         )
-    random.Random(cfg.seed).shuffle(articles)
-    held = set(articles[: max(1, round(len(articles) * cfg.training.validation_fraction))])
+    held = held_out_groups(train.select_columns(["article_id", "stance"]).to_list(),
+                           cfg.training.validation_fraction, cfg.seed, min_groups=2)
     in_validation = [a in held for a in train["article_id"]]
     return DatasetDict(
         {
@@ -213,7 +214,8 @@ def features(
 
 @dataclass
 class MultiTaskCollator:
-    """Pads token ids to the longest row of a batch and stacks the three label columns."""
+    """Pads token ids to the longest row of a batch and stacks the three label columns (and a teacher's soft
+    labels where the rows have them)."""
 
     pad_token_id: int
 
@@ -225,4 +227,6 @@ class MultiTaskCollator:
                 batch[key] = torch.tensor([list(row[key]) + [pad] * (width - len(row[key])) for row in rows])
         for name in LABEL_NAMES:
             batch[name] = torch.tensor([row.get(name, IGNORE_INDEX) for row in rows], dtype=torch.long)
+        for name in (f"{task}_soft" for task in TASKS if f"{task}_soft" in rows[0]):  # a teacher's, when distilling
+            batch[name] = torch.tensor([row[name] for row in rows], dtype=torch.float32)
         return batch

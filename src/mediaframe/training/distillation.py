@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from mediaframe.hardware import physical_cores
 from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
-from mediaframe.records import TASKS
+from mediaframe.training.distillation_loop import fit_student
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
 logger = logging.getLogger(__name__)
@@ -86,7 +85,8 @@ def corpus_rows(path: Path, target: str, cfg: Config) -> list[dict[str, Any]]:
         MediaframeError: the corpus cannot be read or holds no article.
     """
     from mediaframe.corpus.reading import read_articles
-    from mediaframe.corpus.sentences import corpus_sentences, sentence_row
+    from mediaframe.corpus.sentences import corpus_sentences
+    from mediaframe.records import sentence_row
 
     articles = read_articles(path, cfg.data)
     if not target.strip() and any(not a.target for a in articles):
@@ -163,74 +163,6 @@ def narrow(student: LoadedModel, encoded: dict[str, Any], width: int, seed: int)
     student.model.eval()
     prune_ffn(student.model, width, ffn_importance(student.model, ranking))
     logger.info("student: feed-forward layers narrowed to %d units, ranked on %d sentences", width, len(sample))
-
-
-def fit_student(
-    student: LoadedModel, rows: Sequence[dict[str, Any]], encoded: dict[str, Any],
-    soft: dict[str, np.ndarray], settings: DistillConfig, device: str, seed: int,
-) -> None:
-    """Minimise the softened KL to the teacher (plus cross-entropy on gold labels) with AdamW."""
-    from transformers import get_linear_schedule_with_warmup
-
-    torch.manual_seed(seed)
-    torch.set_num_threads(physical_cores())
-    lengths = np.fromiter((len(ids) for ids in encoded["input_ids"]), dtype=np.int64)
-    gold = gold_indices(rows, student)
-    model = student.model.to(device).eval()  # no dropout: the student starts from trained weights and follows targets
-    steps_per_epoch = math.ceil(len(rows) / settings.batch_size)
-    total = max(1, round(steps_per_epoch * settings.epochs))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * total), total)
-    rng = np.random.default_rng(seed)
-    targets = {task: torch.from_numpy(soften(soft[task], settings.temperature)) for task in TASKS}
-    for step, index in enumerate(batches(len(rows), settings.batch_size, total, rng)):
-        padded = pad_batch(encoded, index, lengths, student.tokenizer.pad_token_id or 0)
-        batch = {k: torch.from_numpy(v).to(device) for k, v in padded.items()}
-        logits = model(**batch)
-        loss = sum(task_loss(logits[f"{t}_logits"], targets[t][index].to(device), gold[t][index].to(device), settings) for t in TASKS)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        if step % 200 == 0 or step == total - 1:
-            logger.info("distill: step %d/%d, loss %.4f", step + 1, total, loss.item())
-
-
-def batches(n: int, size: int, total: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """`total` batches of shuffled row indices, a fresh shuffle each epoch."""
-    done = 0
-    while done < total:
-        order = rng.permutation(n)
-        for start in range(0, n, size):
-            if done == total:
-                return
-            yield order[start : start + size]
-            done += 1
-
-
-def soften(probs: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(logits / T) from probabilities: p^(1/T), renormalised."""
-    powered = np.power(np.clip(probs, 1e-8, 1.0), 1.0 / temperature)
-    return (powered / powered.sum(1, keepdims=True)).astype(np.float32)
-
-
-def task_loss(logits: torch.Tensor, soft: torch.Tensor, gold: torch.Tensor, settings: DistillConfig) -> torch.Tensor:
-    """(1 - w) x the softened KL to the teacher (times T^2) + w x the cross-entropy of the gold labels, both per row
-    of the batch (rows without a gold label add nothing to the second term)."""
-    t, weight = settings.temperature, settings.label_weight
-    distilled = nn.functional.kl_div(nn.functional.log_softmax(logits.float() / t, -1), soft, reduction="batchmean") * t * t
-    labeled = nn.functional.cross_entropy(logits.float(), gold, ignore_index=-100, reduction="sum") / len(gold)
-    return (1 - weight) * distilled + weight * labeled
-
-
-def gold_indices(rows: Sequence[dict[str, Any]], student: LoadedModel) -> dict[str, torch.Tensor]:
-    """Each row's gold label index per task (-100 where it has none, or a label the model does not know)."""
-    out = {}
-    for task in TASKS:
-        index = {label: i for i, label in enumerate(student.labels(task))}
-        out[task] = torch.tensor([index.get(r.get(task), -100) if r.get(task) else -100 for r in rows], dtype=torch.long)
-    return out
 
 
 def student_meta(

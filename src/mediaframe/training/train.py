@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 from datasets import DatasetDict
 
 from mediaframe.config import Config
+from mediaframe.dataset.splits import held_out_groups
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_device
 from mediaframe.labels.codebook import codebook_for
@@ -138,12 +138,8 @@ def source_weights(cfg: Config, sources: Sequence[LabeledSource]) -> dict[str, i
 
 
 def hold_out_articles(rows: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
-    """(kept, held out): a seeded share of the rows' articles held out whole."""
-    if fraction == 0:
-        return rows, []
-    articles = sorted({r["article_id"] for r in rows})
-    random.Random(seed).shuffle(articles)
-    held = set(articles[: round(len(articles) * fraction)])
+    """(kept, held out): about `fraction` of the rows' articles held out whole, as `with_validation` holds them."""
+    held = held_out_groups(rows, fraction, seed, min_groups=2)
     return [r for r in rows if r["article_id"] not in held], [r for r in rows if r["article_id"] in held]
 
 

@@ -1,16 +1,19 @@
-"""Rows of table files, streamed one at a time, and the one policy for bad records.
+"""Table files, the one reader of them: JSONL, a JSON array, CSV (`,` `;` or tab, sniffed from the
+header), TSV and Parquet, streamed one row at a time, with one policy for bad records.
 
-JSONL, a JSON array, CSV (`,` `;` or tab, sniffed from the header), TSV and Parquet. A file is
-streamed in the encoding its first megabyte shows: UTF-8, a UTF-16/32 byte-order mark, or
-what charset detection finds (with a warning), as a .txt article is decoded.
+A file is streamed in the encoding its first megabyte shows (`files.text_encoding`: UTF-8, a
+UTF-16/32 byte-order mark, or what charset detection finds, with a warning). Missing values
+arrive as the file holds them (None from Parquet and JSON, "" from CSV); `records.cell_text`
+reads every one of them alike.
 
-The policy, chosen by the caller: without a `skipped` counter a malformed record (a line
-that is not a JSON object, a file with no text column) is refused with one line; with one,
-it is skipped, counted and the first few logged.
+The policy, chosen by the caller: without a `skipped` counter a malformed record (a line that
+is not a JSON object, a file with no text column) is refused with one line; with one, it is
+skipped, counted and the first few logged.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from collections import Counter
@@ -19,16 +22,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from mediaframe.errors import MediaframeError
-from mediaframe.files import (
-    csv_rows,
-    read_json_array,
-    sniff_delimiter,
-    starts_json_array,
-    text_encoding,
-)
+from mediaframe.files import text_encoding
 
 logger = logging.getLogger(__name__)
 
+TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
 WARN_LIMIT = 10  # per kind of skipped record, then only counted
 UTF8_PROBE = 1 << 20  # bytes that decide a table's encoding before it is streamed
 
@@ -55,7 +53,16 @@ def bad_record(skipped: Skipped, kind: str, message: str) -> None:
     skip(skipped, kind, message)
 
 
-# ---------------------------------------------------------------- table rows
+# ---------------------------------------------------------------- reading
+
+
+def read_table(path: Path) -> list[dict[str, Any]]:
+    """Every row of a table file (small files: labels, metadata, gold, predictions), refusing bad records.
+
+    Raises:
+        MediaframeError: the file is missing, empty, not decodable, or a record is malformed.
+    """
+    return list(table_rows(path, None))
 
 
 def table_rows(path: Path, skipped: Skipped) -> Iterator[dict[str, Any]]:
@@ -98,8 +105,7 @@ def text_rows(handle: IO[str], path: Path, skipped: Skipped) -> Iterator[dict[st
 
 
 def table_text(path: Path) -> IO[str]:
-    """The file opened as text, streamed: UTF-8, or the encoding its first megabyte shows (as `files.read_text`
-    decodes a .txt article: a UTF-16/32 byte-order mark, else charset detection, with a warning).
+    """The file opened as text, streamed, in the encoding its first megabyte shows.
 
     Raises:
         MediaframeError: the file cannot be read, is empty or binary, or is in no detectable encoding.
@@ -113,8 +119,15 @@ def table_text(path: Path) -> IO[str]:
         raise MediaframeError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from None
 
 
+def starts_json_array(head: str | bytes) -> bool:
+    """Whether a .json file's first characters (or bytes) open a JSON array, not JSON lines; a byte-order mark
+    allowed. The one test of every reader."""
+    text = head.decode("utf-8", "ignore") if isinstance(head, bytes) else head
+    return text.lstrip("\ufeff \t\r\n").startswith("[")
+
+
 def parse_line(line: str, path: Path, number: int, skipped: Skipped) -> dict[str, Any] | None:
-    """One JSONL line as an object with its `_line`; None for a blank line (or a bad one, when skipping)."""
+    """One JSONL line as an object; None for a blank line (or a bad one, when skipping)."""
     if not line.strip():
         return None
     try:
@@ -125,8 +138,40 @@ def parse_line(line: str, path: Path, number: int, skipped: Skipped) -> dict[str
     if not isinstance(row, dict):
         bad_record(skipped, "bad_line", f"{path} line {number}: expected a JSON object; found {type(row).__name__}")
         return None
-    row.setdefault("_line", number)
     return row
+
+
+def sniff_delimiter(header: str) -> str:
+    """',' unless the header row is split by ';' or tabs instead (spreadsheet exports)."""
+    header = header.split("\n", 1)[0]
+    return max(",;\t", key=header.count) if header.count(",") == 0 else ","
+
+
+def csv_rows(handle: IO[str], path: Path, delimiter: str) -> Iterator[dict[str, Any]]:
+    """Rows of CSV text, streamed; quoted fields keep their line breaks (paragraphs stay paragraphs).
+
+    Raises:
+        MediaframeError: no header row, or the text is not valid CSV.
+    """
+    csv.field_size_limit(1 << 30)
+    try:
+        reader = csv.DictReader(handle, delimiter=delimiter)
+        if not reader.fieldnames:
+            raise MediaframeError(f"{path}: expected a CSV header row; found none; add a header such as id,text")
+        for row in reader:
+            yield {str(k).strip(): v for k, v in row.items() if k is not None}
+    except csv.Error as exc:
+        raise MediaframeError(f"{path}: not valid CSV ({exc}); check its quoting") from None
+
+
+def read_json_array(text: str, path: Path) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MediaframeError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise MediaframeError(f"{path}: expected a JSON array of objects or JSON lines; found another shape")
+    return rows
 
 
 def parquet_rows(path: Path) -> Iterator[dict[str, Any]]:
