@@ -4,7 +4,7 @@ Each command parses its arguments, loads the config, calls one library function 
 prints a short summary. Commands are registered in pipeline order when this package is imported.
 """
 
-from mediaframe.cli import prepare, score  # noqa: F401 (registers the commands)
+from mediaframe.cli import analyst, prepare, score  # noqa: F401 (registers the commands)
 from mediaframe.cli.app import app
 
 __all__ = ["app"]

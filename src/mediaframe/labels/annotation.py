@@ -96,8 +96,9 @@ def write_annotation_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
         writer.writerows(csv_row(r) for r in rows)
 
 
-def label_studio_tasks(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Label Studio tasks: the sentence, its target and context, and the weak labels as a pre-annotation."""
+def label_studio_tasks(rows: Sequence[dict[str, Any]], model_version: str = "mediaframe-weak") -> list[dict[str, Any]]:
+    """Label Studio tasks: the sentence, its target and context, and the weak (or a model's) labels as a
+    pre-annotation."""
     tasks = []
     for row in rows:
         data = {k: row.get(k) or "" for k in ("id", "article_id", "target", "context_before", "text", "context_after")}
@@ -107,7 +108,7 @@ def label_studio_tasks(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         ]
         task: dict[str, Any] = {"data": data}
         if result:
-            prediction = {"model_version": "mediaframe-weak", "score": weakest_confidence(row), "result": result}
+            prediction = {"model_version": model_version, "score": weakest_confidence(row), "result": result}
             task["predictions"] = [prediction]
         tasks.append(task)
     return tasks
@@ -128,11 +129,12 @@ def label_studio_config(codebook: Codebook) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_label_studio(rows: Sequence[dict[str, Any]], path: Path, codebook: Codebook) -> Path:
+def write_label_studio(rows: Sequence[dict[str, Any]], path: Path, codebook: Codebook,
+                       model_version: str = "mediaframe-weak") -> Path:
     """Write the tasks JSON and, beside it, <stem>.label_config.xml; return the config's path."""
     config_path = path.with_name(f"{path.stem}.label_config.xml")
     with atomic_output(path) as handle:
-        json.dump(label_studio_tasks(rows), handle, ensure_ascii=False, indent=1)
+        json.dump(label_studio_tasks(rows, model_version), handle, ensure_ascii=False, indent=1)
     with atomic_output(config_path) as handle:
         handle.write(label_studio_config(codebook))
     return config_path

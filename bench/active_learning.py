@@ -1,0 +1,161 @@
+"""How many labels does `suggest` save? The analyst's loop simulated on labeled real news.
+
+The starting model is the shipped news model, which was never trained on FinEntity. FinEntity's
+training passages are the unlabeled corpus: their gold stays hidden until a sentence is picked, then
+it is revealed as the analyst's label. Each round picks more sentences, up to 25, 50, 100, 200 and
+400 labels, by one of two strategies, fine-tunes the news model on every label so far (`mediaframe
+train --base news` on the labels alone: the replay sample is left out by default here, so that the
+30 fine-tunings of three seeds fit in well under an hour on a 2-core CPU; `--replay` puts it back),
+and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on:
+
+- suggest: what `mediaframe suggest` picks with the latest model (uncertainty, embedding diversity,
+  at most 3 per passage; `analyst.selection`);
+- random: a seeded random sample.
+
+Prints macro-F1 per task per strategy and number of labels (mean and spread over the seeds), how many
+random labels reach suggest's stance F1 at 100 labels (linear interpolation of the random curve), and
+appends one JSON line per round to --log.
+
+    .venv/bin/python bench/active_learning.py --seeds 13,14,15 --log out/active_learning.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from datasets import DatasetDict
+
+from mediaframe.analyst.selection import pick_diverse, uncertainty
+from mediaframe.config import Config, load_config
+from mediaframe.evaluation.scoring import evaluate
+from mediaframe.inference.predictor import Predictor
+from mediaframe.labels.embeddings import load_embedder
+from mediaframe.labels.registry import load_source
+from mediaframe.model.modeling import load_model
+from mediaframe.model.shipped import model_path
+from mediaframe.records import TASKS
+from mediaframe.training.data import rows_dataset
+from mediaframe.training.train import train
+
+REPLAY_SOURCES = '["narrative_frames", "written"]'  # the default replay without the domain under test
+PER_ARTICLE = 3
+
+
+def main() -> int:
+    args = parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    cfg = load_config(args.config, args.set)
+    pool = [row for row in load_source("finentity", cfg).rows if any(row.get(t) for t in TASKS)]
+    test = load_source("finentity_test", cfg).rows
+    embeddings = load_embedder(cfg.labeling.embedding_model)([row["text"] for row in pool])
+    print(f"FinEntity: {len(pool)} rows to pick from, {len(test)} test rows; budgets {args.budgets}, seeds {args.seeds}")
+    results = []
+    for seed in args.seeds:
+        for strategy in args.strategies:
+            results += simulate(strategy, seed, pool, embeddings, test, args)
+    summarise(results, args.budgets)
+    return 0
+
+
+def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray, test: list[dict],
+             args: argparse.Namespace) -> list[dict]:
+    """Rounds of pick, label (reveal the gold), fine-tune from the news model, score: one record per budget."""
+    labeled: list[int] = []
+    model: Path = model_path("news")
+    records = []
+    with tempfile.TemporaryDirectory(prefix="mediaframe-al-") as work:
+        for budget in args.budgets:
+            labeled += pick(strategy, model, pool, embeddings, labeled, budget - len(labeled), seed)
+            cfg = load_config(args.config, ["model.base_model=news", f"seed={seed}", *recipe(args.replay), *args.set])
+            started = time.perf_counter()
+            model = train(DatasetDict({"train": rows_dataset([pool[i] for i in labeled])}), cfg,
+                          Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
+            records.append(score(strategy, budget, seed, model, test, cfg, time.perf_counter() - started, args.log))
+    return records
+
+
+def recipe(replay: bool) -> list[str]:
+    """Fine-tuning on the labels alone, or with the default replay sample (FinEntity itself left out of it)."""
+    if replay:
+        return [f"training.extra_sources={REPLAY_SOURCES}"]
+    return ["training.extra_sources=[]", 'training.extra_stance_data=""', "training.replay_rows=0"]
+
+
+def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, labeled: list[int], count: int,
+         seed: int) -> list[int]:
+    """`count` more sentences of the pool, none labeled yet."""
+    unlabeled = sorted(set(range(len(pool))) - set(labeled))
+    if strategy == "random":
+        return random.Random(seed * 1000 + len(labeled)).sample(unlabeled, count)
+    rows = [pool[i] for i in unlabeled]
+    predictor = Predictor(model, 64, "fp32", threads=None)
+    probs = predictor.predict_proba([r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows])
+    chosen = pick_diverse(uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count,
+                          PER_ARTICLE, seed)
+    return [unlabeled[i] for i in chosen]
+
+
+def score(strategy: str, budget: int, seed: int, model: Path, test: list[dict], cfg: Config, train_s: float,
+          log: Path | None) -> dict:
+    scores = evaluate(load_model(model), test, cfg, None).to_dict()
+    record = {"strategy": strategy, "labels": budget, "seed": seed, "train_s": round(train_s, 1),
+              **{task: round(scores[task]["macro_f1"], 4) for task in TASKS if task in scores}}
+    print(json.dumps(record), flush=True)
+    if log:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+    return record
+
+
+def summarise(results: list[dict], budgets: list[int]) -> None:
+    """Mean ± spread per strategy and budget; random labels needed to match suggest's stance F1 at 100 labels."""
+    means: dict[str, dict[int, float]] = {}
+    print(f"\n{'strategy':<10}{'labels':>7}  " + "".join(f"{t:>20}" for t in TASKS))
+    for strategy in sorted({r["strategy"] for r in results}):
+        for budget in budgets:
+            runs = [r for r in results if r["strategy"] == strategy and r["labels"] == budget]
+            cells = [f"{statistics.mean(v):.3f} ± {statistics.stdev(v) if len(v) > 1 else 0:.3f} ({len(v)})"
+                     for v in ([r[t] for r in runs] for t in TASKS)]
+            means.setdefault(strategy, {})[budget] = statistics.mean(r["stance"] for r in runs)
+            print(f"{strategy:<10}{budget:>7}  " + "".join(f"{c:>20}" for c in cells))
+    if {"suggest", "random"} <= set(means) and 100 in budgets:
+        needed = labels_to_reach(means["random"], means["suggest"][100])
+        shown = f"{needed:.0f}" if needed else f"more than {max(budgets)}"
+        print(f"\nstance F1 of suggest at 100 labels: {means['suggest'][100]:.3f}; random picking reaches it at "
+              f"{shown} labels" + (f" ({needed / 100:.1f}x)" if needed else ""))
+
+
+def labels_to_reach(curve: dict[int, float], level: float) -> float | None:
+    """The labels a curve needs to reach `level`, interpolated linearly between its budgets (None: never)."""
+    points = sorted(curve.items())
+    for (n0, f0), (n1, f1) in zip(points, points[1:], strict=False):
+        if f0 >= level:
+            return float(n0)
+        if f1 >= level:
+            return n0 + (n1 - n0) * (level - f0) / (f1 - f0)
+    return float(points[-1][0]) if points and points[-1][1] >= level else None
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=None, help="default: the packaged one (run from the checkout)")
+    parser.add_argument("--budgets", type=lambda v: [int(x) for x in v.split(",")], default=[25, 50, 100, 200, 400])
+    parser.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], default=[13, 14, 15])
+    parser.add_argument("--strategies", type=lambda v: v.split(","), default=["suggest", "random"])
+    parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
+    parser.add_argument("--set", action="append", default=[], help="config override for every run")
+    parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

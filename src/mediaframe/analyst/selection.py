@@ -1,0 +1,70 @@
+"""Picking the sentences whose labels would teach a model most: uncertain ones, spread over the corpus.
+
+Uncertainty sampling with a diversity step, as in diverse mini-batch active learning (Zhdanov 2019,
+"Diverse mini-batch Active Learning", arXiv:1901.05954): the most uncertain sentences (a pool of
+`POOL_FACTOR` times the batch) are clustered on their sentence embeddings into as many groups as the
+batch has places, k-means weighted by uncertainty, and each group gives its most uncertain sentence,
+at most `per_article` from one article, so that a batch does not spend labels on near-duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+UNCERTAIN_TASKS = ("stance", "frame")  # the tasks whose doubt picks sentences
+POOL_FACTOR = 5  # candidates clustered per place in the batch
+
+
+def normalised_entropy(probs: np.ndarray) -> np.ndarray:
+    """Entropy of each row of class probabilities over log(classes): 0 sure, 1 no idea."""
+    clipped = np.clip(probs, 1e-12, 1.0)
+    return -(clipped * np.log(clipped)).sum(1) / np.log(probs.shape[1])
+
+
+def uncertainty(probs: dict[str, np.ndarray]) -> np.ndarray:
+    """Each sentence's doubt: the mean normalised entropy of its stance and frame probabilities."""
+    return np.mean([normalised_entropy(probs[task]) for task in UNCERTAIN_TASKS], axis=0)
+
+
+def pick_diverse(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
+                 seed: int) -> list[int]:
+    """Indices of at most `n` sentences: uncertain, spread over embedding clusters, at most `per_article` per group.
+
+    Returned most uncertain first.
+    """
+    by_doubt = [int(i) for i in np.argsort(-doubt, kind="stable")]
+    pool = by_doubt[: max(n * POOL_FACTOR, n)]
+    clusters = min(n, len(pool))
+    if clusters == 0:
+        return []
+    kmeans = KMeans(n_clusters=clusters, n_init=1, random_state=seed)
+    assigned = kmeans.fit_predict(embeddings[pool], sample_weight=doubt[pool] + 1e-6)
+    taken: list[int] = []
+    per_group: Counter[str] = Counter()
+    used_clusters: set[int] = set()
+    for index, cluster in zip(pool, assigned, strict=True):  # the pool runs most uncertain first
+        if int(cluster) not in used_clusters and per_group[groups[index]] < per_article:
+            taken.append(index)
+            used_clusters.add(int(cluster))
+            per_group[groups[index]] += 1
+    chosen = set(taken)
+    for index in by_doubt:  # places left by clusters whose members' articles were full: the next most uncertain
+        if len(taken) >= n:
+            break
+        if index not in chosen and per_group[groups[index]] < per_article:
+            taken.append(index)
+            chosen.add(index)
+            per_group[groups[index]] += 1
+    return sorted(taken[:n], key=lambda i: -doubt[i])
+
+
+def expected_error(probs: dict[str, np.ndarray], rows: Sequence[int]) -> dict[str, float]:
+    """The share of `rows` the model is expected to get wrong per task (mean of 1 - its top probability): what
+    labeling them can correct, by the model's own estimate."""
+    if not rows:
+        return {task: 0.0 for task in probs}
+    return {task: float(np.mean(1.0 - probs[task][list(rows)].max(1))) for task in probs}
