@@ -117,7 +117,11 @@ def predict(
                                                   "sentence rows.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .jsonl, .csv or .parquet, one row per sentence.",
                                       dir_okay=False)] = Path("predictions.jsonl"),
-    target: Annotated[str, typer.Option("--target", "-t", help="Target of rows and articles without their own.")] = "",
+    target: Annotated[list[str] | None, typer.Option("--target", "-t", help="Target of rows and articles without their "
+                                                     "own; repeat it to score every sentence toward each.")] = None,
+    targets_file: Annotated[Path | None, typer.Option("--targets", help="A JSONL file of targets with their other names: "
+                                                      '{"target": "SAG-AFTRA", "aliases": ["the guild"]}.',
+                                                      dir_okay=False)] = None,
     unit: Annotated[str, typer.Option("--unit", help="article (article text) or sentence (rows with a 'text' field).")] = "article",
     articles: Annotated[Path | None, typer.Option("--articles", help="Also write a per-article summary here.", dir_okay=False)] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Go on with an interrupted run of the same command.")] = False,
@@ -135,10 +139,13 @@ def predict(
     """Label every sentence of new coverage with stance, sentiment and frame, streamed and resumable.
 
     Example: mediaframe predict news data/seed --target Netflix --out out/predictions.jsonl
+
+    Several targets: mediaframe predict data/seed --target Netflix --target SAG-AFTRA --out out/both.jsonl
     """
     from mediaframe.hardware import watch_cpus
 
     watch = watch_cpus()  # what other processes do, watched while the libraries load (predict.threads = 0)
+    from mediaframe.corpus.target_list import with_targets
     from mediaframe.model.shipped import SHIPPED_NAME, model_path
     from mediaframe.predict.job import PredictJob
 
@@ -146,9 +153,9 @@ def predict(
 
     given = {"batch_size": batch_size, "dtype": dtype, "runtime": runtime}
     extra = [f"predict.{key}={value}" for key, value in given.items() if value is not None]
-    cfg = config_from(config, [*(set_ or []), *extra])
+    targets, cfg = with_targets(config_from(config, [*(set_ or []), *extra]), target or [], targets_file)
     run_job = engine_runner(engine, address, workers)  # in this process, or on Ray Data
-    report = run_job(PredictJob(model_path(model), source, out, target=target, unit=unit, articles_out=articles, resume=resume,
+    report = run_job(PredictJob(model_path(model), source, out, targets, unit=unit, articles_out=articles, resume=resume,
                                  force=force, cfg=cfg, device=device, cpu_watch=watch))
     skipped = f", {sum(report.skipped.values()):,} input rows skipped" if report.skipped else ""
     truncated = f", {report.truncated:,} truncated" if report.truncated else ""
@@ -181,7 +188,8 @@ def compare(
         Path, typer.Argument(help="Predictions from `mediaframe predict` (JSONL/CSV/Parquet).", exists=True, dir_okay=False)
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for summary.csv, report.md/html, charts.")],
-    by: Annotated[str, typer.Option("--by", help="Group by: outlet, date or author.")] = "outlet",
+    by: Annotated[str, typer.Option("--by", help="Group by: outlet, date or author; add ',target' (outlet,target) to "
+                                    "set several targets side by side.")] = "outlet",
     period: Annotated[str, typer.Option("--period", help="With --by date: day, week or month.")] = "month",
     filter_: Annotated[
         str | None, typer.Option("--filter", help="'mentions': only sentences that mention the target.")
@@ -204,7 +212,27 @@ def compare(
     refuse_overwrite(out, force)
     if filter_ not in (None, "mentions"):
         raise MediaframeError(f"--filter {filter_!r}: expected 'mentions' (or leave it out for all sentences)")
-    grouping = Grouping(by, period, filter_ == "mentions", target, source=str(predictions))
-    result = compare_groups(read_table(predictions), grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    base, _, also = by.partition(",")
+    if also not in ("", "target"):
+        raise MediaframeError(f"--by {by!r}: expected outlet, date or author, optionally followed by ',target'")
+    grouping = Grouping(base, period, filter_ == "mentions", target, source=str(predictions))
+    rows = read_table(predictions)
+    if also:
+        compare_side_by_side(rows, grouping, cfg, out)
+        return
+    result = compare_groups(rows, grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
     write_report(render_report(result, cfg.report), out)
     err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)
+
+
+def compare_side_by_side(rows: list[dict[str, Any]], grouping: Any, cfg: Any, out: Path) -> None:
+    """`compare --by outlet,target`: every target of the predictions, and each outlet's targets against each other."""
+    from mediaframe.compare.reporting import write_report
+    from mediaframe.compare.target_report import headline, render_target_report
+    from mediaframe.compare.targets import compare_targets
+
+    result = compare_targets(rows, grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    write_report(render_target_report(result, cfg.report), out)
+    answer, evidence = headline(result)
+    err.print(f"{len(result.targets)} targets by {grouping.by} compared -> {out}/report.html\n{answer} {evidence}",
+              highlight=False)

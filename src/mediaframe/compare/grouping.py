@@ -64,8 +64,9 @@ def truthy(value: Any) -> bool:
     return bool(value)
 
 
-def prepare_rows(rows: Sequence[Mapping[str, Any]], grouping: Grouping) -> tuple[list[dict[str, Any]], str]:
-    """Checked rows (article_id filled), filtered to target mentions if asked, of one target.
+def prepare_rows(rows: Sequence[Mapping[str, Any]], grouping: Grouping, all_targets: bool = False
+                 ) -> tuple[list[dict[str, Any]], str]:
+    """Checked rows (article_id filled), filtered to target mentions if asked, of one target (or of every one).
 
     Returns:
         The rows kept and the target they are about ('' when the file names none).
@@ -84,7 +85,7 @@ def prepare_rows(rows: Sequence[Mapping[str, Any]], grouping: Grouping) -> tuple
         logger.info("--filter mentions: %d of %d sentences mention the target", len(prepared), len(rows))
         if not prepared:
             raise MediaframeError(f"{grouping.source}: no sentence mentions the target; drop --filter mentions")
-    return select_target(prepared, grouping)
+    return (prepared, "") if all_targets else select_target(prepared, grouping)
 
 
 def check_columns(rows: Sequence[Mapping[str, Any]], grouping: Grouping) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ class PredictJob:
         model: the model folder.
         source: a folder of articles, or a table of articles or sentence rows (local path or URI for Ray).
         out: the output file (.jsonl/.csv/.parquet), or a folder of shards for Ray.
-        target: the entity, for records that name none.
+        targets: the entities, for records that name none: each such sentence is scored toward each of them.
         unit: "article" (split into sentences) or "sentence" (rows scored as given).
         articles_out: where to write the per-article summary, if anywhere.
         resume: go on with an interrupted run of the same job.
@@ -38,7 +39,7 @@ class PredictJob:
     model: Path
     source: Path
     out: Path
-    target: str = ""
+    targets: tuple[str, ...] = ()
     unit: str = "article"
     articles_out: Path | None = None
     resume: bool = False
@@ -49,17 +50,19 @@ class PredictJob:
     cpu_watch: CpuWatch | None = None  # begun when the command started: threads = 0 counts the idle cores since
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "targets", as_targets(self.targets))  # one target given as a str counts as one
         if self.unit not in UNITS:
             raise MediaframeError(f"--unit {self.unit!r}: expected 'article' (article text) or 'sentence' (rows of sentences)")
 
     def identity(self) -> dict[str, Any]:
         """What a resumed run must share with the run it continues (besides the input's fingerprint and the
         scoring path): the model folder and the digest of its weights, so that a model retrained in place is
-        noticed, the unit and the target."""
+        noticed, the unit and the target(s)."""
         from mediaframe.model.folder import weights_digest
 
         model = str(self.model) if "://" in str(self.model) else str(self.model.resolve())
-        return {"model": model, "model_digest": weights_digest(self.model), "unit": self.unit, "target": self.target}
+        return {"model": model, "model_digest": weights_digest(self.model), "unit": self.unit,
+                "target": self.targets[0] if len(self.targets) == 1 else list(self.targets)}
 
 
 def resume_action(*, finished: bool, unfinished: bool, resume: bool, force: bool, where: str) -> str:
@@ -100,6 +103,14 @@ def check_same_run(saved: dict[str, Any], run: dict[str, Any], where: str) -> No
                           "model and settings, or pass --force to start over")
 
 
-def job_of(model: Path, source: Path, out: Path, cfg: Config | None = None, **options: Any) -> PredictJob:
-    """A job from keyword options (`target`, `unit`, `resume`, ...; see PredictJob); `cfg` defaults to the default file."""
-    return PredictJob(model, source, out, cfg=cfg or load_config(), **options)
+def job_of(model: Path, source: Path, out: Path, target: str | Sequence[str] = "", cfg: Config | None = None,
+           **options: Any) -> PredictJob:
+    """A job from keyword options (`target`: one or several, `unit`, `resume`, ...; see PredictJob); `cfg` defaults
+    to the default file."""
+    return PredictJob(model, source, out, as_targets(target), cfg=cfg or load_config(), **options)
+
+
+def as_targets(target: str | Sequence[str]) -> tuple[str, ...]:
+    """One target or several as a tuple without blanks or repeats."""
+    given = [target] if isinstance(target, str) else list(target)
+    return tuple(dict.fromkeys(t.strip() for t in given if t.strip()))

@@ -4,7 +4,7 @@ rows keep their own ids and targets. What cannot be scored is skipped and counte
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +27,38 @@ def input_records(source: Path, unit: str, cfg: Config, stats: Counter[str]) -> 
 
 
 def records_to_rows(
-    records: Iterable[Article | dict[str, Any]], unit: str, target: str, cfg: Config, stats: Counter[str]
+    records: Iterable[Article | dict[str, Any]], unit: str, targets: Sequence[str], cfg: Config, stats: Counter[str]
 ) -> Iterator[list[dict[str, Any]]]:
-    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done)."""
+    """The sentence rows of each record (an empty list for a skipped record, so it still counts as done): one row per
+    sentence and target, toward the record's own target, else toward each of `targets` in turn."""
     article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
     for record in records:
         if isinstance(record, Article):
-            yield article_rows(record, target, article_cfg, stats)
+            yield [row for target in record_targets(record.target, targets)
+                   for row in article_rows(record, target, article_cfg, stats)]
             continue
         text = record.get("text")
         if not isinstance(text, str) or not text.strip():
             skip(stats, "no_text", f"input row {record['_number']}: no 'text'")
             yield []
-        elif not str(record.get("target") or target).strip():
+        elif not (str(record.get("target") or "").strip() or any(t.strip() for t in targets)):
             skip(stats, "no_target", f"input row {record['_number']}: no 'target' and no --target")
             yield []
         else:
-            yield [sentence_input_row(record, text)]
+            yield toward_each(sentence_input_row(record, text), targets)
+
+
+def record_targets(own: str, targets: Sequence[str]) -> tuple[str, ...]:
+    """The targets a record is scored toward: its own, else every one given (or none: "")."""
+    return (own,) if own.strip() else tuple(targets) or ("",)
+
+
+def toward_each(row: dict[str, Any], targets: Sequence[str]) -> list[dict[str, Any]]:
+    """A sentence row with its own target as it is; else one copy per target (mentions given with the row are kept
+    only where there is one target they can belong to)."""
+    if row["target"] or len(targets) <= 1:
+        return [row if row["target"] else {**row, "target": targets[0] if targets else ""}]
+    return [{k: v for k, v in row.items() if k != "mentions"} | {"target": target} for target in targets]
 
 
 def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:

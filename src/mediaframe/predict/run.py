@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -64,10 +64,11 @@ class PredictReport:
         return self.scored / self.seconds if self.seconds else 0.0
 
 
-def predict(model: Path, source: Path, out: Path, target: str = "", **options: Any) -> PredictReport:
+def predict(model: Path, source: Path, out: Path, target: str | Sequence[str] = "", **options: Any) -> PredictReport:
     """Score every sentence of `source` with the model in `model` and write one row each to `out`.
 
-    `options` are the other fields of `PredictJob` (unit, articles_out, resume, force, cfg, device, show_progress).
+    `target`: one target, or several (each sentence without its own target is scored toward each, one row per
+    sentence and target). `options` are the other fields of `PredictJob` (unit, articles_out, resume, force, cfg, device, show_progress).
 
     Raises:
         MediaframeError: unknown unit, bad input, an existing output without --force/--resume,
@@ -98,11 +99,11 @@ def run_job(job: PredictJob) -> PredictReport:
     started = time.perf_counter()
     try:
         records = islice(input_records(job.source, job.unit, cfg, stats), writer.progress.records, None)
-        sentence_rows = records_to_rows(records, job.unit, job.target, cfg, stats)
-        chunks = prefetch(with_mentions(chunk_rows(sentence_rows, settings.chunk_size), finder, job.target))
+        sentence_rows = records_to_rows(records, job.unit, job.targets, cfg, stats)
+        chunks = prefetch(with_mentions(chunk_rows(sentence_rows, settings.chunk_size), finder, ""))  # rows carry targets
         with progress_bar(count_records(job.source, job.unit), writer.progress.records, job.show_progress) as bar, \
                 deferred_interrupt() as interrupted:
-            report.scored = score_chunks(chunks, predictor, finder, writer, job.target, bar, interrupted)
+            report.scored = score_chunks(chunks, predictor, finder, writer, "", bar, interrupted)
     except MediaframeError as exc:
         raise kept_or_discarded(writer, exc) from exc.__cause__
     except KeyboardInterrupt:

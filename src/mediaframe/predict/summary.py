@@ -13,15 +13,15 @@ SCORES = {"stance": {"favor": 1.0, "against": -1.0}, "sentiment": {"positive": 1
 
 
 def summarize_articles(chunks: Iterable[list[dict[str, Any]]], labels: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """Per article: sentences, mentions, counts per label, mean stance and sentiment scores.
+    """Per article (and target, where a run scores several): sentences, mentions, counts per label, mean stance and sentiment scores.
 
     A sentence scores +1 (favor, positive), -1 (against, negative) or 0; `*_score` is the
     mean over all the article's sentences, `stance_score_mentions` over those naming the target.
     """
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     for chunk in chunks:
         for row in chunk:
-            group = groups.setdefault(row["article_id"], new_summary(row, labels))
+            group = groups.setdefault((row["article_id"], row.get("target") or ""), new_summary(row, labels))
             group["sentences"] += 1
             mentions = bool(row.get("mentions_target"))
             group["mentions_target"] += mentions

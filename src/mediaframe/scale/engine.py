@@ -26,7 +26,7 @@ import hashlib
 import logging
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +94,8 @@ def read_model(model: Path) -> tuple[str, dict[str, bytes], dict[str, Any]]:
 
 
 def predict_ray(
-    model: Path, source: Path, out: Path, target: str = "", address: str | None = None, workers: int | None = None,
+    model: Path, source: Path, out: Path, target: str | Sequence[str] = "", address: str | None = None,
+    workers: int | None = None,
     **options: Any,
 ) -> PredictReport:
     """Score every sentence of `source` on Ray Data; the same options (see `PredictJob`) and rows as `predict.run.predict`.
@@ -116,7 +117,7 @@ def run_ray_job(job: PredictJob, address: str | None = None, workers: int | None
     from mediaframe.scale.storage import fingerprint, uri_of
 
     ray = import_ray()
-    cfg, model, source, out, target, unit, device = job.cfg, job.model, job.source, job.out, job.target, job.unit, job.device
+    cfg, model, source, out, targets, unit, device = job.cfg, job.model, job.source, job.out, job.targets, job.unit, job.device
     layout = layout_of(out, cfg.distributed)
     src = uri_of(source)
     digest, files, meta = read_model(model)
@@ -134,7 +135,7 @@ def run_ray_job(job: PredictJob, address: str | None = None, workers: int | None
             size = pool_size(ray, workers or cfg.distributed.workers, cfg.distributed, device, address)
             logger.info("%d shards to score (%d done before) on %d Ray workers", len(pending), len(shards) - len(pending), size)
             package = {"digest": digest, "files": ray.put(files)}
-            shard_run.collect(score_shards(ray, pending, package, layout, target, unit, cfg, device, size), job.show_progress)
+            shard_run.collect(score_shards(ray, pending, package, layout, targets, unit, cfg, device, size), job.show_progress)
     shard_run.report.seconds = time.perf_counter() - started
     shard_run.finish(meta["labels"], cfg.distributed.keep_shards)
     return shard_run.report
@@ -205,7 +206,7 @@ def pool_size(ray: Any, requested: int, cfg: DistributedConfig, device: str, add
 
 
 def score_shards(
-    ray: Any, pending: list[Any], package: dict[str, Any], layout: Layout, target: str, unit: str, cfg: Config,
+    ray: Any, pending: list[Any], package: dict[str, Any], layout: Layout, targets: tuple[str, ...], unit: str, cfg: Config,
     device: str, size: int,
 ) -> Iterator[dict[str, Any]]:
     """Run the Ray Data pipeline over the pending shards; yield one summary per scored shard as it finishes."""
@@ -219,14 +220,14 @@ def score_shards(
     actors = min(size, len(items))
     gpus = (settings.gpus_per_worker or 1.0) if device == "cuda" else 0.0
     segmented = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-        segment_shards, batch_size=1, batch_format="pandas", fn_kwargs={"unit": unit, "target": target, "cfg": cfg},
+        segment_shards, batch_size=1, batch_format="pandas", fn_kwargs={"unit": unit, "targets": targets, "cfg": cfg},
         num_cpus=0, compute=ray.data.TaskPoolStrategy(size=min(max(2, actors), len(items))),
     )
     with warnings.catch_warnings():  # Ray 2.60 takes max_restarts/max_task_retries only as plain remote args
         warnings.filterwarnings("ignore", message=".*ray_remote_args.* is deprecated")
         scored = segmented.map_batches(
             ShardScorer, batch_size=1, batch_format="pandas",
-            fn_constructor_kwargs={"package": package, "target": target, "cfg": cfg, "device": device,
+            fn_constructor_kwargs={"package": package, "cfg": cfg, "device": device,
                                    "threads": settings.cpus_per_worker, "folder": layout.folder, "fmt": layout.fmt},
             compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=2),
             num_cpus=settings.cpus_per_worker, num_gpus=gpus or None,

@@ -25,8 +25,9 @@ from mediaframe.config import Config
 logger = logging.getLogger(__name__)
 
 
-def segment_shards(batch: Any, unit: str, target: str, cfg: Config) -> Any:
-    """Ray task: shards (a DataFrame of `spec` JSON) -> one row per shard with its pickled sentence rows."""
+def segment_shards(batch: Any, unit: str, targets: tuple[str, ...], cfg: Config) -> Any:
+    """Ray task: shards (a DataFrame of `spec` JSON) -> one row per shard with its pickled sentence rows, each with
+    its target."""
     import pandas as pd
 
     from mediaframe.predict.rows import records_to_rows
@@ -38,7 +39,7 @@ def segment_shards(batch: Any, unit: str, target: str, cfg: Config) -> Any:
         stats: Counter[str] = Counter()
         rows: list[dict[str, Any]] = []
         records = 0
-        for record_rows in records_to_rows(shard_records(shard, unit, cfg.data, stats), unit, target, cfg, stats):
+        for record_rows in records_to_rows(shard_records(shard, unit, cfg.data, stats), unit, targets, cfg, stats):
             rows.extend(record_rows)
             records += 1
         out.append({"shard": shard.id, "payload": pickle.dumps(rows, protocol=5), "records": records,
@@ -72,7 +73,6 @@ class ShardScorer:
 
     Args:
         package: the model folder's files, shipped through the object store ({"digest", "files"}).
-        target: the target of rows and articles without their own.
         cfg: the whole configuration (predict.batch_size, predict.dtype, predict.chunk_size, targets).
         device: cpu, cuda or auto.
         threads: torch threads, the CPUs this actor reserved.
@@ -80,7 +80,7 @@ class ShardScorer:
         fmt: shard file format, parquet or jsonl.
     """
 
-    def __init__(self, package: dict[str, Any], target: str, cfg: Config, device: str, threads: int, folder: str,
+    def __init__(self, package: dict[str, Any], cfg: Config, device: str, threads: int, folder: str,
                  fmt: str) -> None:
         from mediaframe.corpus.mentions import MentionFinder
         from mediaframe.inference.predictor import Predictor
@@ -89,7 +89,7 @@ class ShardScorer:
         self.predictor = Predictor(model_folder(package), settings.batch_size, settings.dtype, device, threads, cfg.targets,
                                    settings.runtime, settings.remember)
         self.finder = MentionFinder(cfg.targets)
-        self.target, self.chunk_size, self.folder, self.fmt = target, settings.chunk_size, folder, fmt
+        self.chunk_size, self.folder, self.fmt = settings.chunk_size, folder, fmt
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: Any) -> Any:
@@ -107,7 +107,7 @@ class ShardScorer:
         truncated = self.predictor.truncated
         predictions: list[dict[str, Any]] = []
         for start in range(0, len(rows), self.chunk_size):
-            predictions += score_rows(self.predictor, self.finder, rows[start : start + self.chunk_size], self.target)
+            predictions += score_rows(self.predictor, self.finder, rows[start : start + self.chunk_size])
         name = write_shard(predictions, self.folder, int(item["shard"]), self.fmt)
         return {
             "shard": int(item["shard"]), "file": name, "rows": len(predictions), "records": int(item["records"]),
