@@ -307,6 +307,10 @@ def report_html(tmp_path_factory: pytest.TempPathFactory, make_predictions) -> P
         "Solo Sentinel": [["against", "neutral"]],
     })
     comparison = compare(rows, Grouping(), ComparisonConfig(bootstrap_samples=300, permutations=300), seed=13)
+    for sides in comparison.examples.values():  # evidence words as compare --model marks them: "sentence" in each quote
+        for quote in (q for items in sides.values() for q in items):
+            start = quote["text"].index("sentence")
+            quote["evidence"] = [[start, start + len("sentence")]]
     out = tmp_path_factory.mktemp("report")
     write_report(render_report(comparison, ReportConfig(dpi=80)), out)
     return out / "report.html"

@@ -11,7 +11,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "mediaframe"
 # Pipeline order: a module may import from its own stage and from stages before it, never after.
 STAGES = ["errors", "records", "config_sections", "config", "hardware", "numbers", "files", "tables", "progress", "interrupts", "stats", "corpus",
-          "labels", "dataset", "model", "inference", "training", "evaluation", "predict", "compare", "analyst", "scale", "cli", "__main__"]
+          "labels", "dataset", "model", "inference", "training", "evaluation", "predict", "analyst", "compare", "scale", "cli", "__main__"]
 MAX_MODULE_LINES = 300  # STYLE.md: modules of at most 300 lines
 
 

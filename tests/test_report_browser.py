@@ -42,6 +42,16 @@ def test_report_browser_shows_table_and_headline(report_page: Page) -> None:
     assert top < height / 2, "the net-stance chart must start in the first screen, above the fold"
 
 
+def test_report_browser_highlights_the_evidence_words_of_each_quote(report_page: Page) -> None:
+    marks = report_page.evaluate(
+        "Array.from(document.querySelectorAll('blockquote mark')).map(m => [m.innerText, getComputedStyle(m).backgroundColor])"
+    )
+    quotes = report_page.evaluate("document.querySelectorAll('blockquote').length")
+    assert len(marks) == quotes > 0
+    assert {text for text, _ in marks} == {"sentence"}
+    assert all(colour == "rgb(255, 226, 138)" for _, colour in marks)
+
+
 def test_report_browser_fetches_nothing_from_the_network(report_page: Page) -> None:
     assert [url for url in report_page.requests() if not url.startswith(("file:", "data:"))] == []
 

@@ -195,6 +195,9 @@ def compare(
         str | None, typer.Option("--filter", help="'mentions': only sentences that mention the target.")
     ] = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="Compare this target (files with several).")] = None,
+    model: Annotated[str, typer.Option("--model", help="The model that made the predictions, to mark the evidence "
+                                       "words of each quoted sentence: news (the shipped model), a model folder, or "
+                                       "none.")] = "news",
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
@@ -218,20 +221,31 @@ def compare(
     grouping = Grouping(base, period, filter_ == "mentions", target, source=str(predictions))
     rows = read_table(predictions)
     if also:
-        compare_side_by_side(rows, grouping, cfg, out)
+        compare_side_by_side(rows, grouping, cfg, out, model)
         return
     result = compare_groups(rows, grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    mark_evidence([result], model, cfg)
     write_report(render_report(result, cfg.report), out)
     err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)
 
 
-def compare_side_by_side(rows: list[dict[str, Any]], grouping: Any, cfg: Any, out: Path) -> None:
+def mark_evidence(comparisons: list[Any], model: str, cfg: Any) -> None:
+    """Mark each quoted sentence's evidence words with `model` (nothing for 'none')."""
+    from mediaframe.compare.evidence import add_evidence
+    from mediaframe.model.shipped import model_path
+
+    if model.strip().lower() != "none":
+        add_evidence(comparisons, model_path(model), cfg)
+
+
+def compare_side_by_side(rows: list[dict[str, Any]], grouping: Any, cfg: Any, out: Path, model: str) -> None:
     """`compare --by outlet,target`: every target of the predictions, and each outlet's targets against each other."""
     from mediaframe.compare.reporting import write_report
     from mediaframe.compare.target_report import headline, render_target_report
     from mediaframe.compare.targets import compare_targets
 
     result = compare_targets(rows, grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
+    mark_evidence(list(result.comparisons.values()), model, cfg)
     write_report(render_target_report(result, cfg.report), out)
     answer, evidence = headline(result)
     err.print(f"{len(result.targets)} targets by {grouping.by} compared -> {out}/report.html\n{answer} {evidence}",

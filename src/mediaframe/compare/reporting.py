@@ -15,6 +15,7 @@ from typing import Any
 
 from mediaframe.compare.charts import all_charts
 from mediaframe.compare.comparison import Comparison
+from mediaframe.compare.evidence import marked_text
 from mediaframe.config import ReportConfig
 from mediaframe.numbers import percent, signed
 
@@ -29,7 +30,7 @@ th,td{border-bottom:1px solid #e3e3e3;padding:.3rem .45rem;text-align:right;whit
 td:first-child,th:last-child,th:nth-last-child(2),td:nth-last-child(2){text-align:left}td:first-child,
 td:nth-last-child(2),td.flag{white-space:normal}td.flag{color:#a35b00;
 text-align:left}blockquote{margin:.3rem 0 .6rem 1rem;color:#333}
-.conf{color:#777;font-size:.85rem}.method{color:#555;font-size:.9rem}"""
+.conf{color:#777;font-size:.85rem}mark{background:#ffe28a;padding:0 .1rem}.method{color:#555;font-size:.9rem}"""
 
 
 def render_report(comparison: Comparison, cfg: ReportConfig) -> dict[str, bytes]:
@@ -182,7 +183,8 @@ def render_markdown(comparison: Comparison, chart_names: list[str]) -> str:
         for label in ("against", "favor"):
             for ex in sides.get(label, []):
                 link = f" ([{ex['title'] or ex['article_id']}]({ex['url']}))" if safe_url(ex["url"]) else ""
-                lines.append(f"- *{label}* ({ex['confidence']:.2f}): \"{cell(ex['text'])}\"{link}")
+                quote = marked_text(ex["text"], ex.get("evidence", []), lambda w: f"**{cell(w)}**", cell)
+                lines.append(f"- *{label}* ({ex['confidence']:.2f}): \"{quote}\"{link}")
         lines.append("")
     return "\n".join(lines + ["## Method", "", method_note(comparison), ""])
 
@@ -225,8 +227,13 @@ def html_examples(comparison: Comparison) -> str:
             for ex in sides.get(label, []):
                 name = html.escape(ex["title"] or ex["article_id"])
                 link = f' <a href="{html.escape(ex["url"])}">{name}</a>' if safe_url(ex["url"]) else f" {name}"
+                quote = marked_text(ex["text"], ex.get("evidence", []), lambda w: f"<mark>{html.escape(w)}</mark>",
+                                    html.escape)
                 parts.append(f'<blockquote><b>{label}</b> <span class="conf">({ex["confidence"]:.2f})</span> '
-                              f'\u201c{html.escape(ex["text"])}\u201d \u2014{link}</blockquote>')
+                              f'\u201c{quote}\u201d \u2014{link}</blockquote>')
+    if any(ex.get("evidence") for _, sides in quoted_groups(comparison) for items in sides.values() for ex in items):
+        parts.insert(0, '<p class="method">Highlighted: the words that carry each sentence\'s stance (removing them '
+                        "lowers the model's probability of that stance most).</p>")
     return "".join(parts) or "<p>No sentence is labeled against or favor.</p>"
 
 
