@@ -8,8 +8,9 @@ train --base news` on the labels alone: the replay sample is left out by default
 30 fine-tunings of three seeds fit in well under an hour on a 2-core CPU; `--replay` puts it back),
 and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on:
 
-- suggest: what `mediaframe suggest` picks with the latest model (uncertainty, embedding diversity,
-  at most 3 per passage; `analyst.selection`);
+- suggest: what `mediaframe suggest` picks (uncertainty, embedding diversity, at most 3 per passage;
+  `analyst.selection`) with the latest fine-tuned model (`--picker latest`, the loop as the README
+  shows it) or always with the news model it started from (`--picker start`);
 - random: a seeded random sample.
 
 Prints macro-F1 per task per strategy and number of labels (mean and spread over the seeds), how many
@@ -17,6 +18,8 @@ random labels reach suggest's stance F1 at 100 labels (linear interpolation of t
 appends one JSON line per round to --log.
 
     .venv/bin/python bench/active_learning.py --seeds 13,14,15 --log out/active_learning.jsonl
+    .venv/bin/python bench/active_learning.py --picker start --strategies suggest --log out/active_learning.jsonl
+    .venv/bin/python bench/active_learning.py --summarise out/active_learning.jsonl --picker start
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ PER_ARTICLE = 3
 
 def main() -> int:
     args = parse_args()
+    if args.summarise:
+        records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
+        summarise([r for r in records if r["strategy"] == "random" or r.get("picker", "latest") == args.picker],
+                  args.budgets)
+        return 0
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(args.config, args.set)
     pool = [row for row in load_source("finentity", cfg).rows if any(row.get(t) for t in TASKS)]
@@ -74,12 +82,15 @@ def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray,
     records = []
     with tempfile.TemporaryDirectory(prefix="mediaframe-al-") as work:
         for budget in args.budgets:
-            labeled += pick(strategy, model, pool, embeddings, labeled, budget - len(labeled), seed)
+            picker = model if args.picker == "latest" else model_path("news")
+            labeled += pick(strategy, picker, pool, embeddings, labeled, budget - len(labeled), seed)
             cfg = load_config(args.config, ["model.base_model=news", f"seed={seed}", *recipe(args.replay), *args.set])
             started = time.perf_counter()
             model = train(DatasetDict({"train": rows_dataset([pool[i] for i in labeled])}), cfg,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
-            records.append(score(strategy, budget, seed, model, test, cfg, time.perf_counter() - started, args.log))
+            scores = score(model, test, cfg)
+            records.append(log({"strategy": strategy, "picker": args.picker, "labels": budget, "seed": seed,
+                                "train_s": round(time.perf_counter() - started, 1), **scores}, args.log))
     return records
 
 
@@ -104,34 +115,39 @@ def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, l
     return [unlabeled[i] for i in chosen]
 
 
-def score(strategy: str, budget: int, seed: int, model: Path, test: list[dict], cfg: Config, train_s: float,
-          log: Path | None) -> dict:
+def score(model: Path, test: list[dict], cfg: Config) -> dict[str, float]:
+    """Macro-F1 per task on the test rows."""
     scores = evaluate(load_model(model), test, cfg, None).to_dict()
-    record = {"strategy": strategy, "labels": budget, "seed": seed, "train_s": round(train_s, 1),
-              **{task: round(scores[task]["macro_f1"], 4) for task in TASKS if task in scores}}
+    return {task: round(scores[task]["macro_f1"], 4) for task in TASKS if task in scores}
+
+
+def log(record: dict, path: Path | None) -> dict:
     print(json.dumps(record), flush=True)
-    if log:
-        with log.open("a", encoding="utf-8") as handle:
+    if path:
+        with path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
     return record
 
 
 def summarise(results: list[dict], budgets: list[int]) -> None:
-    """Mean ± spread per strategy and budget; random labels needed to match suggest's stance F1 at 100 labels."""
-    means: dict[str, dict[int, float]] = {}
-    print(f"\n{'strategy':<10}{'labels':>7}  " + "".join(f"{t:>20}" for t in TASKS))
+    """Mean ± spread per strategy and budget; the random labels needed to match suggest at 100 labels, for stance
+    macro-F1 and for the mean macro-F1 of the three tasks."""
+    print(f"\n{'strategy':<10}{'labels':>7}  " + "".join(f"{t:>20}" for t in (*TASKS, "mean")))
+    means: dict[str, dict[str, dict[int, float]]] = {"stance": {}, "mean": {}}
     for strategy in sorted({r["strategy"] for r in results}):
         for budget in budgets:
-            runs = [r for r in results if r["strategy"] == strategy and r["labels"] == budget]
+            runs = [{**r, "mean": statistics.mean(r[t] for t in TASKS)} for r in results
+                    if r["strategy"] == strategy and r["labels"] == budget]
             cells = [f"{statistics.mean(v):.3f} ± {statistics.stdev(v) if len(v) > 1 else 0:.3f} ({len(v)})"
-                     for v in ([r[t] for r in runs] for t in TASKS)]
-            means.setdefault(strategy, {})[budget] = statistics.mean(r["stance"] for r in runs)
+                     for v in ([r[t] for r in runs] for t in (*TASKS, "mean"))]
+            for metric in means:
+                means[metric].setdefault(strategy, {})[budget] = statistics.mean(r[metric] for r in runs)
             print(f"{strategy:<10}{budget:>7}  " + "".join(f"{c:>20}" for c in cells))
-    if {"suggest", "random"} <= set(means) and 100 in budgets:
-        needed = labels_to_reach(means["random"], means["suggest"][100])
-        shown = f"{needed:.0f}" if needed else f"more than {max(budgets)}"
-        print(f"\nstance F1 of suggest at 100 labels: {means['suggest'][100]:.3f}; random picking reaches it at "
-              f"{shown} labels" + (f" ({needed / 100:.1f}x)" if needed else ""))
+    for metric, curves in means.items():
+        if {"suggest", "random"} <= set(curves) and 100 in budgets:
+            needed = labels_to_reach(curves["random"], curves["suggest"][100])
+            shown = f"{needed:.0f} labels ({needed / 100:.1f}x)" if needed else f"more than {max(budgets)} labels"
+            print(f"{metric} macro-F1 of suggest at 100 labels: {curves['suggest'][100]:.3f}; random reaches it at {shown}")
 
 
 def labels_to_reach(curve: dict[int, float], level: float) -> float | None:
@@ -151,9 +167,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--budgets", type=lambda v: [int(x) for x in v.split(",")], default=[25, 50, 100, 200, 400])
     parser.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], default=[13, 14, 15])
     parser.add_argument("--strategies", type=lambda v: v.split(","), default=["suggest", "random"])
+    parser.add_argument("--picker", choices=["latest", "start"], default="latest",
+                        help="the model suggest picks with: the latest fine-tuned one, or the news model throughout")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")
+    parser.add_argument("--summarise", type=Path, nargs="+", help="only print the summary of these logs (random rounds "
+                        "and the suggest rounds of --picker)")
     return parser.parse_args()
 
 

@@ -29,14 +29,15 @@ NEWSMTSC = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" 
 
 
 def sentence_rows(path: Path, count: int) -> list[dict]:
-    """`count` distinct real news sentences with their target (NewsMTSC rw_test), as sentence rows."""
+    """`count` distinct real news sentences with their target and its mention (NewsMTSC rw_test), as sentence rows."""
     rows, seen = [], set()
     for line in path.open(encoding="utf-8"):
         item = json.loads(line)
         if item["sentence"] in seen:
             continue
         seen.add(item["sentence"])
-        rows.append({"id": f"s{len(rows)}", "text": item["sentence"], "target": item["mention"]})
+        mention = {"start": item["from"], "end": item["to"], "text": item["mention"]}
+        rows.append({"id": f"s{len(rows)}", "text": item["sentence"], "target": item["mention"], "mentions": [mention]})
         if len(rows) == count:
             break
     return rows

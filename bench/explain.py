@@ -13,11 +13,12 @@ after the model is loaded, on this CPU.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
 from pathlib import Path
+
+from cold_start import NEWSMTSC, sentence_rows  # bench/: the same held-out sentences
 
 from mediaframe.analyst.explain import explain_sentences, faithfulness
 from mediaframe.config import load_config
@@ -25,23 +26,6 @@ from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.hardware import cpu_family
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.shipped import model_path
-
-NEWSMTSC = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "newsmtsc" / "split_flat" / "rw_test.jsonl"
-
-
-def held_out_rows(path: Path, count: int) -> list[dict]:
-    """`count` distinct sentences of NewsMTSC rw_test with their target and its mention."""
-    rows, seen = [], set()
-    for line in path.open(encoding="utf-8"):
-        item = json.loads(line)
-        if item["sentence"] in seen:
-            continue
-        seen.add(item["sentence"])
-        mention = {"start": item["from"], "end": item["to"], "text": item["mention"]}
-        rows.append({"text": item["sentence"], "target": item["mention"], "mentions": [mention]})
-        if len(rows) == count:
-            break
-    return rows
 
 
 def cpu_name() -> str:
@@ -56,7 +40,7 @@ def main() -> int:
     cfg = load_config()
     predictor = Predictor(model_path(args.model), cfg.predict.batch_size, cfg.predict.dtype, threads=cfg.predict.threads,
                           runtime=cfg.predict.runtime, targets=cfg.targets)
-    rows = held_out_rows(args.data, args.sentences)
+    rows = sentence_rows(args.data, args.sentences)
     texts, targets = [r["text"] for r in rows], [r["target"] for r in rows]
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
     explain_sentences(predictor, texts[:5], targets[:5], mentions[:5])  # warm-up: first calls compile and allocate

@@ -14,11 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mediaframe.records import TASKS
+from mediaframe.config import Config
+from mediaframe.errors import MediaframeError
+from mediaframe.labels.embeddings import Embedder
+from mediaframe.records import TASKS, cell_text
 
 WORD = re.compile(r"\w[\w'’.-]*\w|\w")  # words, keeping inner apostrophes, hyphens and dots (U.S., co-founder)
 EXPLAINED_TASKS = ("stance", "frame")  # the tasks whose evidence words are measured
@@ -143,8 +147,8 @@ def faithfulness(predictor: Any, explanations: Sequence[Explanation], mentions: 
             "random_k_drop": float(np.mean(full - after_random))}
 
 
-def explain(model: Any, rows: Sequence[Mapping[str, Any]], cfg: Any, examples: Sequence[Any] = (), neighbours: int = 3,
-            embed: Any = None) -> list[Explanation]:
+def explain(model: str | Path, rows: Sequence[Mapping[str, Any]], cfg: Config, examples: Sequence[Path] = (),
+            neighbours: int = 3, embed: Embedder | None = None) -> list[Explanation]:
     """Explain each row (`text`, `target`, optional `mentions`) with the model, and attach its nearest labeled examples
     (of the model's training sources and the `examples` tables; none when `neighbours` is 0).
 
@@ -171,9 +175,6 @@ def explain(model: Any, rows: Sequence[Mapping[str, Any]], cfg: Any, examples: S
 
 
 def check_rows(rows: Sequence[Mapping[str, Any]]) -> None:
-    from mediaframe.errors import MediaframeError
-    from mediaframe.records import cell_text
-
     if not rows:
         raise MediaframeError("explain: no sentence given; pass --text or --input with one row per sentence")
     for number, row in enumerate(rows, start=1):
