@@ -30,8 +30,8 @@ from mediaframe.corpus.sentences import article_sentences
 from mediaframe.inference.predictor import Predictor
 from mediaframe.labels.sources import NFC_TEST_FOLD, nfc_articles, nfc_folds
 from mediaframe.predict.prediction_rows import score_rows
-from mediaframe.predict.rows import article_sentence_row
-from mediaframe.records import Article
+from mediaframe.predict.rows import ARTICLE_SENTENCE_FIELDS
+from mediaframe.records import Article, sentence_row
 
 PRONOUNS = {"they", "their", "them", "he", "his", "she", "her", "it", "its", "we", "us", "our", "you", "i", "him", "who"}
 
@@ -48,7 +48,7 @@ def main() -> int:
     roles, skipped = [], 0
     for (article_id, entity), role in sorted(pairs.items()):
         article = Article(id=article_id, text=articles[article_id]["text"], outlet=articles[article_id]["source"])
-        rows = [article_sentence_row(s, article) for s in article_sentences(article, entity, cfg) if s.mentions]
+        rows = [sentence_row(s, ARTICLE_SENTENCE_FIELDS) for s in article_sentences(article, entity, cfg) if s.mentions]
         if not rows:
             skipped += 1
             continue

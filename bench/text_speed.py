@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from mediaframe.corpus.cleaning import cleaned_lines
+from mediaframe.corpus.cleaning import clean
 from mediaframe.corpus.segmentation import split_article
 from mediaframe.records import Article
 
@@ -25,8 +25,8 @@ def seconds(work, *args) -> float:
     return best
 
 
-def short_lines(count: int) -> str:
-    return "\n".join(f"Item number {i} of the list" for i in range(count))
+def short_lines(count: int) -> Article:
+    return Article(id="list", text="\n".join(f"Item number {i} of the list" for i in range(count)))
 
 
 def one_long_line(chars: int) -> Article:
@@ -36,7 +36,7 @@ def one_long_line(chars: int) -> Article:
 
 def main() -> None:
     cases = {
-        "cleaning, short lines (2,000 / 20,000)": (cleaned_lines, short_lines(2_000), short_lines(20_000)),
+        "cleaning, short lines (2,000 / 20,000)": (clean, short_lines(2_000), short_lines(20_000)),
         "segmentation, one line (200 KB / 2 MB)": (split_article, one_long_line(200_000), one_long_line(2_000_000)),
     }
     print(f"{'case':<42} {'small s':>8} {'large s':>8} {'ratio (10 = linear)':>20}")

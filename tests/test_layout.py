@@ -9,6 +9,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "mediaframe"
+ROOT = SRC.parent
 # Pipeline order: a module may import from its own stage and from stages before it, never after.
 STAGES = ["errors", "records", "config_sections", "config", "hardware", "numbers", "files", "tables", "progress", "interrupts", "stats", "corpus",
           "labels", "dataset", "model", "inference", "training", "evaluation", "predict", "analyst", "compare", "scale", "cli", "__main__"]
@@ -106,3 +107,18 @@ def test_layout_inference_loads_without_torch() -> None:
             f"print([m for m in {HEAVY!r} if m in sys.modules])")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]", f"importing inference/ loaded {loaded}"
+
+
+@pytest.mark.parametrize("path", sorted([*(ROOT / "bench").glob("*.py"), *(ROOT / "scripts").glob("*.py")]),
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_layout_benches_and_scripts_import_names_that_exist(path: Path) -> None:
+    """bench/ and scripts/ are not imported by the tests; a name they take from mediaframe must still exist."""
+    import importlib.util
+
+    missing = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "mediaframe":
+            module = importlib.import_module(node.module)
+            missing += [f"{node.module}.{a.name}" for a in node.names
+                        if not hasattr(module, a.name) and importlib.util.find_spec(f"{node.module}.{a.name}") is None]
+    assert not missing, f"{path.name} imports names mediaframe no longer has: {missing}"
