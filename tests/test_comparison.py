@@ -226,3 +226,17 @@ def test_comparison_rank_agreement_needs_shared_groups() -> None:
         rank_agreement([{"outlet": "a", "net_stance": 0.1}], [{"outlet": "b", "net_stance": 0.2}])
     with pytest.raises(MediaframeError, match="gold summary: expected columns"):
         rank_agreement([{"outlet": "a", "net_stance": 0.1}], [{"source": "a"}])
+
+
+def test_comparison_net_stance_from_probabilities_is_the_mean_expected_score(make_predictions) -> None:
+    rows = make_predictions({"A": [["against", "favor"]] * 3})
+    for row in rows:  # full distributions, as predict writes them
+        row["stance_probs"] = {"against": 0.6, "neutral": 0.3, "favor": 0.1} if row["stance"] == "against" else \
+            {"against": 0.2, "neutral": 0.2, "favor": 0.6}
+        row["stance_probs"] = json.dumps(row["stance_probs"])  # as a CSV gives them back
+    expected = sum(0.1 - 0.6 if r["stance"] == "against" else 0.6 - 0.2 for r in rows) / len(rows)
+    by_probs = compare(rows, Grouping(), FAST.model_copy(update={"net_stance": "probabilities"}), seed=13).summary[0]
+    by_labels = compare(rows, Grouping(), FAST.model_copy(update={"net_stance": "labels"}), seed=13).summary[0]
+    assert by_probs["net_stance"] == pytest.approx(expected) and by_probs["neutral_share"] == pytest.approx(0.25)
+    assert by_labels["net_stance"] == pytest.approx(0.0) and by_labels["neutral_share"] == 0.0
+    assert by_probs["n_stance"] == by_labels["n_stance"] == 6

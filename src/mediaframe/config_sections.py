@@ -231,9 +231,9 @@ class ComparisonConfig(Section):
     permutations: int = Field(2000, ge=100, description="Article-label permutations per pairwise test.")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Confidence level of the bootstrap intervals.")
     min_articles: int = Field(3, ge=1, description="Groups with fewer articles are flagged (kept, not hidden).")
-    correction: Literal["holm", "fdr_bh"] = Field(
-        "holm", description="Multiple-comparison correction of the pairwise p-values: Holm or Benjamini-Hochberg."
-    )
+    correction: Literal["holm", "fdr_bh"] = Field("holm", description="Multiple-comparison correction: Holm or Benjamini-Hochberg.")
+    net_stance: Literal["probabilities", "labels"] = Field("probabilities", description="Stance shares and net stance from "
+                                                           "each sentence's probabilities (expected values) or its label.")
     alpha: float = Field(0.05, gt=0.0, lt=1.0, description="Adjusted p-value below which a difference is significant.")
 
 

@@ -20,6 +20,7 @@ from mediaframe.compare.comparison import Comparison
 from mediaframe.numbers import signed
 
 NEGATIVE, POSITIVE, UNSURE = "#c0392b", "#1f77b4", "#7f8c8d"
+DOT = {"probabilities": "mean P(favor) \u2212 P(against)", "labels": "favor share \u2212 against share"}
 
 
 def png_bytes(fig: Figure, dpi: int) -> bytes:
@@ -83,7 +84,7 @@ def net_stance_chart(comparison: Comparison, dpi: int) -> bytes:
     order = "in time order" if comparison.by == "date" else "most negative on top"
     title = (
         f"Net stance toward {target} by {comparison.by}, {order}\n"
-        f"dot = favor share \u2212 against share; bar = {level}% CI (article bootstrap); "
+        f"dot = {DOT[comparison.settings.get('net_stance', 'labels')]}; bar = {level}% CI (article bootstrap); "
         "red/blue: CI excludes 0; hollow, dashed, (!): few articles"
     )
     return dot_whisker(comparison, "net_stance", title, "net stance (\u22121 all against \u2026 +1 all favor)", dpi)

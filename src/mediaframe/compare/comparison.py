@@ -24,6 +24,7 @@ from mediaframe.compare.grouping import (
     group_keys,
     label_value,
     prepare_rows,
+    stance_weights,
 )
 from mediaframe.compare.quotes import characteristic_sentences
 from mediaframe.config import ComparisonConfig
@@ -105,7 +106,7 @@ def compare(
     rows, target = prepare_rows(rows, grouping)
     keys = group_keys(rows, grouping)
     layout = Layout(frames_of(rows))
-    groups = article_counts(rows, keys, layout)
+    groups = article_counts(rows, keys, layout, cfg.net_stance == "probabilities")
     summary = [summarize_group(key, ids, counts, layout, cfg, seed) for key, (ids, counts) in groups.items()]
     summary = order_summary(summary, grouping.by)
     pairwise = pairwise_tests(summary, groups, layout, cfg, seed, grouping)
@@ -125,16 +126,19 @@ def frames_of(rows: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
 
 
 def article_counts(
-    rows: Sequence[Mapping[str, Any]], keys: Sequence[str], layout: Layout
+    rows: Sequence[Mapping[str, Any]], keys: Sequence[str], layout: Layout, by_probabilities: bool = False
 ) -> dict[str, tuple[list[str], np.ndarray]]:
-    """Per group: its article ids and a count matrix (articles x layout columns)."""
+    """Per group: its article ids and a count matrix (articles x layout columns); stance columns sum the sentences'
+    stance probabilities where `by_probabilities` (expected counts), else count their labels."""
     per_group: dict[str, dict[str, np.ndarray]] = {}
     width = len(layout.columns)
     for row, key in zip(rows, keys, strict=True):
         articles = per_group.setdefault(key, {})
-        vector = articles.setdefault(str(row["article_id"]), np.zeros(width, dtype=np.int64))
+        vector = articles.setdefault(str(row["article_id"]), np.zeros(width, dtype=np.float64))
         vector[0] += 1
-        for task in ("stance", "sentiment", "frame"):
+        for stance, weight in stance_weights(row, by_probabilities).items():
+            vector[layout.index("stance", stance)] += weight
+        for task in ("sentiment", "frame"):
             label = label_value(row.get(task))
             if label is not None:
                 vector[layout.index(task, label)] += 1
@@ -175,8 +179,8 @@ def summarize_group(
         blocks = [layout.task_slice(task) for task in ("stance", "sentiment", "frame")]
         boot_totals = sentence_bootstrap_totals(totals, blocks, cfg.bootstrap_samples, rng)
     boot = statistics(boot_totals, layout)
-    n_stance = int(totals[layout.task_slice("stance")].sum())
-    row: dict[str, Any] = {"group": key, "n_articles": len(article_ids), "n_sentences": int(totals[0])}
+    n_stance = round(totals[layout.task_slice("stance")].sum())
+    row: dict[str, Any] = {"group": key, "n_articles": len(article_ids), "n_sentences": round(totals[0])}
     row["n_stance"] = n_stance
     for name, value in observed.items():
         low, high = percentile_interval(boot[name], cfg.confidence)

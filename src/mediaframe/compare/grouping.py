@@ -177,17 +177,32 @@ def date_keys(values: Sequence[Any], period: str, source: str) -> list[str]:
     return [MISSING if pd.isna(ts) else ts.strftime(fmt) for ts in parsed]
 
 
+def stance_weights(row: Mapping[str, Any], by_probabilities: bool) -> dict[str, float]:
+    """What a sentence adds to its group's against / neutral / favor counts: its stance probabilities (where asked
+    for and the row has all three), else 1 for its label ({} without one)."""
+    probs = parsed_probs(row.get("stance_probs")) if by_probabilities else None
+    if probs is not None and all(label in probs for label in KNOWN_LABELS["stance"]):
+        return {label: float(probs[label]) for label in KNOWN_LABELS["stance"]}
+    label = label_value(row.get("stance"))
+    return {label: 1.0} if label is not None else {}
+
+
+def parsed_probs(value: Any) -> Mapping[str, Any] | None:
+    """A `*_probs` field as a mapping, whether JSON gave a dict or CSV a JSON string (None when neither)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value if isinstance(value, Mapping) else None
+
+
 def stance_confidence(row: Mapping[str, Any], label: str) -> float:
     """The model's confidence in a row's stance: stance_confidence, else stance_probs[label], else NaN."""
     value = row.get("stance_confidence")
     if value is not None and label_value(value) is not None:
         return float(value)
-    probs = row.get("stance_probs")
-    if isinstance(probs, str) and probs.strip():
-        try:
-            probs = json.loads(probs)
-        except json.JSONDecodeError:
-            return float("nan")
-    if isinstance(probs, Mapping) and label in probs:
+    probs = parsed_probs(row.get("stance_probs"))
+    if probs is not None and label in probs:
         return float(probs[label])
     return float("nan")

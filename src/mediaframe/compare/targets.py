@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mediaframe.compare.comparison import Comparison, compare, group_rng, net_from_stance
-from mediaframe.compare.grouping import Grouping, group_keys, label_value, prepare_rows
+from mediaframe.compare.grouping import Grouping, group_keys, label_value, prepare_rows, stance_weights
 from mediaframe.config import ComparisonConfig
 from mediaframe.errors import MediaframeError
 from mediaframe.records import Stance
@@ -64,7 +64,7 @@ def paired_differences(rows: Sequence[Mapping[str, Any]], grouping: Grouping, ta
                        cfg: ComparisonConfig, seed: int) -> list[dict[str, Any]]:
     """For each group and pair of targets: both net stances on the articles scored toward both, their difference
     with a paired bootstrap interval, and the sign-flip permutation p-value (corrected over all pairs)."""
-    counts = stance_counts(rows, group_keys(rows, grouping))
+    counts = stance_counts(rows, group_keys(rows, grouping), cfg.net_stance == "probabilities")
     results = []
     for group in sorted({g for g, _ in counts}):
         for a, b in combinations(targets, 2):
@@ -77,15 +77,18 @@ def paired_differences(rows: Sequence[Mapping[str, Any]], grouping: Grouping, ta
     return results
 
 
-def stance_counts(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[tuple[str, str], dict[str, np.ndarray]]:
-    """(group, target) -> article id -> counts of against, neutral, favor."""
+def stance_counts(rows: Sequence[Mapping[str, Any]], keys: Sequence[str], by_probabilities: bool
+                  ) -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    """(group, target) -> article id -> (expected) counts of against, neutral, favor, as the comparison counts them."""
     out: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     for row, key in zip(rows, keys, strict=True):
-        stance = label_value(row.get("stance"))
-        if stance not in STANCE_ORDER:
+        weights = stance_weights(row, by_probabilities)
+        if not weights:
             continue
         articles = out.setdefault((key, label_value(row.get("target")) or ""), {})
-        articles.setdefault(str(row["article_id"]), np.zeros(3, dtype=np.int64))[STANCE_ORDER.index(stance)] += 1
+        vector = articles.setdefault(str(row["article_id"]), np.zeros(3, dtype=np.float64))
+        for stance, weight in weights.items():
+            vector[STANCE_ORDER.index(stance)] += weight
     return out
 
 

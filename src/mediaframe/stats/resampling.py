@@ -46,7 +46,7 @@ def sentence_bootstrap_totals(
     for block in blocks:
         counts = totals[block]
         if counts.sum() > 0:
-            boot[:, block] = rng.multinomial(int(counts.sum()), counts / counts.sum(), size=samples)
+            boot[:, block] = rng.multinomial(max(1, round(counts.sum())), counts / counts.sum(), size=samples)
     return boot
 
 
