@@ -31,7 +31,7 @@ demo: install
 	$(BIN)/mediaframe evaluate news $(OUT)/seed-dataset --json $(OUT)/evaluation-news.json --force
 	$(BIN)/mediaframe evaluate models/seed $(OUT)/seed-dataset --json $(OUT)/evaluation.json --out $(OUT)/evaluation --force
 	$(BIN)/mediaframe predict models/seed $(SEED) --target Netflix --out $(OUT)/predictions.jsonl --articles $(OUT)/articles.csv --force
-	$(BIN)/mediaframe compare $(OUT)/predictions.jsonl --by outlet --out $(OUT)/report --force
+	$(BIN)/mediaframe compare $(OUT)/predictions.jsonl --by outlet --out $(OUT)/report --model models/seed --force
 	@echo "report: $(OUT)/report/report.html"
 
 # The recipe that makes the shipped news model (about 1.5 h on the 2-core AMX Xeon with this data, more without
