@@ -54,6 +54,32 @@ def test_explain_removing_words_moves_the_mentions_with_the_text() -> None:
     assert shorter[moved[0]["start"] : moved[0]["end"]] == "Orbital Foods"
 
 
+def test_explain_removing_several_words_before_a_mention_moves_it_by_all_of_them() -> None:
+    text = "aa bb Netflix won"
+    mentions = mentions_of(text, "Netflix")
+    words = sentence_words(text, mentions)
+    shorter, moved = without(text, mentions, [words[0], words[1]])
+    assert shorter == "Netflix won" and shorter[moved[0]["start"] : moved[0]["end"]] == "Netflix"
+
+
+def test_explain_cli_reads_mentions_given_as_json_text_in_a_csv(confident_teacher: Path, tmp_path: Path) -> None:
+    import csv
+
+    text, target = SENTENCES[0]
+    rows = tmp_path / "rows.csv"
+    with rows.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "target", "mentions"])
+        writer.writeheader()
+        writer.writerow({"text": text, "target": target, "mentions": json.dumps(mentions_of(text, target))})
+        writer.writerow({"text": text, "target": target, "mentions": ""})
+    out = tmp_path / "explained.jsonl"
+    result = CliRunner().invoke(app, ["explain", str(confident_teacher), "--input", str(rows), "--out", str(out),
+                                      "--neighbours", "0", "--set", "predict.threads=1"])
+    assert result.exit_code == 0, result.output
+    explained = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [[w["text"] for w in e["words"] if w["mention"]] for e in explained] == [["Orbital", "Foods"]] * 2
+
+
 def test_explain_weight_is_the_drop_of_the_predicted_label_without_that_word(teacher_predictor: Predictor) -> None:
     text, target = SENTENCES[0]
     mentions = mentions_of(text, target)

@@ -54,6 +54,22 @@ def test_multi_target_articles_own_target_is_scored_once(tiny_model_dir: Path, t
         [("own", "Acme")] * 2 + [("open", "Orbital Foods"), ("open", "the union")])
 
 
+def test_multi_target_an_article_skipped_is_counted_once(tiny_model_dir: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "long.txt").write_text("Orbital Foods grew. " * 20, encoding="utf-8")
+    (corpus / "short.txt").write_text("Orbital Foods grew.", encoding="utf-8")
+    report = predict(tiny_model_dir, corpus, tmp_path / "p.jsonl", list(TARGETS), cfg=cfg("predict.max_article_chars=100"),
+                     show_progress=False)
+    assert report.skipped == {"bad_article": 1} and report.sentences == 2
+
+
+def test_multi_target_report_folders_stay_apart_when_names_do_not() -> None:
+    from mediaframe.compare.target_report import folders
+
+    assert folders(("AT&T", "AT-T", "東芝")) == {"AT&T": "at-t", "AT-T": "at-t-2", "東芝": "target"}
+
+
 def test_multi_target_targets_file_adds_aliases(tiny_model_dir: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "one.txt"
     corpus.write_text("The guild rejected the offer from Orbital Foods.\n", encoding="utf-8")

@@ -74,11 +74,13 @@ def example_rows(sources: Sequence[str], tables: Sequence[Path], cfg: Config) ->
     return [row for row in rows if any(row.get(task) for task in TASKS)]
 
 
-def example_index(rows: list[dict[str, Any]], embed: Embedder, cache: Path | None = None) -> ExampleIndex:
-    """The rows placed by `embed`; embeddings read from (or written to) the cache folder when there is one."""
+def example_index(rows: list[dict[str, Any]], embed: Embedder, cache: Path | None = None,
+                  embedder_name: str = "") -> ExampleIndex:
+    """The rows placed by `embed` (named `embedder_name` in the cache key); embeddings read from (or written to) the
+    cache folder when there is one."""
     texts = [str(row["text"]) for row in rows]
     folder = cache if cache is not None else user_cache_dir()
-    path = folder / "examples" / f"{texts_key(texts)}.npy" if folder is not None else None
+    path = folder / "examples" / f"{texts_key([embedder_name, *texts])}.npy" if folder is not None else None
     if path is not None and path.is_file():
         return ExampleIndex(rows, np.load(path))
     if texts:

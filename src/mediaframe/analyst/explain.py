@@ -77,15 +77,15 @@ def sentence_words(text: str, mentions: Sequence[Mapping[str, Any]]) -> list[Wor
 def without(text: str, mentions: Sequence[Mapping[str, Any]], cut: Sequence[Word]) -> tuple[str, list[dict[str, Any]]]:
     """`text` with the words in `cut` removed (each with the space after it), and the mentions moved to match."""
     spans = sorted((w.start, end_with_space(text, w.end)) for w in cut)
-    kept, moved = [], [dict(m) for m in mentions]
-    last = 0
+    kept, last = [], 0
     for start, end in spans:
         kept.append(text[last:start])
-        for m in moved:
-            if int(m["start"]) >= end:
-                m["start"], m["end"] = int(m["start"]) - (end - start), int(m["end"]) - (end - start)
         last = end
     kept.append(text[last:])
+    moved = []
+    for m in mentions:  # each mention moves left by the length cut before its original start
+        shift = sum(end - start for start, end in spans if end <= int(m["start"]))
+        moved.append({**m, "start": int(m["start"]) - shift, "end": int(m["end"]) - shift})
     return "".join(kept), moved
 
 
@@ -168,7 +168,8 @@ def explain(model: str | Path, rows: Sequence[Mapping[str, Any]], cfg: Config, e
     explanations = explain_sentences(predictor, texts, targets, mentions)
     if neighbours > 0:
         embed = embed or load_embedder(cfg.labeling.embedding_model)
-        index = example_index(example_rows(model_sources(predictor.folder.meta), examples, cfg), embed)
+        index = example_index(example_rows(model_sources(predictor.folder.meta), examples, cfg), embed,
+                              embedder_name=cfg.labeling.embedding_model or "bundled all-MiniLM-L6-v2")
         for explanation, near in zip(explanations, index.nearest(embed(texts), neighbours), strict=True):
             explanation.neighbours = near
     return explanations

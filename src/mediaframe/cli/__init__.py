@@ -17,6 +17,11 @@ def command_name(command: Any) -> str:
     return command.name or command.callback.__name__.replace("_", "-")
 
 
-app.registered_commands.sort(key=lambda command: PIPELINE_ORDER.index(command_name(command)))
+def pipeline_place(command: Any) -> int:
+    name = command_name(command)
+    return PIPELINE_ORDER.index(name) if name in PIPELINE_ORDER else len(PIPELINE_ORDER)
+
+
+app.registered_commands.sort(key=pipeline_place)
 
 __all__ = ["app"]

@@ -28,7 +28,32 @@ def input_rows(text: str | None, source: Path | None, target: str) -> list[dict[
     if (text is None) == (source is None):
         raise MediaframeError("explain: expected --text \"a sentence\" or --input FILE (one of them)")
     rows = [{"text": text}] if text is not None else read_table(source)  # type: ignore[arg-type]
-    return [{**row, "target": cell_text(row.get("target")) or target} for row in rows]
+    return [{**row, "target": cell_text(row.get("target")) or target, **given_mentions(row, number)}
+            for number, row in enumerate(rows, start=1)]
+
+
+def given_mentions(row: dict[str, Any], number: int) -> dict[str, Any]:
+    """A row's own `mentions` as a list (a CSV gives them as JSON text); {} where it has none, so they are found.
+
+    Raises:
+        MediaframeError: mentions that are not a JSON list of {start, end, text}.
+    """
+    import json
+
+    value = row.get("mentions")
+    if isinstance(value, str):
+        if not value.strip():
+            return {"mentions": None}
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = None
+    if value is None or value == []:
+        return {"mentions": None} if "mentions" in row else {}
+    if not isinstance(value, list) or not all(isinstance(m, dict) and {"start", "end"} <= set(m) for m in value):
+        raise MediaframeError(f"explain: sentence {number}: expected 'mentions' as a JSON list of "
+                              f'{{"start", "end", "text"}}; found {str(row.get("mentions"))[:60]!r}; fix or drop the column')
+    return {"mentions": value}
 
 
 def explanation_view(explanation: Explanation) -> Group:

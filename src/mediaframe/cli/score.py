@@ -234,8 +234,16 @@ def mark_evidence(comparisons: list[Any], model: str, cfg: Any) -> None:
     from mediaframe.compare.evidence import add_evidence
     from mediaframe.model.shipped import model_path
 
-    if model.strip().lower() != "none":
-        add_evidence(comparisons, model_path(model), cfg)
+    if model.strip().lower() == "none":
+        return
+    try:
+        folder = model_path(model)
+    except MediaframeError as exc:  # the default `news` where this installation ships none: the report, unmarked
+        if model != "news":
+            raise
+        err.print(f"[yellow]evidence words left out: {exc}[/yellow]")
+        return
+    add_evidence(comparisons, folder, cfg)
 
 
 def compare_side_by_side(rows: list[dict[str, Any]], grouping: Any, cfg: Any, out: Path, model: str) -> None:

@@ -35,12 +35,22 @@ def render_target_report(result: TargetComparison, cfg: ReportConfig) -> dict[st
     files["report.md"] = markdown(result).encode("utf-8")
     files["report.html"] = page(result, files["targets.png"]).encode("utf-8")
     for target, comparison in result.comparisons.items():
-        files.update({f"{slug(target)}/{name}": content for name, content in render_report(comparison, cfg).items()})
+        folder = folders(result.targets)[target]
+        files.update({f"{folder}/{name}": content for name, content in render_report(comparison, cfg).items()})
     return files
 
 
-def slug(target: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-") or "target"
+def folders(targets: tuple[str, ...]) -> dict[str, str]:
+    """Each target's subfolder: its name in lower-case ASCII words, numbered where two would share one."""
+    out: dict[str, str] = {}
+    for target in targets:
+        base = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-") or "target"
+        name, n = base, 1
+        while name in out.values():
+            n += 1
+            name = f"{base}-{n}"
+        out[target] = name
+    return out
 
 
 def side_by_side(result: TargetComparison) -> list[dict[str, Any]]:
@@ -131,7 +141,7 @@ def markdown(result: TargetComparison) -> str:
     lines = [f"# {title(result)}", "", f"**{answer}** {evidence}", "", "![net stance per target](targets.png)", ""]
     lines += ["| " + " | ".join(cell(c) for c in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    lines += ["", "## Each target's report", ""] + [f"- [{t}]({slug(t)}/report.md)" for t in result.targets]
+    lines += ["", "## Each target's report", ""] + [f"- [{t}]({f}/report.md)" for t, f in folders(result.targets).items()]
     return "\n".join(lines + ["", "## Method", "", method_note(result), ""])
 
 
@@ -142,7 +152,7 @@ def page(result: TargetComparison, chart: bytes) -> str:
     answer, evidence = headline(result)
     head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
-    links = "".join(f'<li><a href="{esc(slug(t))}/report.html">{esc(t)}</a></li>' for t in result.targets)
+    links = "".join(f'<li><a href="{esc(f)}/report.html">{esc(t)}</a></li>' for t, f in folders(result.targets).items())
     sections = [f"<h1>{esc(title(result))}</h1>",
                 f'<p class="headline"><strong>{esc(answer)}</strong> {esc(evidence)}</p>', img("targets.png", chart),
                 "<h2>Side by side</h2>", f'<table id="targets"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>',

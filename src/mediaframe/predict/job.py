@@ -62,7 +62,7 @@ class PredictJob:
 
         model = str(self.model) if "://" in str(self.model) else str(self.model.resolve())
         return {"model": model, "model_digest": weights_digest(self.model), "unit": self.unit,
-                "target": self.targets[0] if len(self.targets) == 1 else list(self.targets)}
+                "target": self.targets[0] if len(self.targets) == 1 else list(self.targets) or ""}
 
 
 def resume_action(*, finished: bool, unfinished: bool, resume: bool, force: bool, where: str) -> str:

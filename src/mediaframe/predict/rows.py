@@ -34,8 +34,9 @@ def records_to_rows(
     article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
     for record in records:
         if isinstance(record, Article):
-            yield [row for target in record_targets(record.target, targets)
-                   for row in article_rows(record, target, article_cfg, stats)]
+            first, *others = record_targets(record.target, targets)
+            rows = article_rows(record, first, article_cfg, stats)  # a skipped article is skipped (and counted) once
+            yield rows + [row for target in others for row in article_rows(record, target, article_cfg, stats)] if rows else []
             continue
         text = record.get("text")
         if not isinstance(text, str) or not text.strip():
