@@ -140,7 +140,12 @@ def test_multi_target_paired_test_finds_the_outlet_that_treats_targets_different
     assert result.targets == ("the studio", "the union")
     assert differences["A"]["difference"] == pytest.approx(-2.0) and differences["A"]["significant"]
     assert differences["B"]["difference"] == pytest.approx(0.0) and not differences["B"]["significant"]
-    assert differences["A"]["n_articles"] == 8
+    assert differences["A"]["n_articles"] == 8 and differences["A"]["flag"] == ""
+    few = compare_targets(two_target_rows(make_predictions)[:8] + two_target_rows(make_predictions)[64:72],
+                          Grouping("outlet"), load_config().comparison, 13)
+    assert few.differences[0]["n_articles"] == 2 and few.differences[0]["flag"].startswith("few articles (2)")
+    with pytest.raises(MediaframeError, match="drop --target"):
+        compare_targets(two_target_rows(make_predictions), Grouping("outlet", target="the union"), load_config().comparison, 13)
 
 
 def test_multi_target_paired_test_p_value_is_uniformish_under_the_null() -> None:

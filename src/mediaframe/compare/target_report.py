@@ -29,7 +29,7 @@ def render_target_report(result: TargetComparison, cfg: ReportConfig) -> dict[st
                                                         "net_stance_low", "net_stance_high", "sentiment_mean", "flag"]),
         "differences.csv": csv_bytes(result.differences, [result.by, "target_a", "target_b", "n_articles", "net_stance_a",
                                                           "net_stance_b", "difference", "difference_low", "difference_high",
-                                                          "p_value", "p_adjusted", "significant"]),
+                                                          "p_value", "p_adjusted", "significant", "smallest_p", "flag"]),
         "targets.png": targets_chart(result, cfg.dpi),
     }
     files["report.md"] = markdown(result).encode("utf-8")

@@ -48,6 +48,9 @@ def compare_targets(rows: Sequence[Mapping[str, Any]], grouping: Grouping, cfg: 
     Raises:
         MediaframeError: fewer than two targets in the file, or what `comparison.compare` refuses.
     """
+    if grouping.target is not None:
+        raise MediaframeError(f"--target {grouping.target!r} with --by {grouping.by},target: the side-by-side comparison "
+                              "takes every target of the file; drop --target, or drop ',target' to compare one")
     prepared, _ = prepare_rows(rows, grouping, all_targets=True)
     targets = tuple(sorted({label_value(r.get("target")) or "" for r in prepared} - {""}))
     if len(targets) < 2:
@@ -108,5 +111,8 @@ def paired_test(first: dict[str, np.ndarray], second: dict[str, np.ndarray], cfg
     draws = rng.integers(0, len(shared), size=(cfg.bootstrap_samples, len(shared)))
     boot = net_from_stance(a[draws].sum(1)) - net_from_stance(b[draws].sum(1))
     low, high = percentile_interval(boot, cfg.confidence)
+    smallest = min(1.0, 2.0 / 2 ** len(shared))  # a sign-flip test of n articles cannot go below 2 / 2^n
     return {"n_articles": len(shared), "net_stance_a": net_a, "net_stance_b": net_b, "difference": net_a - net_b,
-            "difference_low": low, "difference_high": high, "p_value": permutation_p_value(net_a - net_b, null)}
+            "difference_low": low, "difference_high": high, "p_value": permutation_p_value(net_a - net_b, null),
+            "smallest_p": smallest, "flag": f"few articles ({len(shared)}): no test can reach p < {cfg.alpha}"
+            if smallest >= cfg.alpha else ""}
