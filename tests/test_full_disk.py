@@ -81,3 +81,18 @@ def test_full_disk_output_under_a_file_is_one_line(tmp_path: Path) -> None:
     result = mediaframe("sentences", str(SEED), "--target", "Netflix", "--out", str(tmp_path / "a-file" / "s.jsonl"),
                         cwd=tmp_path)
     assert_one_line_failure(result, tmp_path / "a-file" / "s.jsonl")
+
+
+def test_full_disk_suggest_leaves_no_part_of_its_task_files(full_disk: Path, tiny_model_dir: Path, fake_embed) -> None:
+    import pytest
+
+    from mediaframe.analyst.suggest import suggest
+    from mediaframe.config import load_config
+    from mediaframe.errors import MediaframeError
+
+    orbital = Path(__file__).parent / "data" / "orbital"
+    (full_disk / "filler").write_bytes(b"\0" * 40_960)  # 6 of 16 pages left: the Label Studio files fit, the CSV not
+    with pytest.raises(MediaframeError, match="could not write"):
+        suggest(tiny_model_dir, orbital, "Orbital Foods", 40, full_disk / "tasks", load_config(None, ["predict.threads=1"]),
+                per_article=40, embed=fake_embed)
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]

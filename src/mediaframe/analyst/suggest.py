@@ -99,6 +99,8 @@ def unlabeled_rows(corpus: Path, target: str, cfg: Config, labeled: Sequence[Pat
     if not target.strip() and any(not a.target for a in articles):
         raise MediaframeError(f"{corpus}: some articles name no target; pass --target NAME")
     rows = add_context([sentence_row(s) for s in corpus_sentences(articles, target, cfg)])
+    if not rows:
+        raise MediaframeError(f"{corpus}: no sentence left after cleaning; expected articles with text to suggest from")
     known_ids, known_texts = labeled_keys(labeled)
     kept = [r for r in rows if r["id"] not in known_ids and (text_key(r["text"]), r["target"]) not in known_texts]
     if not kept:
@@ -147,7 +149,12 @@ def task_paths(out: Path) -> tuple[Path, Path, Path]:
 
 def write_tasks(tasks: list[dict[str, Any]], out: Path, cfg: Config) -> tuple[Path, ...]:
     """The suggested sentences as Label Studio tasks (the model's labels pre-annotated) and as the annotation CSV."""
-    tasks_json, _, tasks_csv = task_paths(out)
-    interface = write_label_studio(tasks, tasks_json, codebook_for(cfg.labeling), MODEL_VERSION)
-    write_annotation_csv(tasks, tasks_csv)
+    tasks_json, interface, tasks_csv = task_paths(out)
+    try:
+        write_label_studio(tasks, tasks_json, codebook_for(cfg.labeling), MODEL_VERSION)
+        write_annotation_csv(tasks, tasks_csv)
+    except MediaframeError:  # each file is written atomically; a set of files is kept whole or not at all
+        for path in (tasks_json, interface, tasks_csv):
+            path.unlink(missing_ok=True)
+        raise
     return tasks_json, interface, tasks_csv
