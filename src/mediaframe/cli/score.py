@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +20,10 @@ from mediaframe.cli.app import (
     refuse_overwrite,
 )
 from mediaframe.errors import MediaframeError
+
+if TYPE_CHECKING:
+    from mediaframe.compare.grouping import Grouping
+    from mediaframe.config import Config
 
 
 @command
@@ -206,21 +210,16 @@ def compare(
 
     Example: mediaframe compare out/predictions.jsonl --by outlet --out out/compare
     """
-    from mediaframe.compare.comparison import Grouping
     from mediaframe.compare.comparison import compare as compare_groups
+    from mediaframe.compare.grouping import grouping_of
     from mediaframe.compare.reporting import headline, render_report, write_report
     from mediaframe.tables import read_table
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
-    if filter_ not in (None, "mentions"):
-        raise MediaframeError(f"--filter {filter_!r}: expected 'mentions' (or leave it out for all sentences)")
-    base, _, also = by.partition(",")
-    if also not in ("", "target"):
-        raise MediaframeError(f"--by {by!r}: expected outlet, date or author, optionally followed by ',target'")
-    grouping = Grouping(base, period, filter_ == "mentions", target, source=str(predictions))
+    grouping, by_target = grouping_of(by, period, filter_, target, str(predictions))
     rows = read_table(predictions)
-    if also:
+    if by_target:
         compare_side_by_side(rows, grouping, cfg, out, model)
         return
     result = compare_groups(rows, grouping, cfg.comparison, cfg.seed, cfg.report.examples_per_group)
@@ -229,7 +228,7 @@ def compare(
     err.print(f"{len(result.summary)} {by} groups compared -> {out}/report.html\n{headline(result)}", highlight=False)
 
 
-def mark_evidence(comparisons: list[Any], model: str, cfg: Any) -> None:
+def mark_evidence(comparisons: list[Any], model: str, cfg: Config) -> None:
     """Mark each quoted sentence's evidence words with `model` (nothing for 'none')."""
     from mediaframe.compare.evidence import add_evidence
     from mediaframe.model.shipped import model_path
@@ -246,7 +245,7 @@ def mark_evidence(comparisons: list[Any], model: str, cfg: Any) -> None:
     add_evidence(comparisons, folder, cfg)
 
 
-def compare_side_by_side(rows: list[dict[str, Any]], grouping: Any, cfg: Any, out: Path, model: str) -> None:
+def compare_side_by_side(rows: list[dict[str, Any]], grouping: Grouping, cfg: Config, out: Path, model: str) -> None:
     """`compare --by outlet,target`: every target of the predictions, and each outlet's targets against each other."""
     from mediaframe.compare.reporting import write_report
     from mediaframe.compare.target_report import headline, render_target_report

@@ -50,6 +50,20 @@ class Grouping:
             raise MediaframeError(f"--period {self.period!r}: expected one of {', '.join(PERIODS)}")
 
 
+def grouping_of(by: str, period: str, filter_: str | None, target: str | None, source: str) -> tuple[Grouping, bool]:
+    """The grouping that `compare`'s options name, and whether targets go side by side (`--by outlet,target`).
+
+    Raises:
+        MediaframeError: an unknown --by, --period or --filter.
+    """
+    if filter_ not in (None, "mentions"):
+        raise MediaframeError(f"--filter {filter_!r}: expected 'mentions' (or leave it out for all sentences)")
+    base, _, also = by.partition(",")
+    if also not in ("", "target"):
+        raise MediaframeError(f"--by {by!r}: expected outlet, date or author, optionally followed by ',target'")
+    return Grouping(base, period, filter_ == "mentions", target, source=source), bool(also)
+
+
 def label_value(value: Any) -> str | None:
     """A label name, or None for a missing label (records.cell_text's rule)."""
     return cell_text(value) or None
