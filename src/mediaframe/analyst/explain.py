@@ -157,12 +157,11 @@ def explain(model: str | Path, rows: Sequence[Mapping[str, Any]], cfg: Config, e
     """
     from mediaframe.analyst.examples import example_index, example_rows, model_sources
     from mediaframe.corpus.mentions import MentionFinder
-    from mediaframe.inference.predictor import Predictor
     from mediaframe.labels.embeddings import load_embedder
+    from mediaframe.predict.prediction_rows import predictor_for
 
     check_rows(rows)
-    predictor = Predictor(model, cfg.predict.batch_size, cfg.predict.dtype, threads=cfg.predict.threads,
-                          runtime=cfg.predict.runtime, targets=cfg.targets)
+    predictor = predictor_for(model, cfg)
     texts, targets = [str(r["text"]) for r in rows], [str(r["target"]) for r in rows]
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
     explanations = explain_sentences(predictor, texts, targets, mentions)

@@ -19,13 +19,12 @@ import numpy as np
 
 from mediaframe.analyst.selection import expected_error, pick_diverse, uncertainty
 from mediaframe.config import Config
-from mediaframe.corpus.reading import read_articles
-from mediaframe.corpus.sentences import corpus_sentences
+from mediaframe.corpus.sentences import corpus_sentence_rows
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.annotation import add_context, write_annotation_csv, write_label_studio
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.embeddings import Embedder
-from mediaframe.records import TASKS, cell_text, sentence_row
+from mediaframe.records import TASKS, cell_text
 from mediaframe.tables import read_table
 
 logger = logging.getLogger(__name__)
@@ -64,13 +63,12 @@ def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg
         MediaframeError: n or per_article below 1, an unreadable or empty corpus, a sentence without a target,
             a model folder that is not mediaframe's, a labeled file without ids or texts.
     """
-    from mediaframe.inference.predictor import Predictor
     from mediaframe.labels.embeddings import load_embedder
+    from mediaframe.predict.prediction_rows import predictor_for
 
     check_counts(n, per_article)
     rows, left_out = unlabeled_rows(corpus, target, cfg, labeled)
-    predictor = Predictor(model, cfg.predict.batch_size, cfg.predict.dtype, threads=cfg.predict.threads,
-                          runtime=cfg.predict.runtime, targets=cfg.targets)
+    predictor = predictor_for(model, cfg)
     texts = [row["text"] for row in rows]
     probs = predictor.predict_proba(texts, [row["target"] for row in rows], [row["mentions"] for row in rows])
     doubt = uncertainty(probs)
@@ -95,10 +93,7 @@ def unlabeled_rows(corpus: Path, target: str, cfg: Config, labeled: Sequence[Pat
     Raises:
         MediaframeError: the corpus cannot be read, names no target, or has no sentence left to label.
     """
-    articles = read_articles(corpus, cfg.data)
-    if not target.strip() and any(not a.target for a in articles):
-        raise MediaframeError(f"{corpus}: some articles name no target; pass --target NAME")
-    rows = add_context([sentence_row(s) for s in corpus_sentences(articles, target, cfg)])
+    rows = add_context(corpus_sentence_rows(corpus, target, cfg))
     if not rows:
         raise MediaframeError(f"{corpus}: no sentence left after cleaning; expected articles with text to suggest from")
     known_ids, known_texts = labeled_keys(labeled)

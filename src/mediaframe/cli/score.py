@@ -66,13 +66,13 @@ def distill(
 
     Example: mediaframe distill models/default --out models/student
     """
+    from mediaframe.corpus.sentences import corpus_sentence_rows
     from mediaframe.hardware import resolve_device
-    from mediaframe.training.distillation import corpus_rows
     from mediaframe.training.distillation import distill as distill_model
 
     cfg = config_from(config, set_)
     refuse_overwrite(out, force)
-    extra = [row for path in corpus or [] for row in corpus_rows(path, target, cfg)]
+    extra = [row for path in corpus or [] for row in corpus_sentence_rows(path, target, cfg)]
     folder = distill_model(teacher, out, cfg, extra, resolve_device(device))
     err.print(f"student -> {folder} (score it with: mediaframe evaluate {folder} DATA)")
 

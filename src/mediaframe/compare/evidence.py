@@ -24,14 +24,13 @@ EVIDENCE_WORDS = 3
 def add_evidence(comparisons: list[Comparison], model: Path, cfg: Config) -> int:
     """Give every quote of the comparisons its `evidence` spans (a list of [start, end]); return how many got some."""
     from mediaframe.corpus.mentions import MentionFinder
-    from mediaframe.inference.predictor import Predictor
+    from mediaframe.predict.prediction_rows import predictor_for
 
     quotes = [(label, quote, comparison.target) for comparison in comparisons for sides in comparison.examples.values()
               for label, items in sides.items() for quote in items]
     if not quotes:
         return 0
-    predictor = Predictor(model, cfg.predict.batch_size, cfg.predict.dtype, threads=cfg.predict.threads,
-                          runtime=cfg.predict.runtime, targets=cfg.targets)
+    predictor = predictor_for(model, cfg)
     texts, targets = [q["text"] for _, q, _ in quotes], [target for _, _, target in quotes]
     mentions = MentionFinder(cfg.targets).rows([{"text": text} for text in texts], targets)
     marked = 0

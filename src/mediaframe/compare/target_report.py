@@ -34,9 +34,8 @@ def render_target_report(result: TargetComparison, cfg: ReportConfig) -> dict[st
     }
     files["report.md"] = markdown(result).encode("utf-8")
     files["report.html"] = page(result, files["targets.png"]).encode("utf-8")
-    for target, comparison in result.comparisons.items():
-        folder = folders(result.targets)[target]
-        files.update({f"{folder}/{name}": content for name, content in render_report(comparison, cfg).items()})
+    for target, folder in folders(result.targets).items():
+        files.update({f"{folder}/{name}": content for name, content in render_report(result.comparisons[target], cfg).items()})
     return files
 
 

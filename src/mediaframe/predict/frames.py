@@ -13,7 +13,7 @@ from typing import Any
 from mediaframe.config import Config, load_config
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
-from mediaframe.predict.prediction_rows import score_rows
+from mediaframe.predict.prediction_rows import predictor_for, score_rows
 
 
 def predict_frame(frame: Any, target: str = "", model: str | Path = "news", text_column: str = "text",
@@ -32,8 +32,6 @@ def predict_frame(frame: Any, target: str = "", model: str | Path = "news", text
     """
     import pandas as pd
 
-    from mediaframe.inference.predictor import Predictor
-
     if text_column not in frame.columns:
         raise MediaframeError(f"expected a {text_column!r} column; found {list(frame.columns)}; pass text_column=")
     rows = [dict(row, text=row[text_column]) for row in frame.to_dict(orient="records")]
@@ -43,7 +41,5 @@ def predict_frame(frame: Any, target: str = "", model: str | Path = "news", text
         if not str(row.get("target") or target).strip():
             raise MediaframeError(f"row {number}: no target; pass target= or give the frame a 'target' column")
     cfg = cfg or load_config()
-    settings = cfg.predict
-    predictor = Predictor(model, settings.batch_size, settings.dtype, threads=settings.threads, runtime=settings.runtime,
-                          targets=cfg.targets)
+    predictor = predictor_for(model, cfg)
     return pd.DataFrame(score_rows(predictor, MentionFinder(cfg.targets), rows, target), index=frame.index)

@@ -1,7 +1,8 @@
 """Prediction rows (docs/FORMATS.md): an input row's ids and metadata with its labels and probabilities.
 
 `start_rows` queues sentence rows on a predictor and returns what `prediction_rows` needs once they are
-scored; `score_rows` does both at once (the Ray engine, the benchmarks).
+scored; `score_rows` does both at once (the Ray engine, the benchmarks). `predictor_for` is the predictor
+the `predict` settings describe, for every command that scores a few sentences in this process.
 """
 
 from __future__ import annotations
@@ -11,12 +12,22 @@ from typing import Any
 
 import numpy as np
 
+from mediaframe.config import Config
 from mediaframe.corpus.mentions import MentionDicts, MentionFinder, row_targets
 from mediaframe.records import TASKS
 
 PROB_DIGITS = 5
 
 ROW_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target")
+
+
+def predictor_for(model: Any, cfg: Config) -> Any:
+    """A Predictor of `model` (a folder, `news`, or a loaded model) with the `predict` settings and the targets."""
+    from mediaframe.inference.predictor import Predictor
+
+    settings = cfg.predict
+    return Predictor(model, settings.batch_size, settings.dtype, threads=settings.threads, runtime=settings.runtime,
+                     targets=cfg.targets)
 
 
 def start_rows(

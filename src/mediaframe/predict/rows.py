@@ -10,7 +10,7 @@ from typing import Any
 
 from mediaframe.config import Config
 from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
-from mediaframe.corpus.sentences import article_sentences
+from mediaframe.corpus.sentences import sentences_toward
 from mediaframe.errors import MediaframeError
 from mediaframe.records import Article, sentence_row
 from mediaframe.tables import skip
@@ -34,9 +34,7 @@ def records_to_rows(
     article_cfg = cfg.model_copy(update={"data": cfg.data.model_copy(update={"max_article_chars": cfg.predict.max_article_chars})})
     for record in records:
         if isinstance(record, Article):
-            first, *others = record_targets(record.target, targets)
-            rows = article_rows(record, first, article_cfg, stats)  # a skipped article is skipped (and counted) once
-            yield rows + [row for target in others for row in article_rows(record, target, article_cfg, stats)] if rows else []
+            yield article_rows(record, targets, article_cfg, stats)
             continue
         text = record.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -49,11 +47,6 @@ def records_to_rows(
             yield toward_each(sentence_input_row(record, text), targets)
 
 
-def record_targets(own: str, targets: Sequence[str]) -> tuple[str, ...]:
-    """The targets a record is scored toward: its own, else every one given (or none: "")."""
-    return (own,) if own.strip() else tuple(targets) or ("",)
-
-
 def toward_each(row: dict[str, Any], targets: Sequence[str]) -> list[dict[str, Any]]:
     """A sentence row with its own target as it is; else one copy per target (mentions given with the row are kept
     only where there is one target they can belong to)."""
@@ -62,19 +55,20 @@ def toward_each(row: dict[str, Any], targets: Sequence[str]) -> list[dict[str, A
     return [{k: v for k, v in row.items() if k != "mentions"} | {"target": target} for target in targets]
 
 
-def article_rows(article: Article, target: str, cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
-    """The sentence rows of one article; none (counted in `stats`) when it has no target or no sentence left."""
-    if not (article.target or target).strip():
+def article_rows(article: Article, targets: Sequence[str], cfg: Config, stats: Counter[str]) -> list[dict[str, Any]]:
+    """The sentence rows of one article toward its own target, else toward each target (segmented once); none
+    (counted once in `stats`) when it has no target or no sentence left."""
+    if not (article.target.strip() or any(t.strip() for t in targets)):
         skip(stats, "no_target", f"article {article.id}: no target; pass --target or give the article a target")
         return []
     try:
-        sentences = article_sentences(article, target, cfg)
+        per_target = sentences_toward(article, targets, cfg)
     except MediaframeError as exc:
         skip(stats, "bad_article", str(exc))
         return []
-    if not sentences:
+    if not per_target[0]:
         skip(stats, "empty_article", f"article {article.id}: no sentence left after cleaning")
-    return [sentence_row(s, ARTICLE_SENTENCE_FIELDS) for s in sentences]
+    return [sentence_row(s, ARTICLE_SENTENCE_FIELDS) for sentences in per_target for s in sentences]
 
 
 def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:

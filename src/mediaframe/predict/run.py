@@ -100,10 +100,10 @@ def run_job(job: PredictJob) -> PredictReport:
     try:
         records = islice(input_records(job.source, job.unit, cfg, stats), writer.progress.records, None)
         sentence_rows = records_to_rows(records, job.unit, job.targets, cfg, stats)
-        chunks = prefetch(with_mentions(chunk_rows(sentence_rows, settings.chunk_size), finder, ""))  # rows carry targets
+        chunks = prefetch(with_mentions(chunk_rows(sentence_rows, settings.chunk_size), finder))
         with progress_bar(count_records(job.source, job.unit), writer.progress.records, job.show_progress) as bar, \
                 deferred_interrupt() as interrupted:
-            report.scored = score_chunks(chunks, predictor, finder, writer, "", bar, interrupted)
+            report.scored = score_chunks(chunks, predictor, finder, writer, bar, interrupted)
     except MediaframeError as exc:
         raise kept_or_discarded(writer, exc) from exc.__cause__
     except KeyboardInterrupt:
@@ -153,7 +153,7 @@ def finish_run(report: PredictReport, writer: Any, source: Path, labels: dict[st
 
 def score_chunks(
     chunks: Iterable[tuple[list[dict[str, Any]], int]], predictor: Any, finder: MentionFinder, writer: PartialWriter,
-    target: str, bar: Any, interrupted: threading.Event,
+    bar: Any, interrupted: threading.Event,
 ) -> int:
     """Score each chunk and append it to the output (in a thread, while the next is scored); returns the rows scored.
 
@@ -167,7 +167,7 @@ def score_chunks(
     scored, started = 0, time.perf_counter()
     with WriteBehind(write) as behind:
         for rows, consumed in chunks:  # a chunk's last batches are scored while the next is tokenized
-            behind.put(rows, start_rows(predictor, finder, rows, target), consumed)
+            behind.put(rows, start_rows(predictor, finder, rows), consumed)
             if interrupted.is_set():
                 raise KeyboardInterrupt
             scored += len(rows)
@@ -210,13 +210,13 @@ def chunk_rows(
 
 
 def with_mentions(
-    chunks: Iterable[tuple[list[dict[str, Any]], int]], finder: MentionFinder, target: str
+    chunks: Iterable[tuple[list[dict[str, Any]], int]], finder: MentionFinder
 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
     """Give every row of each chunk its target mentions (an article's were found with its sentences; a
     sentence row's own are kept, else found), so that the search runs in the background thread with the
     reading while the scoring threads work on the chunk before."""
     for rows, consumed in chunks:
-        for row, found in zip(rows, finder.rows(rows, row_targets(rows, target)), strict=True):
+        for row, found in zip(rows, finder.rows(rows, row_targets(rows, "")), strict=True):  # every row has its target
             row["mentions"] = found
         yield rows, consumed
 

@@ -78,22 +78,6 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     return out
 
 
-def corpus_rows(path: Path, target: str, cfg: Config) -> list[dict[str, Any]]:
-    """The sentences of a user's corpus (text, target, mentions), for the teacher to label.
-
-    Raises:
-        MediaframeError: the corpus cannot be read or holds no article.
-    """
-    from mediaframe.corpus.reading import read_articles
-    from mediaframe.corpus.sentences import corpus_sentences
-    from mediaframe.records import sentence_row
-
-    articles = read_articles(path, cfg.data)
-    if not target.strip() and any(not a.target for a in articles):
-        raise MediaframeError(f"--corpus {path}: some articles name no target; pass --target NAME")
-    return [sentence_row(s) for s in corpus_sentences(articles, target, cfg)]
-
-
 def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, Any]]:
     """The sentences of the distillation sources, with their gold labels where they have them."""
     from mediaframe.labels.registry import load_source
