@@ -96,3 +96,22 @@ def test_full_disk_suggest_leaves_no_part_of_its_task_files(full_disk: Path, tin
         suggest(tiny_model_dir, orbital, "Orbital Foods", 40, full_disk / "tasks", load_config(None, ["predict.threads=1"]),
                 per_article=40, embed=fake_embed)
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+def test_full_disk_side_by_side_compare_and_two_target_predict_leave_nothing_stray(
+    tmp_path: Path, full_disk: Path, tiny_model_dir: Path, make_predictions
+) -> None:
+    predictions = tmp_path / "p.jsonl"
+    rows = make_predictions({"A": [["against"] * 4] * 3}, target="the studio") + \
+        make_predictions({"A": [["favor"] * 4] * 3}, target="the union")
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (full_disk / "filler").write_bytes(b"\0" * 57_344)  # two pages left: room for the first files of a report, not all
+    result = mediaframe("compare", str(predictions), "--by", "outlet,target", "--model", "none",
+                        "--out", str(full_disk / "report"), cwd=tmp_path)
+    assert result.returncode == 1 and "could not write" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]  # no half report
+    source = sentence_rows(tmp_path / "rows.jsonl", 400)
+    stopped = mediaframe("predict", str(tiny_model_dir), str(source), "--unit", "sentence", "--target", "Netflix",
+                         "--target", "the union", "--out", str(full_disk / "p.jsonl"), cwd=tmp_path)
+    assert_one_line_failure(stopped, full_disk / "p.jsonl.partial.jsonl")
+    assert not list(full_disk.glob("*.tmp"))  # the kept run: its rows and its last whole progress file only

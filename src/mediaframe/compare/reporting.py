@@ -53,15 +53,15 @@ def render_report(comparison: Comparison, cfg: ReportConfig) -> dict[str, bytes]
 
 
 def write_report(files: dict[str, bytes], out: Path) -> list[Path]:
-    """Write rendered files into the folder `out`, each atomically; return their paths."""
-    from mediaframe.files import atomic_output
+    """Write rendered files (names relative to `out`) as the folder `out`, staged and put in place whole (a full disk
+    leaves no half report); return their paths."""
+    from mediaframe.files import staged_folder
 
-    paths = []
-    for name, content in files.items():
-        with atomic_output(out / name, "wb") as handle:
-            handle.write(content)
-        paths.append(out / name)
-    return paths
+    with staged_folder(out) as stage:
+        for name, content in files.items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_bytes(content)
+    return [out / name for name in files]
 
 
 def csv_bytes(rows: list[dict[str, Any]], columns: list[str]) -> bytes:

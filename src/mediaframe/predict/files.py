@@ -158,8 +158,12 @@ class PartialWriter:
         progress = progress or self.progress
         state = {"run": self.run, "records": progress.records, "rows": progress.rows, "bytes": progress.bytes}
         tmp = self.sidecar.with_name(self.sidecar.name + ".tmp")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        os.replace(tmp, self.sidecar)
+        try:
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, self.sidecar)
+        except OSError:  # a full disk: the last whole progress file stays, no stray temporary beside it
+            tmp.unlink(missing_ok=True)
+            raise
         self.progress = progress
 
     def close(self) -> None:
