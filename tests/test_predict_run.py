@@ -92,6 +92,35 @@ def test_predict_run_article_summary_counts_and_scores(tmp_path: Path, tiny_mode
     assert summary.loc["a", [f"stance_{s}" for s in ("against", "neutral", "favor")]].sum() == 4
 
 
+def test_predict_run_failed_write_leaves_no_scoring_running(tmp_path: Path, tiny_model_copy: Path, monkeypatch) -> None:
+    """A chunk dropped after a failed write may still be scoring in OpenVINO's threads: predict waits for it, since a
+    callback that fires while Python shuts down aborts the process."""
+    import time
+
+    from mediaframe.inference.openvino_runtime import OpenVinoScorer
+    from mediaframe.predict import files
+    from mediaframe.predict.run import predict
+
+    running = {"now": 0}
+    collect = OpenVinoScorer.collect
+
+    def slow_collect(request, job) -> None:
+        running["now"] += 1
+        time.sleep(0.05)
+        collect(request, job)
+        running["now"] -= 1
+
+    def full_disk(self, rows, consumed) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(OpenVinoScorer, "collect", staticmethod(slow_collect))
+    monkeypatch.setattr(files.PartialWriter, "write", full_disk)
+    with pytest.raises(OSError):
+        predict(tiny_model_copy, sentence_file(tmp_path, 400), tmp_path / "p.jsonl", "Netflix", unit="sentence",
+                cfg=cfg(runtime="openvino", batch_size=2, chunk_size=40, threads=2), show_progress=False)
+    assert running["now"] == 0
+
+
 def test_predict_run_refuses_to_overwrite_without_force(tmp_path: Path, tiny_model_dir: Path) -> None:
     from mediaframe.predict.run import predict
 

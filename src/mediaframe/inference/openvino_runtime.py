@@ -178,6 +178,11 @@ class OpenVinoScorer:
             return
         call.finished()
 
+    def settle(self) -> None:
+        """Wait until no request is running: a callback that fires while Python shuts down aborts the process."""
+        with suppress(Exception):  # the run's own error is the one to report
+            self.queue.wait_all()
+
     def raise_failed_request(self) -> None:
         """Raise the error of a request whose inference failed: OpenVINO never calls `collect` for it."""
         for position in range(len(self.queue)):

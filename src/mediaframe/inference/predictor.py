@@ -285,6 +285,11 @@ class Predictor:
     def count_truncated(self, cut: int) -> None:
         self.truncated += cut  # the run's summary reports them
 
+    def settle(self) -> None:
+        """Wait until no scoring started by `start_proba` still runs (before the process may exit)."""
+        if self.scorer is not None:
+            self.scorer.settle()
+
     def start_encoded(self, encoded: dict[str, list[list[int]]]) -> ScoringCall:
         """Queue tokenized inputs for scoring, sorted by length and padded per batch; returns as soon as the
         scorer has taken the last batch (`wait()` on the call gives the probabilities; see inference.batching)."""

@@ -41,6 +41,9 @@ class TorchScorer:
                 out[task][index] = values.cpu().numpy()
         return finished_call(out)
 
+    def settle(self) -> None:
+        """Nothing runs in the background here: every call returns finished."""
+
 
 def prepare_encoder(encoder: Any, dtype: str, device: str) -> Any:
     """The encoder (a torch module) in `dtype` (a copy where it changes; the loaded model stays fp32)."""

@@ -112,6 +112,7 @@ def run_job(job: PredictJob) -> PredictReport:
             "run the same command with --resume to go on"
         ) from None
     finally:
+        predictor.settle()  # chunks dropped after a failed write may still be running
         writer.close()
     report.seconds, report.skipped, report.truncated = time.perf_counter() - started, dict(stats), predictor.truncated
     return finish_run(report, writer, job.source, predictor.labels)
