@@ -1,16 +1,17 @@
 """How many labels does `suggest` save? The analyst's loop simulated on labeled real news.
 
-The starting model is the shipped news model, which was never trained on FinEntity. FinEntity's
+The starting model (--start) is the shipped fine-tuning base, `news-teacher` (`mediaframe train`'s default
+base; `--start news` is the three-layer student), which was never trained on FinEntity. FinEntity's
 training passages are the unlabeled corpus: their gold stays hidden until a sentence is picked, then
 it is revealed as the analyst's label. Each round picks more sentences, up to 25, 50, 100, 200 and
-400 labels, by one of two strategies, fine-tunes the news model on every label so far (`mediaframe
-train --base news` on the labels alone: the replay sample is left out by default here, so that the
+400 labels, by one of two strategies, fine-tunes the starting model on every label so far (`mediaframe
+train --base news-teacher` on the labels alone: the replay sample is left out by default here, so that the
 30 fine-tunings of three seeds fit in well under an hour on a 2-core CPU; `--replay` puts it back),
 and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on:
 
 - suggest: what `mediaframe suggest` picks (uncertainty, embedding diversity, at most 3 per passage;
   `analyst.selection`) with the latest fine-tuned model (`--picker latest`, the loop as the README
-  shows it) or always with the news model it started from (`--picker start`);
+  shows it) or always with the model it started from (`--picker start`);
 - random: a seeded random sample.
 
 Prints macro-F1 per task per strategy and number of labels (mean and spread over the seeds), how many
@@ -57,8 +58,8 @@ def main() -> int:
     args = parse_args()
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
-        summarise([r for r in records if r["strategy"] == "random" or r.get("picker", "latest") == args.picker],
-                  args.budgets)
+        summarise([r for r in records if r.get("start", "news") == args.start
+                   and (r["strategy"] == "random" or r.get("picker", "latest") == args.picker)], args.budgets)
         return 0
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(args.config, args.set)
@@ -76,20 +77,20 @@ def main() -> int:
 
 def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray, test: list[dict],
              args: argparse.Namespace) -> list[dict]:
-    """Rounds of pick, label (reveal the gold), fine-tune from the news model, score: one record per budget."""
+    """Rounds of pick, label (reveal the gold), fine-tune from the starting model, score: one record per budget."""
     labeled: list[int] = []
-    model: Path = model_path("news")
+    model: Path = model_path(args.start)
     records = []
     with tempfile.TemporaryDirectory(prefix="mediaframe-al-") as work:
         for budget in args.budgets:
-            picker = model if args.picker == "latest" else model_path("news")
+            picker = model if args.picker == "latest" else model_path(args.start)
             labeled += pick(strategy, picker, pool, embeddings, labeled, budget - len(labeled), seed)
-            cfg = load_config(args.config, ["model.base_model=news", f"seed={seed}", *recipe(args.replay), *args.set])
+            cfg = load_config(args.config, [f"model.base_model={args.start}", f"seed={seed}", *recipe(args.replay), *args.set])
             started = time.perf_counter()
             model = train(DatasetDict({"train": rows_dataset([pool[i] for i in labeled])}), cfg,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
             scores = score(model, test, cfg)
-            records.append(log({"strategy": strategy, "picker": args.picker, "labels": budget, "seed": seed,
+            records.append(log({"strategy": strategy, "picker": args.picker, "start": args.start, "labels": budget, "seed": seed,
                                 "train_s": round(time.perf_counter() - started, 1), **scores}, args.log))
     return records
 
@@ -168,7 +169,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seeds", type=lambda v: [int(x) for x in v.split(",")], default=[13, 14, 15])
     parser.add_argument("--strategies", type=lambda v: v.split(","), default=["suggest", "random"])
     parser.add_argument("--picker", choices=["latest", "start"], default="latest",
-                        help="the model suggest picks with: the latest fine-tuned one, or the news model throughout")
+                        help="the model suggest picks with: the latest fine-tuned one, or the starting model throughout")
+    parser.add_argument("--start", default="news-teacher", help="the model the loop starts from (news: the student)")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")

@@ -17,9 +17,12 @@ text pair) it measures, side by side in this process:
    on 20,000 sentence rows, for the model and the student: with every row scored
    (`predict.remember=0`: as if no sentence repeated; the pool of real sentences is smaller than
    20,000, so rows repeat) and with the default settings (a repeated sentence is scored once);
-   and the startup of a one-row run.
+   and the startup of a one-row run. With --distinct the rows are 20,000 distinct real sentences
+   (NewsMTSC, then every sentence of the Narrative Frames articles and of the FinEntity passages,
+   each toward an entity of its article): no sentence repeats, so the memo of repeats cannot count.
 
     .venv/bin/python bench/predict_speed.py --model models/default --student models/student
+    .venv/bin/python bench/predict_speed.py --model news --distinct   # the shipped model, distinct rows
     .venv/bin/python bench/predict_speed.py --quick      # 1,000 sentences, a smoke run
 """
 
@@ -44,6 +47,7 @@ from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.hardware import auto_threads, bf16_pays, physical_cores
 from mediaframe.inference.predictor import Predictor
 from mediaframe.inference.runtime_choice import candidates
+from mediaframe.model.shipped import model_path
 from mediaframe.predict.prediction_rows import score_rows
 from mediaframe.records import TASKS
 
@@ -55,6 +59,32 @@ PIPELINE_BATCHES = (8, 32, 64, 128)
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def distinct_real_rows(pool: list[dict], n: int) -> list[dict]:
+    """Up to `n` rows of real news, no sentence twice: the NewsMTSC pool, then the sentences of the Narrative Frames
+    articles (toward the article's first annotated entity) and of the FinEntity passages (toward their first entity)."""
+    from mediaframe.corpus.segmentation import split_article
+    from mediaframe.labels.sources import nfc_articles
+    from mediaframe.records import Article
+
+    benchmarks = NEWSMTSC.parents[1]
+    nfc = benchmarks / "narrative_frames"
+    with (nfc / "role_and_frame_annoations.tsv").open(encoding="utf-8") as handle:
+        entities: dict[str, str] = {}
+        for line in handle.read().splitlines()[1:]:
+            entities.setdefault(*line.split("\t")[:2])
+    articles = [(f"nfc{key}", article["text"], entities.get(key, "the government")) for key, article in nfc_articles(nfc).items()]
+    finentity = json.loads((benchmarks / "finentity" / "FinEntity.json").read_text(encoding="utf-8"))
+    articles += [(f"fe{i}", passage["content"], passage["annotations"][0]["value"] if passage.get("annotations")
+                  else "the company") for i, passage in enumerate(finentity)]
+    rows, seen = [], set()
+    for row in pool + [{"id": f"{key}-{s.start}", "text": s.text, "target": target, "mentions": []}
+                       for key, text, target in articles for s in split_article(Article(id=key, text=text))]:
+        if row["text"] not in seen:
+            seen.add(row["text"])
+            rows.append(row)
+    return rows[:n]
 
 
 def newsmtsc_rows(names: tuple[str, ...]) -> list[dict]:
@@ -161,11 +191,13 @@ def whole_process(model: Path, rows: list[dict], workdir: Path, *settings: str) 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default=str(REPO_ROOT / "models" / "default"), help="trained model folder")
+    parser.add_argument("--model", default="news", help="trained model folder, or `news` (the shipped model)")
     parser.add_argument("--student", help="a distilled student of --model (mediaframe distill)")
     parser.add_argument("--sentences", type=int, default=5000, help="sentences for the in-process timings")
     parser.add_argument("--whole", type=int, default=20000, help="sentence rows for the whole-process runs (0: skip)")
     parser.add_argument("--quick", action="store_true", help="1,000 sentences, no batch-size search, no whole process")
+    parser.add_argument("--distinct", action="store_true", help="whole-process rows: distinct real sentences, none twice")
+    parser.add_argument("--whole-only", action="store_true", help="only the pipeline and the whole-process runs")
     args = parser.parse_args()
     if not NEWSMTSC.is_dir():
         print(f"skipped: NewsMTSC not found at {NEWSMTSC} (the benchmark needs real news sentences)")
@@ -180,14 +212,14 @@ def main() -> int:
     print(f"matrix products at the encoder's FFN shapes: bf16 {limits['bf16']:.2f} TFLOP/s, fp32 {limits['fp32']:.2f} TFLOP/s")
 
     rates = {"pipeline, default batch size": time_pipeline(rows, None)}
-    if not args.quick:
+    if not args.quick and not args.whole_only:
         best = {bs: time_pipeline(rows[:1000], bs) for bs in PIPELINE_BATCHES}
         best_bs = max(best, key=best.get)
         rates[f"pipeline, best batch size ({best_bs})"] = time_pipeline(rows, best_bs)
-    models = {"model": Path(args.model), **({"student": Path(args.student)} if args.student else {})}
+    models = {"model": model_path(args.model), **({"student": model_path(args.student)} if args.student else {})}
     batch_size = load_config().predict.batch_size
     sets, table = held_out_sets(), []
-    for name, folder in models.items():
+    for name, folder in models.items() if not args.whole_only else ():
         # every path auto compares, the int8 ones (used only when asked for), and auto's choice
         for path in [*candidates("auto", "auto", "cpu", openvino=True), *candidates("int8", "auto", "cpu", openvino=True), "auto:auto"]:
             runtime, dtype = path.split(":")
@@ -209,7 +241,7 @@ def main() -> int:
         print(f"  {label:38s} " + "; ".join(f"{s}: " + " / ".join(f"{v:.3f}" for v in scores.values()) for s, scores in f1.items()))
     if args.whole and not args.quick:
         with tempfile.TemporaryDirectory() as tmp:
-            whole = (pool * (args.whole // len(pool) + 1))[: args.whole]
+            whole = distinct_real_rows(pool, args.whole) if args.distinct else (pool * (args.whole // len(pool) + 1))[: args.whole]
             distinct = len({(r["text"], r["target"]) for r in whole})
             # the pipeline again, beside these runs: this shared machine's speed drifts by several percent in minutes
             again = time_pipeline(pool[:2000], None)

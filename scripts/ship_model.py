@@ -1,14 +1,16 @@
-"""Make a trained model folder the model that ships with mediaframe (`news`), in half precision.
+"""Make a trained model folder a model that ships with mediaframe (`news` or `news-teacher`), in half precision.
 
-Writes mediaframe/resources/models/news: the weights as fp16 safetensors (scoring loads them into
-fp32), the OpenVINO graph made from them (so that the first `predict` after install needs neither
-torch nor a conversion), the scoring path measured for each kind of CPU, the tokenizer, config and
+Writes mediaframe/resources/models/NAME: the weights as fp16 safetensors (scoring loads them into
+fp32); for `news`, the scoring model, also the OpenVINO graph made from them (so that the first
+`predict` after install needs neither torch nor a conversion) and the scoring path measured for each
+kind of CPU (`news-teacher`, the fine-tuning base, ships without them: lean); the tokenizer, config and
 metadata, the model card with a section on where the shipped model came from (recipe commit and
 command, held-out figures, licenses of its training sources), and SHIPPED.json (the weights'
 SHA-256, size, recipe, held-out figures) that a test checks on the installed package. The folder
-before is replaced: one shipped model at a time.
+before is replaced: one version of each shipped model at a time.
 
 Example: python scripts/ship_model.py models/default --command "make model" --held-out out/held-out
+         python scripts/ship_model.py models/teacher --name news-teacher --held-out out/held-out-teacher
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from mediaframe.inference.openvino_conversion import GRAPH_FILE, SHIPPED_GRAPH, export, stamp_shipped_graph
 from mediaframe.inference.runtime_choice import PREPARED_FILE
 from mediaframe.model.modeling import load_model
-from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, shipped_folder, weights_sha256
+from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, SHIPPED_NAMES, shipped_folder, weights_sha256
 
 COPIED = ("config.json", "mediaframe.json", "tokenizer.json", "tokenizer_config.json", "config.toml", "metrics.json")
 # The scoring path `--dtype auto` chose for the default student on each kind of CPU (docs/BENCHMARKS.md: the AMX
@@ -59,8 +61,11 @@ def figures_table(results: dict[str, dict]) -> list[str]:
 
 
 def card_section(record: dict, sources: list[str]) -> str:
+    name = record["name"]
+    use = (f"`mediaframe predict {name} CORPUS --target X`" if name == SHIPPED_NAME
+           else f"the base `mediaframe train` fine-tunes by default; `mediaframe train DATA --out FOLDER --base {name}`")
     lines = ["", "## The shipped model", "",
-             f"Shipped as `{SHIPPED_NAME}` (`mediaframe predict {SHIPPED_NAME} CORPUS --target X`), weights in half precision "
+             f"Shipped as `{name}` ({use}), weights in half precision "
              f"({record['size_bytes'] / 1e6:.1f} MB, SHA-256 `{record['digest']}`).", "",
              f"- made by `{record['recipe']['command']}` at commit `{record['recipe']['commit']}` on {record['made']}",
              "- held out (never trained, tuned or selected on):", "", *figures_table(record["held_out"]), "",
@@ -68,7 +73,7 @@ def card_section(record: dict, sources: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def model_card(model: Path, meta: dict) -> str:
+def model_card(model: Path, meta: dict, name: str) -> str:
     """The model's card; for a student, followed by its teacher's (intended use, data, recipe, limits)."""
     card = (model / "README.md").read_text(encoding="utf-8") if (model / "README.md").is_file() else "# mediaframe model\n"
     teacher = Path(meta.get("distilled_from", {}).get("teacher", ""))
@@ -76,34 +81,36 @@ def model_card(model: Path, meta: dict) -> str:
         teacher_card = (teacher / "README.md").read_text(encoding="utf-8").replace("\n## ", "\n### ").replace("# mediaframe model",
                                                                                                        "## Its teacher")
         card = card.replace(str(teacher), "its teacher (below)") + "\n" + teacher_card
-    return card.replace("THIS_FOLDER", SHIPPED_NAME)
+    return card.replace("THIS_FOLDER", name)
 
 
-def ship(model: Path, out: Path, command: str, results: dict[str, dict]) -> dict:
+def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: str = SHIPPED_NAME,
+         commit: str | None = None) -> dict:
     stage = out.with_name(out.name + ".tmp")
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    for name in COPIED:
-        if (model / name).is_file():
-            shutil.copy2(model / name, stage / name)
+    for file in COPIED:
+        if (model / file).is_file():
+            shutil.copy2(model / file, stage / file)
     meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
     if "distilled_from" in meta:  # the teacher's folder on the machine that made it says nothing to a user
-        meta["distilled_from"]["teacher"] = "models/teacher (make model)"
+        meta["distilled_from"]["teacher"] = "news-teacher (shipped beside it; models/teacher of make model)"
     (stage / "mediaframe.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
     save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})
     (stage / "model.safetensors").chmod(0o644)
-    (stage / PREPARED_FILE).write_text(json.dumps(SCORING_PATHS, indent=1) + "\n", encoding="utf-8")
-    for name in ("tokenizer.json", "tokenizer_config.json", "config.json"):
-        shutil.copy2(model / name, stage / name)
-    export(load_model(stage), stage / SHIPPED_GRAPH / GRAPH_FILE, compress_to_fp16=True)  # from the fp16 weights
-    stamp_shipped_graph(stage)
+    for file in ("tokenizer.json", "tokenizer_config.json", "config.json"):
+        shutil.copy2(model / file, stage / file)
+    if name == SHIPPED_NAME:  # the scoring model: ready to score on first use
+        (stage / PREPARED_FILE).write_text(json.dumps(SCORING_PATHS, indent=1) + "\n", encoding="utf-8")
+        export(load_model(stage), stage / SHIPPED_GRAPH / GRAPH_FILE, compress_to_fp16=True)  # from the fp16 weights
+        stamp_shipped_graph(stage)
     sources = [s["name"] for s in meta.get("data", {}).get("sources", [])] or ["see README.md"]
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    record = {"name": SHIPPED_NAME, "digest": weights_sha256(stage), "size_bytes": (stage / "model.safetensors").stat().st_size,
+    commit = commit or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    record = {"name": name, "digest": weights_sha256(stage), "size_bytes": (stage / "model.safetensors").stat().st_size,
               "recipe": {"commit": commit, "command": command}, "made": date.today().isoformat(), "held_out": results}
     original = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
-    (stage / "README.md").write_text(model_card(model, original) + card_section(record, sources), encoding="utf-8")
+    (stage / "README.md").write_text(model_card(model, original, name) + card_section(record, sources), encoding="utf-8")
     (stage / SHIPPED_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     stage.rename(out)
@@ -115,10 +122,14 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--command", default="make model")
     parser.add_argument("--held-out", type=Path, help="folder of `mediaframe evaluate --json` results, one file per set")
-    parser.add_argument("--out", type=Path, default=shipped_folder())
+    parser.add_argument("--name", choices=SHIPPED_NAMES, default=SHIPPED_NAME, help="which shipped model it becomes")
+    parser.add_argument("--out", type=Path, help="default: the package's folder of --name")
+    parser.add_argument("--commit", help="the commit whose recipe made the model (default: this checkout's HEAD)")
     args = parser.parse_args()
-    record = ship(args.model, args.out, args.command, held_out(args.held_out) if args.held_out else {})
-    print(f"shipped {args.model} -> {args.out} ({record['size_bytes'] / 1e6:.1f} MB, sha256 {record['digest'][:12]})")
+    out = args.out or shipped_folder(args.name)
+    record = ship(args.model, out, args.command, held_out(args.held_out) if args.held_out else {}, args.name,
+                  args.commit)
+    print(f"shipped {args.model} -> {out} ({record['size_bytes'] / 1e6:.1f} MB, sha256 {record['digest'][:12]})")
 
 
 if __name__ == "__main__":

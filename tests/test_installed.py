@@ -59,11 +59,12 @@ def test_installed_predict_matches_the_checkout(installed: Path, tmp_path: Path,
     assert len(jsonl(outside)) == 94
 
 
-def test_installed_shipped_model_is_the_one_recorded(installed: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["news", "news-teacher"])
+def test_installed_shipped_models_are_the_ones_recorded(installed: Path, tmp_path: Path, name: str) -> None:
     code = ("import json; from mediaframe.model.shipped import model_path, shipped_record, weights_sha256; "
-            "f = model_path('news'); print(json.dumps([str(f), shipped_record(f)['digest'], weights_sha256(f)]))")
+            f"f = model_path({name!r}); print(json.dumps([str(f), shipped_record(f)['digest'], weights_sha256(f)]))")
     folder, recorded, actual = json.loads(run(installed.parent / "python", "-c", code, cwd=tmp_path).stdout)
-    assert "site-packages" in folder and recorded == actual
+    assert "site-packages" in folder and folder.endswith(name) and recorded == actual
 
 
 def test_installed_predict_with_the_shipped_model_matches_the_checkout(installed: Path, tmp_path: Path) -> None:

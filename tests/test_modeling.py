@@ -131,3 +131,27 @@ def test_modeling_pair_mode_truncates_sentence_not_target(tiny_model_dir: Path) 
     ids = enc["input_ids"][0]
     assert len(ids) == 16
     assert tokenizer.decode(ids).endswith("orbital foods [SEP]")
+
+
+@pytest.mark.parametrize("name", ["news", "news-teacher"])
+def test_modeling_shipped_names_find_the_package_folders_unless_a_folder_of_that_name_is_here(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediaframe.model import shipped
+    from mediaframe.model.modeling import continued_name, resolve_base_model
+
+    folder = shipped.model_path(name)
+    assert folder == shipped.shipped_folder(name) and shipped.shipped_record(folder)["name"] == name
+    assert resolve_base_model(name) == str(folder) and continued_name(folder) == name
+    assert load_model(folder).meta["labels"] == load_model(shipped.model_path("news")).meta["labels"]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    assert shipped.model_path(name) == Path(name) and continued_name(tmp_path / name) == str(tmp_path / name)
+    (tmp_path / name).rmdir()
+    monkeypatch.setattr(shipped, "shipped_folder", lambda _: tmp_path / "missing")
+    with pytest.raises(MediaframeError, match=f"no shipped model '{name}'"):
+        shipped.model_path(name)
+
+
+def test_modeling_training_starts_from_the_shipped_teacher_by_default() -> None:
+    assert ModelConfig().base_model == "news-teacher"

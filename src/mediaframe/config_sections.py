@@ -113,7 +113,8 @@ class SourcesConfig(Section):
 
 
 class ModelConfig(Section):
-    base_model: str = Field("news", description="'news' (the shipped news model), 'minilm' (the embedded "
+    base_model: str = Field("news-teacher", description="'news-teacher' (the shipped six-layer news model, the "
+                            "fine-tuning base), 'news' (the shipped three-layer student), 'minilm' (the embedded "
                             "all-MiniLM-L6-v2; also 'default'), a Hugging Face model id or a local folder.")
     max_length: int = Field(128, description="Tokens per input (sentence + target); longer inputs are truncated.")
     target_mode: Literal["pair", "marked", "marked_pair", "none"] = Field(
@@ -181,7 +182,7 @@ class TrainingConfig(Section):
     )
     replay_rows: int = Field(
         2000, ge=0, description="Cap on all extra sources' rows together, a seeded sample in proportion to each source "
-        "(0: all). Fine-tuning a trained model (base_model 'news') on a few labels mixes this sample of its general "
+        "(0: all). Fine-tuning a trained model (base_model 'news-teacher') on a few labels mixes this sample of its general "
         "training rows in, so that it keeps what it knows."
     )
     extra_stance_max_rows: int = Field(

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
 def train(
     data: Annotated[Path, typer.Argument(help="Built dataset folder, labeled CSV/JSONL table, or NewsMTSC JSONL/folder.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.", file_okay=False)],
-    base: Annotated[str | None, typer.Option("--base", help="Start from: news (the shipped model), minilm (plain "
-                                             "all-MiniLM-L6-v2), a Hugging Face id or a model folder (model.base_model).")] = None,
+    base: Annotated[str | None, typer.Option("--base", help="Start from: news-teacher (the shipped fine-tuning base, the "
+                                             "default), news (the shipped student), minilm (plain all-MiniLM-L6-v2), a "
+                                             "Hugging Face id or a model folder (model.base_model).")] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
     device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or auto (default: training.device).")] = None,
@@ -39,7 +40,7 @@ def train(
 ) -> None:
     """Fine-tune the three-head model on labeled sentences and write a model folder.
 
-    Example: mediaframe train out/dataset --out models/mine --base news
+    Example: mediaframe train out/dataset --out models/mine --base news-teacher
     """
     from mediaframe.training.data_parallel import is_main_process
     from mediaframe.training.train import train_path

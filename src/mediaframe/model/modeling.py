@@ -47,8 +47,8 @@ def default_base_model() -> str:
 
 
 def resolve_base_model(name: str) -> str:
-    """Map 'minilm' (or 'default') to the embedded all-MiniLM-L6-v2 checkpoint and 'news' to the shipped news
-    model; pass any other Hugging Face id or path through."""
+    """Map 'minilm' (or 'default') to the embedded all-MiniLM-L6-v2 checkpoint and 'news' or 'news-teacher' to the
+    shipped models; pass any other Hugging Face id or path through."""
     if name in ("", "default", "minilm", "all-MiniLM-L6-v2"):
         return default_base_model()
     return str(model_path(name))
@@ -240,10 +240,10 @@ def load_model(path: Path | str, device: str | torch.device = "cpu") -> LoadedMo
 
 
 def continued_name(path: Path) -> str:
-    """How a model folder records the model it continued from: `news` for the shipped one, else its path."""
-    from mediaframe.model.shipped import SHIPPED_NAME, shipped_folder
+    """How a model folder records the model it continued from: the name of a shipped one, else its path."""
+    from mediaframe.model.shipped import shipped_name
 
-    return SHIPPED_NAME if path.resolve() == shipped_folder().resolve() else str(path)
+    return shipped_name(path) or str(path)
 
 
 def check_label_schema(meta: dict[str, Any], expected: dict[str, Sequence[str]], where: str) -> None:

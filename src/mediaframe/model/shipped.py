@@ -1,10 +1,13 @@
 """The news model that ships with mediaframe, found by name.
 
-`pip install mediaframe` installs a trained model folder as package data
-(mediaframe/resources/models/news: half-precision safetensors, tokenizer, metadata, card and
-SHIPPED.json with its digest and the recipe that made it). Every command and the Python API take
-its name, `news`, wherever they take a model folder; `scripts/ship_model.py` (run by `make model`)
-writes it from a trained student.
+`pip install mediaframe` installs two trained model folders as package data, each with half-precision
+safetensors, tokenizer, metadata, card and SHIPPED.json (its digest and the recipe that made it):
+- `news` (mediaframe/resources/models/news): the distilled three-layer student, the model that scores;
+- `news-teacher`: the six-layer model it was distilled from, the base `mediaframe train` fine-tunes by
+  default (with a few labels of a new domain it learns more than the student or plain MiniLM:
+  docs/BENCHMARKS.md, the learning curve).
+Every command and the Python API take these names wherever they take a model folder;
+`scripts/ship_model.py` (run by `make model`) writes them from the trained teacher and student.
 """
 
 from __future__ import annotations
@@ -17,29 +20,37 @@ from typing import Any
 
 from mediaframe.errors import MediaframeError
 
-SHIPPED_NAME = "news"
+SHIPPED_NAME = "news"  # the scoring model
+TEACHER_NAME = "news-teacher"  # the fine-tuning base
+SHIPPED_NAMES = (SHIPPED_NAME, TEACHER_NAME)
 SHIPPED_FILE = "SHIPPED.json"  # name, weights digest, size, recipe (commit and command), held-out figures
 
 
-def shipped_folder() -> Path:
-    """The installed news model's folder (it may be missing in a checkout that has not run `make model`)."""
-    return Path(str(resources.files("mediaframe") / "resources" / "models" / SHIPPED_NAME))
+def shipped_folder(name: str = SHIPPED_NAME) -> Path:
+    """The installed folder of the shipped model `name` (it may be missing in a checkout that has not run `make model`)."""
+    return Path(str(resources.files("mediaframe") / "resources" / "models" / name))
 
 
 def model_path(model: str | Path) -> Path:
-    """A model folder from what a user typed: `news` (the shipped model) unless a folder of that name exists here.
+    """A model folder from what a user typed: `news` or `news-teacher` (the shipped models) unless a folder of that
+    name exists here.
 
     Raises:
-        MediaframeError: `news` asked for where this installation has no shipped model.
+        MediaframeError: a shipped model asked for where this installation has none.
     """
     path = Path(model)
-    if str(model) != SHIPPED_NAME or path.exists():
+    if str(model) not in SHIPPED_NAMES or path.exists():
         return path
-    folder = shipped_folder()
+    folder = shipped_folder(str(model))
     if not (folder / SHIPPED_FILE).is_file():
-        raise MediaframeError(f"no shipped model in this installation (expected {folder}); build it with `make model` "
-                              "in a checkout, or pass a model folder")
+        raise MediaframeError(f"no shipped model {model!r} in this installation (expected {folder}); build it with "
+                              "`make model` in a checkout, or pass a model folder")
     return folder
+
+
+def shipped_name(path: Path) -> str | None:
+    """The name of the shipped model in `path`, or None for any other folder."""
+    return next((name for name in SHIPPED_NAMES if path.resolve() == shipped_folder(name).resolve()), None)
 
 
 def shipped_record(folder: Path | None = None) -> dict[str, Any]:
