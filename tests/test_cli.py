@@ -15,7 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/ and c
 
 SEED = REPO_ROOT / "data" / "seed"
 ROW_FIELDS = {"id", "article_id", "index", "text", "start", "end", "outlet", "date", "title", "author", "url", "target",
-              "mentions_target", "mentions"}
+              "mentions_target", "mentions", "context"}
 
 
 def rows_of(path: Path) -> list[dict]:

@@ -9,6 +9,7 @@ import pytest
 
 from mediaframe.config import load_config
 from mediaframe.errors import MediaframeError
+from mediaframe.records import Article
 
 ARTICLE = (
     "Netflix praised the writers.\n\nThe strike was bad for the company. The streamer said profits were great.\n\n"
@@ -46,6 +47,21 @@ def test_predict_run_articles_become_rows_with_ids_and_labels(tmp_path: Path, ti
     assert [r["mentions_target"] for r in rows] == [True, True, True, False]  # "the streamer" counts after a naming
     assert rows[0]["stance"] in rows[0]["stance_probs"]
     assert not (tmp_path / "p.jsonl.partial.jsonl").exists() and not (tmp_path / "p.jsonl.progress.json").exists()
+
+
+def test_predict_run_rows_carry_the_context_a_context_model_reads() -> None:
+    from collections import Counter
+
+    from mediaframe.predict.rows import records_to_rows
+
+    article = Article(id="a", title="Netflix posts a job", text="Netflix praised the writers. The strike went on.")
+    given = [{"_number": 1, "text": "Shares fell.", "context": "Netflix cut its outlook."},
+             {"_number": 2, "text": "Shares fell.", "title": "Results day", "previous": "Netflix cut its outlook."},
+             {"_number": 3, "text": "Shares fell."}]
+    rows = [row for rows in records_to_rows([article, *given], "sentence", ["Netflix"], cfg(), Counter()) for row in rows]
+    assert [row["text"] for row in rows][:2] == ["Netflix posts a job", "Netflix praised the writers."]  # the title opens it
+    assert [row["context"] for row in rows] == ["", "Netflix posts a job.", "Netflix posts a job. Netflix praised the writers.",
+                                                "Netflix cut its outlook.", "Results day. Netflix cut its outlook.", ""]
 
 
 def test_predict_run_sentence_rows_keep_ids_and_own_targets(tmp_path: Path, tiny_model_dir: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +119,44 @@ def test_inference_fast_tokenization_matches_encode(tiny_model_copy: Path, mode:
     slow = encode(predictor.loaded.tokenizer, texts, targets, mentions, meta["max_length"], meta["target_mode"])
     assert fast["input_ids"] == slow["input_ids"] and fast["token_type_ids"] == slow["token_type_ids"]
     assert predictor.truncated == 1
+
+
+def context_model(folder: Path) -> Path:
+    """The tiny model folder turned into one that reads context (model.context "before", marked mentions)."""
+    meta_file = folder / "mediaframe.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8")) | {"target_mode": "marked", "context": "before"}
+    meta_file.write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("contexts", [["The studio cut jobs.", "", "Netflix: a headline. Shares fell.", "x " * 200, ""], None])
+def test_inference_context_is_the_second_segment_in_fast_and_slow_tokenizing(tiny_model_copy: Path, contexts) -> None:
+    from mediaframe.inference.predictor import Predictor
+    from mediaframe.model.modeling import encode
+
+    predictor = Predictor(context_model(tiny_model_copy))
+    mentions = [[{"start": 0, "end": 7}] if t.startswith("Netflix") else [] for t in SENTENCES]
+    fast = predictor.tokenize(list(SENTENCES), ["Netflix"] * 5, mentions, list(range(5)), contexts)
+    slow = encode(predictor.loaded.tokenizer, SENTENCES, ["Netflix"] * 5, mentions, 64, "marked",
+                  contexts=contexts or [""] * 5)
+    assert fast["input_ids"] == slow["input_ids"] and fast["token_type_ids"] == slow["token_type_ids"]
+    assert all(1 in types for types in fast["token_type_ids"])  # a second segment, empty where there is no context
+    if contexts:
+        assert len(fast["input_ids"][3]) == 64 and predictor.truncated == 1  # the long context is cut, the sentence kept
+        assert sum(1 for t in fast["token_type_ids"][0] if t == 1) > sum(1 for t in fast["token_type_ids"][1] if t == 1)
+
+
+def test_inference_context_changes_a_context_model_only(tiny_model_dir: Path, tiny_model_copy: Path) -> None:
+    from mediaframe.inference.predictor import Predictor
+
+    texts, targets = SENTENCES[:3], ["Netflix"] * 3
+    with_context = ["The union called the offer an insult."] * 3
+    reading = Predictor(context_model(tiny_model_copy), remember=100)
+    alone, before = reading.predict_proba(texts, targets, None), reading.predict_proba(texts, targets, None, with_context)
+    assert not np.allclose(alone["stance"], before["stance"])  # the remembered inputs are keyed by context too
+    assert np.allclose(alone["stance"], reading.predict_proba(texts, targets, None, ["", None, ""])["stance"])
+    blind = Predictor(tiny_model_dir)
+    assert np.allclose(blind.predict_proba(texts, targets)["stance"], blind.predict_proba(texts, targets, None, with_context)["stance"])
 
 
 def test_inference_row_labels_follow_unrounded_argmax(predictor) -> None:

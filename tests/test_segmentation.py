@@ -52,6 +52,18 @@ def test_segmentation_each_line_is_split_on_its_own() -> None:
                            "Train them"]
 
 
+def test_segmentation_each_sentence_carries_the_title_and_the_sentence_before_as_context() -> None:
+    from mediaframe.records import sentence_context
+
+    article = Article(id="a", title="Orbital Foods opens a plant", text="Orbital Foods hires 200 people. Pay is low.\nIt opens in May.")
+    sentences = split_article(article)
+    assert [s.context for s in sentences] == ["Orbital Foods opens a plant.",
+                                              "Orbital Foods opens a plant. Orbital Foods hires 200 people.",
+                                              "Orbital Foods opens a plant. Pay is low."]
+    assert [s.context for s in split_article(Article(id="b", text="One. Two."))] == ["", "One."]
+    assert sentence_context("Is it over?", "") == "Is it over?" and sentence_context("", "  ") == ""
+
+
 def test_segmentation_offsets_point_into_the_cleaned_text(txt_corpus: Path, html_pages: Path) -> None:
     articles = [clean(a) for a in read_articles(txt_corpus) + read_articles(html_pages / "page.html")]
     for article in articles:

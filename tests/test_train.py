@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from datasets import Dataset, DatasetDict
@@ -50,6 +51,21 @@ def tiny_dataset(labels: str = "all") -> DatasetDict:
 
 def tiny_config(base: Path, *overrides: str) -> Config:
     return load_config(TINY_CONFIG, [f"model.base_model={base}", *overrides])
+
+
+def test_training_a_context_model_reads_each_rows_context(tmp_path: Path, tiny_base_model: Path) -> None:
+    from mediaframe.inference.predictor import Predictor
+
+    data = tiny_dataset()
+    data = DatasetDict({name: split.map(lambda row, i: {"context": f"Earlier: sentence {i % 3}."}, with_indices=True)
+                        for name, split in data.items()})
+    out = train(data, tiny_config(tiny_base_model, 'model.target_mode="marked"', 'model.context="before"'), tmp_path / "m")
+    assert load_model(out).meta["context"] == "before"
+    predictor, texts = Predictor(out), [text for text, *_ in SENTENCES]
+    alone = predictor.predict_proba(texts, ["Netflix"] * 6)["stance"]
+    assert not np.allclose(alone, predictor.predict_proba(texts, ["Netflix"] * 6, None, ["The union struck."] * 6)["stance"])
+    with pytest.raises(MediaframeError, match="needs the second segment"):
+        train(data, tiny_config(tiny_base_model, 'model.context="before"'), tmp_path / "pair")  # tiny.toml: target pairs
 
 
 def test_training_writes_one_complete_model_folder(tmp_path: Path, tiny_base_model: Path) -> None:

@@ -113,13 +113,13 @@ class SourcesConfig(Section):
 
 
 class ModelConfig(Section):
-    base_model: str = Field("news-teacher", description="'news-teacher' (the shipped six-layer news model, the "
-                            "fine-tuning base), 'news' (the shipped three-layer student), 'minilm' (the embedded "
-                            "all-MiniLM-L6-v2; also 'default'), a Hugging Face model id or a local folder.")
+    base_model: str = Field("news-teacher", description="'news-teacher' (the shipped six-layer fine-tuning base), 'news' "
+                            "(the shipped student), 'minilm' (all-MiniLM-L6-v2), a Hugging Face model id or a local folder.")
     max_length: int = Field(128, description="Tokens per input (sentence + target); longer inputs are truncated.")
     target_mode: Literal["pair", "marked", "marked_pair", "none"] = Field(
-        "marked", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all."
-    )
+        "marked", description="How the target reaches the encoder: text pair, marked mentions, both, or not at all.")
+    context: Literal["none", "before"] = Field("none", description="'before': the model also reads what precedes the "
+                                               "sentence (the title, the sentence before) as a second segment (marked or none).")
     pooling: Literal["mean", "cls"] = Field("mean", description="Sentence representation fed to the heads.")
     dropout: float = Field(0.1, description="Dropout before the classification heads.")
 

@@ -63,6 +63,7 @@ class Sentence:
     url: str = ""
     target: str = ""
     mentions: tuple[Mention, ...] = ()
+    context: str = ""  # what a reader has read just before the sentence (sentence_context): the title, the sentence before
 
     @property
     def id(self) -> str:
@@ -112,6 +113,22 @@ def cell_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return str(value).strip()
+
+
+def sentence_context(title: str, previous: str, text: str = "") -> str:
+    """The context a model that reads one (`model.context = "before"`) gets with a sentence (`text`): the article's
+    title and the sentence before it, each once (a cleaned article opens with its title as a sentence of its own);
+    '' for a sentence with neither (an input row without context)."""
+    title, previous = title.strip(), previous.strip()
+    if title and title[-1] not in ".?!:":
+        title += "."
+    if not title or same_sentence(title, text):
+        return previous
+    return title if same_sentence(title, previous) or not previous else f"{title} {previous}"
+
+
+def same_sentence(one: str, other: str) -> bool:
+    return one.strip().rstrip(".") == other.strip().rstrip(".")
 
 
 def mention_rows(mentions: Iterable[Mention]) -> list[dict[str, Any]]:

@@ -70,7 +70,8 @@ def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg
     rows, left_out = unlabeled_rows(corpus, target, cfg, labeled)
     predictor = predictor_for(model, cfg)
     texts = [row["text"] for row in rows]
-    probs = predictor.predict_proba(texts, [row["target"] for row in rows], [row["mentions"] for row in rows])
+    probs = predictor.predict_proba(texts, [row["target"] for row in rows], [row["mentions"] for row in rows],
+                                    [row.get("context") for row in rows])
     doubt = uncertainty(probs)
     embeddings = (embed or load_embedder(cfg.labeling.embedding_model))(texts)
     picked = pick_diverse(doubt, embeddings, [row["article_id"] for row in rows], n, per_article, cfg.seed)

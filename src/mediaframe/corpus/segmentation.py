@@ -26,7 +26,7 @@ from syntok.segmenter import segment
 from syntok.tokenizer import Tokenizer
 
 from mediaframe.config import SegmentationConfig
-from mediaframe.records import Article, Sentence
+from mediaframe.records import Article, Sentence, sentence_context
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ def split_article(article: Article, cfg: SegmentationConfig | None = None) -> li
     """
     cfg = cfg or SegmentationConfig()
     spans = [span for line in LINE.finditer(article.text) for span in line_spans(line.group(), line.start(), cfg)]
-    return [make_sentence(article, index, start, end) for index, (start, end) in enumerate(spans)]
+    before = [""] + [article.text[start:end] for start, end in spans[:-1]]  # each sentence's previous one
+    return [make_sentence(article, index, start, end, before[index]) for index, (start, end) in enumerate(spans)]
 
 
 def line_spans(line: str, offset: int, cfg: SegmentationConfig) -> Iterator[tuple[int, int]]:
@@ -183,7 +184,7 @@ def cap_length(text: str, offset: int, start: int, end: int, limit: int) -> Iter
     yield offset + start, offset + end
 
 
-def make_sentence(article: Article, index: int, start: int, end: int) -> Sentence:
+def make_sentence(article: Article, index: int, start: int, end: int, previous: str = "") -> Sentence:
     return Sentence(
         article_id=article.id,
         index=index,
@@ -196,4 +197,5 @@ def make_sentence(article: Article, index: int, start: int, end: int) -> Sentenc
         author=article.author,
         url=article.url,
         target=article.target,
+        context=sentence_context(article.title, previous, article.text[start:end]),
     )

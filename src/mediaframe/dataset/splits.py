@@ -1,7 +1,7 @@
 """Labeled sentences -> dataset rows -> grouped, stratified, seeded splits -> a Hugging Face DatasetDict.
 
 Rows follow the built-dataset contract (id, article_id, index, text, target, mentions,
-outlet, date, the three labels with their source and confidence). Splits never put one
+outlet, date, context, the three labels with their source and confidence). Splits never put one
 article in two splits; within that constraint they are stratified by stance
 (scikit-learn's StratifiedGroupKFold), seeded, and depend only on the rows, so an
 unchanged corpus gets the same splits. Leave-one-article-out folds test every article once.
@@ -32,11 +32,12 @@ MENTION = {"start": Value("int64"), "end": Value("int64"), "text": Value("string
 FEATURES = Features({
     "id": Value("string"), "article_id": Value("string"), "index": Value("int64"), "text": Value("string"),
     "target": Value("string"), "mentions": List(MENTION), "outlet": Value("string"), "date": Value("string"),
+    "context": Value("string"),
     **{f"{task}{suffix}": Value(kind) for task in TASKS
        for suffix, kind in (("", "string"), ("_source", "string"), ("_confidence", "float64"))},
 })
 COLUMNS = tuple(FEATURES)
-SENTENCE_COLUMNS = COLUMNS[:8]  # the sentence's own fields (records.sentence_row), then its labels
+SENTENCE_COLUMNS = COLUMNS[:9]  # the sentence's own fields (records.sentence_row), then its labels
 
 
 @dataclass(frozen=True, slots=True)

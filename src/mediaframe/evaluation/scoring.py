@@ -90,7 +90,8 @@ def collect(
     for task in tasks:
         check_labels(loaded, task, {label for label in gold[task] if label is not None})
     probs = Predictor(loaded, cfg.evaluation.batch_size).predict_proba(
-        [row["text"] for row in rows], [row.get("target") or "" for row in rows], [row.get("mentions") or [] for row in rows]
+        [row["text"] for row in rows], [row.get("target") or "" for row in rows], [row.get("mentions") or [] for row in rows],
+        [row.get("context") for row in rows],
     )
     weak = weak_labels_or_reason(rows, train_rows, tasks, cfg)
     with_articles = all(row.get("article_id") for row in rows)

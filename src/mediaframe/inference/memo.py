@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -41,3 +42,22 @@ class ScoreMemo:
             self.entries.move_to_end(key)
             while len(self.entries) > self.capacity:
                 self.entries.popitem(last=False)
+
+
+def distinct_inputs(
+    texts: Sequence[str], targets: Sequence[str], mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
+    contexts: Sequence[str] | None = None,
+) -> tuple[list[int], np.ndarray, list[tuple[Any, ...]]]:
+    """Indices of the first occurrence of each distinct input (text, target, mention spans, context), each input's
+    slot among them, and the slots' keys (the memory's keys)."""
+    slots: dict[tuple[Any, ...], int] = {}
+    unique: list[int] = []
+    inverse = np.empty(len(texts), dtype=np.int64)
+    for i, text in enumerate(texts):
+        spans = tuple((int(m["start"]), int(m["end"])) for m in mentions[i]) if mentions is not None else ()
+        key = (text, targets[i], spans, contexts[i] if contexts is not None else "")
+        slot = slots.setdefault(key, len(unique))
+        if slot == len(unique):
+            unique.append(i)
+        inverse[i] = slot
+    return unique, inverse, list(slots)

@@ -29,7 +29,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import auto_threads, physical_cores, resolve_device
 from mediaframe.inference import openvino_conversion, openvino_runtime, openvino_trial
 from mediaframe.inference.batching import Batches, ScoringCall, finished_call, padded_batches
-from mediaframe.inference.memo import ScoreMemo
+from mediaframe.inference.memo import ScoreMemo, distinct_inputs
 from mediaframe.inference.runtime_choice import cache_key as path_cache_key
 from mediaframe.inference.runtime_choice import (
     calibration_rows,
@@ -44,6 +44,7 @@ from mediaframe.model.folder import (
     loaded_folder,
     mark_mentions,
     read_folder,
+    reads_context,
     weights_digest,
 )
 from mediaframe.model.shipped import model_path
@@ -196,20 +197,23 @@ class Predictor:
         texts: Sequence[str],
         targets: Sequence[str],
         mentions: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+        contexts: Sequence[str | None] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Class probabilities per task, one row per input, in input order.
+        """Class probabilities per task, one row per input, in input order (`contexts`: each sentence's context, read
+        by a model trained to read it, records.sentence_context; None or '' where there is none).
 
         Identical inputs are scored once (and, with `remember`, inputs met in earlier calls are not scored
         again); inputs scored here that are longer than the model's max_length are truncated and counted in
         `self.truncated`.
         """
-        return self.start_proba(texts, targets, mentions)()
+        return self.start_proba(texts, targets, mentions, contexts)()
 
     def start_proba(
         self,
         texts: Sequence[str],
         targets: Sequence[str],
         mentions: Sequence[Sequence[Mapping[str, Any]]] | None = None,
+        contexts: Sequence[str | None] | None = None,
     ) -> Callable[[], dict[str, np.ndarray]]:
         """`predict_proba` in two steps: this call tokenizes and queues the inputs; the function it returns gives
         their probabilities once scored. Where the scorer runs in its own threads (OpenVINO) the caller can
@@ -217,11 +221,13 @@ class Predictor:
         probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         if not len(texts):
             return lambda: probs
-        unique, inverse, keys = self.distinct_inputs(texts, targets, mentions)
+        read = [c or "" for c in contexts] if contexts is not None and reads_context(self.folder.meta) else None
+        unique, inverse, keys = distinct_inputs(texts, targets, mentions, read)
         known = [self.memo.get(key) for key in keys] if self.memo else [None] * len(keys)
         new = [slot for slot, found in enumerate(known) if found is None]
         index = [unique[slot] for slot in new]
-        call = (self.start_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index))
+        call = (self.start_encoded(self.tokenize([texts[i] for i in index], [targets[i] for i in index], mentions, index,
+                                                 read))
                 if new else finished_call({task: np.empty((0, len(self.labels[task])), dtype=np.float32) for task in TASKS}))
 
         def assemble() -> dict[str, np.ndarray]:
@@ -240,44 +246,33 @@ class Predictor:
 
         return assemble
 
-    def distinct_inputs(
-        self, texts: Sequence[str], targets: Sequence[str], mentions: Sequence[Sequence[Mapping[str, Any]]] | None
-    ) -> tuple[list[int], np.ndarray, list[tuple[Any, ...]]]:
-        """Indices of the first occurrence of each distinct input, each input's slot among them, and the slots' keys."""
-        slots: dict[tuple[Any, ...], int] = {}
-        unique: list[int] = []
-        inverse = np.empty(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            spans = tuple((int(m["start"]), int(m["end"])) for m in mentions[i]) if mentions is not None else ()
-            key = (text, targets[i], spans)
-            slot = slots.setdefault(key, len(unique))
-            if slot == len(unique):
-                unique.append(i)
-            inverse[i] = slot
-        return unique, inverse, list(slots)
-
     def tokenize(
         self,
         texts: list[str],
         targets: list[str],
         mentions: Sequence[Sequence[Mapping[str, Any]]] | None,
         index: list[int],
+        contexts: Sequence[str] | None = None,
     ) -> dict[str, list[list[int]]]:
         """Token ids of every input in one call of the fast tokenizer's Rust backend (the ids of
-        `modeling.encode`, without the transformers wrapper's per-row Python work); counts truncated inputs."""
+        `modeling.encode`, without the transformers wrapper's per-row Python work); counts truncated inputs.
+        `mentions` and `contexts` cover every input of the call, `index` the ones tokenized here."""
         meta = self.folder.meta
         spans = [list(mentions[i]) for i in index] if mentions is not None else None
+        second = ([contexts[i] for i in index] if contexts is not None else [""] * len(index)) if reads_context(meta) else None
         if self.encoder is None:  # a loaded model with a slow tokenizer
             from mediaframe.model.modeling import encode
 
-            encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"])
+            encoded = encode(self.loaded.tokenizer, texts, targets, spans, meta["max_length"], meta["target_mode"],
+                             contexts=second)
             self.count_truncated(sum(1 for ids in encoded["input_ids"] if len(ids) >= meta["max_length"]))
             return {"input_ids": encoded["input_ids"], "token_type_ids": encoded.get("token_type_ids") or
                     [[0] * len(ids) for ids in encoded["input_ids"]]}
         mode = meta["target_mode"]
         if mode in ("marked", "marked_pair"):
             texts = [mark_mentions(t, m) for t, m in zip(texts, spans or [[]] * len(texts), strict=True)]
-        inputs: list[Any] = list(zip(texts, targets, strict=True)) if mode in PAIR_MODES else texts
+        pairs = targets if mode in PAIR_MODES else second
+        inputs: list[Any] = list(zip(texts, pairs, strict=True)) if pairs is not None else texts
         encodings = self.encoder.encode(inputs)
         self.count_truncated(sum(1 for e in encodings if e.overflowing))
         return {"input_ids": [e.ids for e in encodings], "token_type_ids": [e.type_ids for e in encodings]}

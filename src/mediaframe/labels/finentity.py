@@ -13,8 +13,15 @@ from pathlib import Path
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
-from mediaframe.labels.sources import LabeledSource, agreement, article_mentions, labeled_row, read_labels
-from mediaframe.records import Mention
+from mediaframe.labels.sources import (
+    NOT_FOUND,
+    LabeledSource,
+    SentenceFound,
+    agreement,
+    article_mentions,
+    labeled_row,
+    read_labels,
+)
 
 FINENTITY_LABELS = "finentity.jsonl"
 FINENTITY_FIELDS = ("article_id", "passage", "index", "start", "end", "entity", "split", "stance", "sentiment", "frame")
@@ -26,14 +33,15 @@ def finentity_source(cfg: Config, test: bool) -> LabeledSource:
     labels = [r for r in read_labels(Path(cfg.sources.labels) / FINENTITY_LABELS, fields=FINENTITY_FIELDS)
               if (r["split"] == "test") == test]
     passages = finentity_passages(Path(cfg.sources.benchmarks).resolve() / "finentity" / "FinEntity.json")
-    found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
+    found: dict[tuple[str, str], dict[int, SentenceFound]] = {}
     rows = []
     for label in labels:
         text = passages[label["passage"]]
         key = (label["article_id"], label["entity"])
         if key not in found:
             found[key] = article_mentions(label["article_id"], text, label["entity"], cfg)
-        rows.append(labeled_row(label, label["article_id"], text, found[key].get(label["start"], ()), "FinEntity", ""))
+        mentions, context = found[key].get(label["start"], NOT_FOUND)
+        rows.append(labeled_row(label, label["article_id"], text, mentions, "FinEntity", "", context))
     name = "finentity_test" if test else "finentity"
     return LabeledSource(name, "gold", "real news", rows, agreement(cfg, "finentity"))
 

@@ -60,6 +60,7 @@ def make_row(fields: dict[str, Any]) -> dict[str, Any]:
         "mentions": fields.get("mentions") or [],
         "outlet": fields.get("outlet") or "",
         "date": fields.get("date") or "",
+        "context": fields.get("context") or "",
         **empty_labels(),
     }
 

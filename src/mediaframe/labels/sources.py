@@ -26,7 +26,7 @@ from mediaframe.corpus.segmentation import split_article
 from mediaframe.corpus.targets import TargetSpec, mentions_in_order, resolve_target
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.importers import make_row, read_newsmtsc, set_label
-from mediaframe.records import TASKS, Article, Mention, mention_rows
+from mediaframe.records import TASKS, Article, Mention, mention_rows, sentence_context
 from mediaframe.tables import table_rows
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ AGREEMENT = "agreement.json"
 WRITTEN_ARTICLES = "articles.jsonl"
 NFC_TEST_FOLD = "5"  # the authors' fold 5: a test set, never trained, tuned or selected on
 NFC_FIELDS = ("article_id", "index", "start", "end", "entity", "fold", "stance", "sentiment", "frame")
+SentenceFound = tuple[tuple[Mention, ...], str]  # a labeled sentence's mentions of its entity, and its context
+NOT_FOUND: SentenceFound = ((), "")
 NEWSMTSC_KEY = re.compile(r"_[^_]*_\d+_\d+$")  # "<sentence key>_<target>_<from>_<to>" -> sentence key
 
 
@@ -129,7 +131,7 @@ def narrative_frames_source(cfg: Config, test: bool) -> LabeledSource:
                                                             fields=NFC_FIELDS)
               if (str(r["fold"]) == NFC_TEST_FOLD) == test]
     articles = nfc_articles(Path(cfg.sources.benchmarks).resolve() / "narrative_frames")
-    found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]] = {}
+    found: dict[tuple[str, str], dict[int, SentenceFound]] = {}
     rows = [nfc_row(label, articles, found, cfg) for label in labels]
     name = "narrative_frames_test" if test else "narrative_frames"
     return LabeledSource(name, "gold", "real news", rows, agreement(cfg, name))
@@ -138,7 +140,7 @@ def narrative_frames_source(cfg: Config, test: bool) -> LabeledSource:
 def nfc_row(
     label: dict[str, Any],
     articles: dict[str, dict[str, str]],
-    found: dict[tuple[str, str], dict[int, tuple[Mention, ...]]],
+    found: dict[tuple[str, str], dict[int, SentenceFound]],
     cfg: Config,
 ) -> dict[str, Any]:
     """One labeled (sentence, entity) pair as a training row; mentions found in the article's context."""
@@ -149,8 +151,8 @@ def nfc_row(
     key = (article_id, label["entity"])
     if key not in found:
         found[key] = article_mentions(article_id, meta["text"], label["entity"], cfg)
-    return labeled_row(label, f"nfc-{article_id}", meta["text"], found[key].get(label["start"], ()), meta["source"],
-                       meta["date"])
+    mentions, context = found[key].get(label["start"], NOT_FOUND)
+    return labeled_row(label, f"nfc-{article_id}", meta["text"], mentions, meta["source"], meta["date"], context)
 
 
 @cache
@@ -174,23 +176,25 @@ def nfc_folds(folder: Path) -> dict[str, str]:
         return {row["ID"]: row["test_fold"] for row in csv.DictReader(handle, delimiter="\t")}
 
 
-def article_mentions(article_id: str, text: str, entity: str, cfg: Config) -> dict[int, tuple[Mention, ...]]:
-    """Sentence start -> mentions of `entity`, reading the raw article text as `predict` reads an article."""
+def article_mentions(article_id: str, text: str, entity: str, cfg: Config) -> dict[int, SentenceFound]:
+    """Sentence start -> (mentions of `entity`, the sentence's context), reading the raw article text as `predict`
+    reads an article."""
     sentences = split_article(Article(id=article_id, text=text), cfg.segmentation)
     spec = resolve_target(entity, cfg.targets)
     found = mentions_in_order([s.text for s in sentences], spec)
-    return {s.start: mentions for s, mentions in zip(sentences, found, strict=True)}
+    return {s.start: (mentions, s.context) for s, mentions in zip(sentences, found, strict=True)}
 
 
 def labeled_row(
-    label: dict[str, Any], article_id: str, article_text: str, mentions: tuple[Mention, ...], outlet: str, date: str
+    label: dict[str, Any], article_id: str, article_text: str, mentions: tuple[Mention, ...], outlet: str, date: str,
+    context: str = "",
 ) -> dict[str, Any]:
     """A training row of one labeled (sentence, entity) unit of a source article, its text checked against the label."""
     text = article_text[label["start"] : label["end"]]
     check_text(text, label, f"{outlet} article {article_id}")
     row = make_row({"id": f"{article_id}:{label['index']}:{label.get('unit') or slug(label['entity'])}",
                     "article_id": article_id, "index": label["index"], "text": text, "target": label["entity"],
-                    "outlet": outlet, "date": date, "mentions": mention_rows(mentions)})
+                    "outlet": outlet, "date": date, "mentions": mention_rows(mentions), "context": context})
     for task in TASKS:
         set_label(row, task, label[task], source="gold")
     row["mentions_target"] = bool(label.get("mentions_target"))
@@ -222,9 +226,11 @@ def written_rows(article: dict[str, Any], cfg: Config) -> list[dict[str, Any]]:
             raise MediaframeError(f"written article {article.get('id')!r} sentence {index}: missing "
                                   f"{', '.join(missing)}; every sentence needs text, stance, sentiment and frame")
     for index, (sentence, mentions) in enumerate(zip(sentences, found, strict=True)):
+        previous = sentences[index - 1]["text"] if index else ""
         row = make_row({"id": f"{article['id']}:{index}", "article_id": article["id"], "index": index,
                         "text": sentence["text"], "target": article["target"], "outlet": article.get("outlet", ""),
-                        "date": article.get("date", ""), "mentions": mention_rows(mentions)})
+                        "date": article.get("date", ""), "mentions": mention_rows(mentions),
+                        "context": sentence_context(str(article.get("title") or ""), previous)})
         for task in TASKS:
             set_label(row, task, sentence[task], source="gold")
         row["mentions_target"] = bool(sentence.get("mentions_target"))

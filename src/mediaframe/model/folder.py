@@ -31,6 +31,11 @@ MARK_OPEN, MARK_CLOSE = "<<", ">>"
 PAIR_MODES = ("pair", "marked_pair")
 
 
+def reads_context(meta: dict[str, Any]) -> bool:
+    """Whether a model reads each sentence's context as its second segment (model.context "before")."""
+    return meta.get("context", "none") == "before"
+
+
 @dataclass(frozen=True)
 class ModelFolder:
     """What scoring needs of a model: its metadata, its fast tokenizer and the id of padding."""

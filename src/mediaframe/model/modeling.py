@@ -27,9 +27,11 @@ from mediaframe.model.folder import (  # noqa: F401 (re-exported: the folder for
     MARK_CLOSE,
     MARK_OPEN,
     META_FILE,
+    PAIR_MODES,
     WEIGHTS_FILE,
     mark_mentions,
     read_meta,
+    reads_context,
 )
 from mediaframe.model.shipped import model_path
 from mediaframe.records import TASKS
@@ -145,7 +147,14 @@ def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelCon
 
 
 def model_meta(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConfig) -> dict[str, Any]:
-    """The start of mediaframe.json: format, base model, label maps and input settings."""
+    """The start of mediaframe.json: format, base model, label maps and input settings.
+
+    Raises:
+        MediaframeError: context asked for where the target already takes the second segment.
+    """
+    if cfg.context != "none" and cfg.target_mode in PAIR_MODES:
+        raise MediaframeError(f"model.context={cfg.context!r} needs the second segment, which target_mode="
+                              f"{cfg.target_mode!r} gives the target; use target_mode 'marked' or context 'none'")
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -153,6 +162,7 @@ def model_meta(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelConf
         "labels": {task: list(labels[task]) for task in TASKS},
         "max_length": cfg.max_length,
         "target_mode": cfg.target_mode,
+        "context": cfg.context,
         "pooling": cfg.pooling,
     }
 
@@ -188,6 +198,7 @@ def encode(
     max_length: int,
     target_mode: str,
     padding: bool | str = False,
+    contexts: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
     """Tokenize sentences with their target, as the model expects.
 
@@ -196,13 +207,15 @@ def encode(
         "marked": mentions wrapped in << >> inside the sentence, no pair.
         "marked_pair": both.
         "none": the sentence alone (target-blind baseline).
+    contexts: for a model that reads context (model.context "before"; marked or none only), each sentence's context
+        as the second segment ('' where there is none); the longer segment is cut first.
     """
     if target_mode in ("marked", "marked_pair"):
         texts = [mark_mentions(t, m) for t, m in zip(texts, mentions or [[]] * len(texts), strict=True)]
-    pair = list(targets) if target_mode in ("pair", "marked_pair") else None
-    return tokenizer(
-        list(texts), pair, truncation="only_first" if pair else True, max_length=max_length, padding=padding
-    )
+    if target_mode in PAIR_MODES:
+        return tokenizer(list(texts), list(targets), truncation="only_first", max_length=max_length, padding=padding)
+    pair = [context or "" for context in contexts] if contexts is not None else None
+    return tokenizer(list(texts), pair, truncation=True, max_length=max_length, padding=padding)
 
 
 def save_model(loaded: LoadedModel, out: Path) -> None:

@@ -36,7 +36,8 @@ def start_rows(
     """Each row's target and mentions, and a function that gives its probabilities once scored (Predictor.start_proba)."""
     targets = row_targets(rows, default_target)
     mentions = finder.rows(rows, targets)
-    return targets, mentions, predictor.start_proba([str(row["text"]) for row in rows], targets, mentions)
+    return targets, mentions, predictor.start_proba([str(row["text"]) for row in rows], targets, mentions,
+                                                    [row.get("context") for row in rows])
 
 
 def score_rows(

@@ -73,7 +73,7 @@ def split_metrics(loaded: LoadedModel, rows: Dataset, cfg: Config) -> dict[str, 
     from mediaframe.inference.predictor import Predictor
     from mediaframe.stats.metrics import score_predictions
 
-    probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"])
+    probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"], rows["context"])
     out: dict[str, Any] = {}
     for task in TASKS:
         labels = loaded.labels(task)

@@ -34,7 +34,7 @@ from mediaframe.tables import TABLE_SUFFIXES
 logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
-ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", *TASKS)
+ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", "context", *TASKS)
 SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
 
 
@@ -192,7 +192,7 @@ def label_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
 
 
 def fingerprint(dataset: Dataset) -> str:
-    """sha256 of the training rows (text, target, mentions and labels, in order)."""
+    """sha256 of the training rows (text, target, mentions, context and labels, in order)."""
     digest = hashlib.sha256()
     for row in dataset.select_columns(list(ROW_COLUMNS)):
         digest.update(json.dumps([row[c] for c in ROW_COLUMNS], sort_keys=True, ensure_ascii=False).encode())
@@ -200,10 +200,13 @@ def fingerprint(dataset: Dataset) -> str:
 
 
 def features(
-    dataset: Dataset, tokenizer: PreTrainedTokenizerBase, labels: dict[str, Sequence[str]], max_length: int, mode: str
+    dataset: Dataset, tokenizer: PreTrainedTokenizerBase, labels: dict[str, Sequence[str]], max_length: int, mode: str,
+    context: bool = False,
 ) -> Dataset:
-    """Token ids and per-task label ids (-100 where a row has no label), one row per input row."""
-    encoded = encode(tokenizer, dataset["text"], dataset["target"], dataset["mentions"], max_length, mode)
+    """Token ids and per-task label ids (-100 where a row has no label), one row per input row; with `context`,
+    each row's context is read as the second segment."""
+    encoded = encode(tokenizer, dataset["text"], dataset["target"], dataset["mentions"], max_length, mode,
+                     contexts=dataset["context"] if context else None)
     columns: dict[str, Any] = {key: list(value) for key, value in encoded.items()}
     for task in TASKS:
         index = {label: i for i, label in enumerate(labels[task])}

@@ -29,7 +29,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
 from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
-from mediaframe.model.modeling import LoadedModel, encode, load_model, save_model
+from mediaframe.model.modeling import LoadedModel, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
@@ -65,7 +65,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     width = feed_forward_width(student, settings.ffn_width)
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
     encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
-                     [list(m) for m in mentions], student.meta["max_length"], student.meta["target_mode"])
+                     [list(m) for m in mentions], student.meta["max_length"], student.meta["target_mode"],
+                     contexts=[r.get("context") for r in rows] if reads_context(student.meta) else None)
     if width:
         narrow(student, encoded, width, cfg.seed)
     fit_student(student, rows, encoded, soft, settings, device, cfg.seed)
@@ -97,7 +98,7 @@ def teacher_probabilities(
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
     logger.info("teacher: labeling %d sentences", len(rows))
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
-    return predictor.predict_proba(texts, targets, mentions), mentions
+    return predictor.predict_proba(texts, targets, mentions, [r.get("context") for r in rows]), mentions
 
 
 def kept_layers(total: int, keep: int) -> list[int]:

@@ -31,7 +31,8 @@ def correct_label_priors(loaded: LoadedModel, rows: Dataset, batch_size: int = 6
     """Add the prior-matching offsets to each head's bias (tasks with labels in `rows`); returns them by label."""
     from mediaframe.inference.predictor import Predictor
 
-    probs = Predictor(loaded, batch_size=batch_size).predict_proba(rows["text"], rows["target"], rows["mentions"])
+    probs = Predictor(loaded, batch_size=batch_size).predict_proba(rows["text"], rows["target"], rows["mentions"],
+                                                                     rows["context"])
     offsets: dict[str, dict[str, float]] = {}
     for task in TASKS:
         labels, given = loaded.labels(task), rows[task]

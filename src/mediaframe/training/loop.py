@@ -67,7 +67,7 @@ class Run:
             torch.set_num_threads(cfg.training.threads or max(1, physical_cores() // world_size()))  # fixed: same seed, same weights
         self.fresh = build_model(cfg.model.base_model, labels, cfg.model)
         tokenize = {"tokenizer": self.fresh.tokenizer, "labels": labels, "max_length": cfg.model.max_length,
-                    "mode": cfg.model.target_mode}
+                    "mode": cfg.model.target_mode, "context": cfg.model.context != "none"}
         self.train_features = features(splits["train"], **tokenize)
         self.validation_features = features(splits["validation"], **tokenize)
         self.weights = class_weights(self.train_features, labels, cfg.training.class_weights)
