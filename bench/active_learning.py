@@ -110,7 +110,8 @@ def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, l
         return random.Random(seed * 1000 + len(labeled)).sample(unlabeled, count)
     rows = [pool[i] for i in unlabeled]
     predictor = Predictor(model, 64, "fp32", threads=None)
-    probs = predictor.predict_proba([r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows])
+    probs = predictor.predict_proba([r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows],
+                                    [r.get("context") for r in rows])
     chosen = pick_diverse(uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count,
                           PER_ARTICLE, seed)
     return [unlabeled[i] for i in chosen]

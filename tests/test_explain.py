@@ -98,6 +98,25 @@ def test_explain_weight_is_the_drop_of_the_predicted_label_without_that_word(tea
     assert word.weight["stance"] == pytest.approx(full - after, abs=1e-5)
 
 
+def test_explain_a_context_model_reads_the_sentences_context_with_every_variant(confident_teacher: Path, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "context-model"
+    shutil.copytree(confident_teacher, folder)
+    meta = json.loads((folder / "mediaframe.json").read_text(encoding="utf-8")) | {"target_mode": "marked", "context": "before"}
+    (folder / "mediaframe.json").write_text(json.dumps(meta), encoding="utf-8")
+    predictor, (text, target) = Predictor(folder), SENTENCES[0]
+    mentions, context = mentions_of(text, target), "The union called it an insult."
+    explanation = explain_sentences(predictor, [text], [target], [mentions], [context])[0]
+    probs = predictor.predict_proba([text], [target], [mentions], [context])["stance"][0]
+    assert list(explanation.probabilities["stance"].values()) == pytest.approx(probs.tolist(), abs=1e-4)
+    word = [w for w in explanation.words if not w.mention][2]
+    shorter, moved = without(text, mentions, [word])
+    column = predictor.labels["stance"].index(explanation.label("stance"))
+    after = predictor.predict_proba([shorter], [target], [moved], [context])["stance"][0, column]
+    assert word.weight["stance"] == pytest.approx(probs[column] - after, abs=1e-5)
+
+
 def test_explain_top_words_move_the_label_more_than_random_ones(teacher_predictor: Predictor) -> None:
     texts, targets = [s for s, _ in SENTENCES], [t for _, t in SENTENCES]
     mentions = [mentions_of(s, t) for s, t in SENTENCES]

@@ -46,6 +46,17 @@ def test_importers_labeled_jsonl_keeps_ids_articles_and_only_given_labels(tmp_pa
     assert rows[0]["sentiment"] == "positive" and rows[0]["stance"] is None and rows[1]["sentiment"] is None
 
 
+def test_importers_labeled_table_keeps_each_rows_context_given_or_made_from_title_and_previous(tmp_path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"text": ["Acme is fine.", "Acme is here.", "Acme left.", "Acme won."], "target": "Acme",
+                          "stance": "favor", "context": ["Shares rose.", "", None, None],
+                          "title": [None, "Acme day", "Acme day", None], "previous": [None, None, "Rain fell.", None]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    rows = read_labeled(tmp_path / "t.parquet", load_config())
+    assert [r["context"] for r in rows] == ["Shares rose.", "", "Acme day. Rain fell.", ""]  # "" given stays ""
+
+
 @pytest.mark.parametrize(
     ("header", "message"),
     [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -125,6 +125,15 @@ def sentence_context(title: str, previous: str, text: str = "") -> str:
     if not title or same_sentence(title, text):
         return previous
     return title if same_sentence(title, previous) or not previous else f"{title} {previous}"
+
+
+def given_context(row: Mapping[str, Any], text: str) -> str:
+    """The context of an input row (a table's or a sentence file's): its `context` cell where it has one (also an
+    empty one), else one made from its `title` and `previous` cells."""
+    value = row.get("context")
+    if value is not None and value == value:  # a cell, also an empty one (NaN, an empty Parquet cell, is none)
+        return cell_text(value)
+    return sentence_context(cell_text(row.get("title")), cell_text(row.get("previous")), text)
 
 
 def same_sentence(one: str, other: str) -> bool:

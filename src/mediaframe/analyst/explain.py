@@ -22,7 +22,7 @@ import numpy as np
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.embeddings import Embedder
-from mediaframe.records import TASKS, cell_text
+from mediaframe.records import TASKS, cell_text, given_context
 
 WORD = re.compile(r"\w[\w'’.-]*\w|\w")  # words, keeping inner apostrophes, hyphens and dots (U.S., co-founder)
 EXPLAINED_TASKS = ("stance", "frame")  # the tasks whose evidence words are measured
@@ -94,17 +94,20 @@ def end_with_space(text: str, end: int) -> int:
 
 
 def explain_sentences(predictor: Any, texts: Sequence[str], targets: Sequence[str],
-                      mentions: Sequence[Sequence[Mapping[str, Any]]]) -> list[Explanation]:
-    """Labels, probabilities and occlusion weights of each sentence (one batch per sentence and its variants)."""
-    return [explain_one(predictor, text, target, list(found)) for text, target, found in zip(texts, targets, mentions, strict=True)]
+                      mentions: Sequence[Sequence[Mapping[str, Any]]], contexts: Sequence[str] | None = None) -> list[Explanation]:
+    """Labels, probabilities and occlusion weights of each sentence (one batch per sentence and its variants; a model
+    that reads context reads each sentence's, unchanged, with every variant)."""
+    contexts = contexts or [""] * len(texts)
+    return [explain_one(predictor, text, target, list(found), context)
+            for text, target, found, context in zip(texts, targets, mentions, contexts, strict=True)]
 
 
-def explain_one(predictor: Any, text: str, target: str, mentions: list[Mapping[str, Any]]) -> Explanation:
+def explain_one(predictor: Any, text: str, target: str, mentions: list[Mapping[str, Any]], context: str = "") -> Explanation:
     words = sentence_words(text, mentions)
     open_words = [w for w in words if not w.mention]
     variants = [without(text, mentions, [w]) for w in open_words]
     texts = [text, *(v[0] for v in variants)]
-    probs = predictor.predict_proba(texts, [target] * len(texts), [mentions, *(v[1] for v in variants)])
+    probs = predictor.predict_proba(texts, [target] * len(texts), [mentions, *(v[1] for v in variants)], [context] * len(texts))
     labels = predictor.labels
     chosen = {task: int(probs[task][0].argmax()) for task in TASKS}
     drops = {task: probs[task][0, chosen[task]] - probs[task][1:, chosen[task]] for task in EXPLAINED_TASKS}
@@ -164,7 +167,7 @@ def explain(model: str | Path, rows: Sequence[Mapping[str, Any]], cfg: Config, e
     predictor = predictor_for(model, cfg)
     texts, targets = [str(r["text"]) for r in rows], [str(r["target"]) for r in rows]
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
-    explanations = explain_sentences(predictor, texts, targets, mentions)
+    explanations = explain_sentences(predictor, texts, targets, mentions, [given_context(r, t) for r, t in zip(rows, texts, strict=True)])
     if neighbours > 0:
         embed = embed or load_embedder(cfg.labeling.embedding_model)
         index = example_index(example_rows(model_sources(predictor.folder.meta), examples, cfg), embed,

@@ -48,7 +48,7 @@ from mediaframe.model.folder import (
     weights_digest,
 )
 from mediaframe.model.shipped import model_path
-from mediaframe.records import TASKS
+from mediaframe.records import TASKS, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ class Predictor:
         probs = {task: np.zeros((len(texts), len(self.labels[task])), dtype=np.float32) for task in TASKS}
         if not len(texts):
             return lambda: probs
-        read = [c or "" for c in contexts] if contexts is not None and reads_context(self.folder.meta) else None
+        read = [cell_text(c) for c in contexts] if contexts is not None and reads_context(self.folder.meta) else None
         unique, inverse, keys = distinct_inputs(texts, targets, mentions, read)
         known = [self.memo.get(key) for key in keys] if self.memo else [None] * len(keys)
         new = [slot for slot, found in enumerate(known) if found is None]

@@ -20,7 +20,7 @@ from mediaframe.config import Config
 from mediaframe.corpus.targets import find_mentions, resolve_target
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.codebook import Codebook, codebook_for
-from mediaframe.records import TASKS, cell_text
+from mediaframe.records import TASKS, cell_text, given_context
 from mediaframe.tables import read_table, table_rows
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,8 @@ def labeled_row(
         )
     row_id = cell_text(row.get("id")) or f"{path.stem}:{number}"
     fields = {**{k: cell_text(row.get(k)) for k in ("article_id", "outlet", "date")}, "id": row_id, "text": text}
-    out = make_row({**fields, "target": target, "mentions": row_mentions(row, text, target, cfg)})
+    out = make_row({**fields, "target": target, "mentions": row_mentions(row, text, target, cfg),
+                    "context": given_context(row, text)})
     for task in TASKS:
         set_label(out, task, map_label(row.get(task), task, cfg, codebook, f"{path} row {number}"))
     return out

@@ -230,7 +230,7 @@ def written_rows(article: dict[str, Any], cfg: Config) -> list[dict[str, Any]]:
         row = make_row({"id": f"{article['id']}:{index}", "article_id": article["id"], "index": index,
                         "text": sentence["text"], "target": article["target"], "outlet": article.get("outlet", ""),
                         "date": article.get("date", ""), "mentions": mention_rows(mentions),
-                        "context": sentence_context(str(article.get("title") or ""), previous)})
+                        "context": sentence_context(str(article.get("title") or ""), previous, sentence["text"])})
         for task in TASKS:
             set_label(row, task, sentence[task], source="gold")
         row["mentions_target"] = bool(sentence.get("mentions_target"))

@@ -12,7 +12,7 @@ from mediaframe.config import Config
 from mediaframe.corpus.reading import iter_articles, iter_sentence_rows
 from mediaframe.corpus.sentences import sentences_toward
 from mediaframe.errors import MediaframeError
-from mediaframe.records import Article, cell_text, sentence_context, sentence_row
+from mediaframe.records import Article, given_context, sentence_row
 from mediaframe.tables import skip
 
 ARTICLE_SENTENCE_FIELDS = ("id", "article_id", "index", "outlet", "date", "author", "title", "url", "text", "target", "mentions",
@@ -81,7 +81,7 @@ def sentence_input_row(record: dict[str, Any], text: str) -> dict[str, Any]:
     row: dict[str, Any] = {name: "" if record.get(name) is None else str(record[name])
                            for name in ("outlet", "date", "author", "title", "url")}
     row.update(id=sentence_id, article_id=article_id, text=text, target=str(record.get("target") or ""))
-    row["context"] = cell_text(record.get("context")) or sentence_context(row["title"], cell_text(record.get("previous")))
+    row["context"] = given_context(record, text)
     row["index"] = int(index) if isinstance(index, int) or (isinstance(index, str) and index.isdigit()) else number - 1
     if record.get("mentions") is not None:
         row["mentions"] = record["mentions"]
