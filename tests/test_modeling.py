@@ -95,6 +95,15 @@ def test_modeling_continuing_records_both_origins(tiny_model_dir: Path) -> None:
     assert meta["base_model"] == load_model(tiny_model_dir).meta["base_model"]
 
 
+def test_modeling_continuing_with_other_input_settings_says_so(tiny_model_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    meta = build_model(str(tiny_model_dir), codebook_labels(), ModelConfig(max_length=64, target_mode="marked",
+                                                                           context="before")).meta
+    assert meta["context"] == "before" and meta["target_mode"] == "marked"
+    assert "trained with target_mode 'pair'" in caplog.text and "trained with context 'none'" in caplog.text
+    with pytest.raises(MediaframeError, match="needs the second segment"):
+        build_model(str(tiny_model_dir), codebook_labels(), ModelConfig(max_length=64, target_mode="pair", context="before"))
+
+
 def test_modeling_continuing_keeps_the_heads_whose_labels_match(tiny_model_dir: Path) -> None:
     import torch
 

@@ -182,9 +182,10 @@ def continue_from(path: Path, labels: dict[str, Sequence[str]], cfg: ModelConfig
             f"base model {path} pools with {parent.meta.get('pooling')!r} but model.pooling is {cfg.pooling!r}; "
             f"set model.pooling={parent.meta.get('pooling')!r} to continue from it"
         )
-    if parent.meta.get("target_mode") != cfg.target_mode:
-        logger.warning("base model %s was trained with target_mode %r; continuing with %r",
-                       path, parent.meta.get("target_mode"), cfg.target_mode)
+    for setting in ("target_mode", "context"):
+        if parent.meta.get(setting, "none") != getattr(cfg, setting):
+            logger.warning("base model %s was trained with %s %r; continuing with %r (model.%s)",
+                           path, setting, parent.meta.get(setting, "none"), getattr(cfg, setting), setting)
     parent.model.dropout.p = cfg.dropout
     meta = model_meta(parent.meta["base_model"], labels, cfg) | {"continued_from": continued_name(path)}
     return LoadedModel(parent.model, parent.tokenizer, meta)
