@@ -21,7 +21,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.files import staged_folder
 from mediaframe.model.modeling import META_FILE, LoadedModel, save_model
 from mediaframe.records import TASKS
-from mediaframe.training.data import fingerprint, label_counts
+from mediaframe.training.data import column_or_none, fingerprint, label_counts
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def split_metrics(loaded: LoadedModel, rows: Dataset, cfg: Config) -> dict[str, 
     from mediaframe.inference.predictor import Predictor
     from mediaframe.stats.metrics import score_predictions
 
-    probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"], rows["context"])
+    probs = Predictor(loaded, batch_size=64).predict_proba(rows["text"], rows["target"], rows["mentions"],
+                                                           column_or_none(rows, "context"))
     out: dict[str, Any] = {}
     for task in TASKS:
         labels = loaded.labels(task)

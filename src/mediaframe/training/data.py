@@ -96,6 +96,11 @@ def rows_dataset(rows: Sequence[dict[str, Any]]) -> Dataset:
     return Dataset.from_list([{col: row.get(col) for col in ROW_COLUMNS} for row in rows])
 
 
+def column_or_none(dataset: Dataset, name: str) -> list[Any] | None:
+    """A column of the dataset, or None where it has none (rows made before the column existed)."""
+    return dataset[name] if name in dataset.column_names else None
+
+
 def with_validation(dataset: DatasetDict, cfg: Config) -> DatasetDict:
     """Add a validation split: `training.validation_data` when set, else whole articles held out
     (`dataset.splits.held_out_groups`: scikit-learn's group folds, stratified by stance, seeded)."""

@@ -20,6 +20,7 @@ from datasets import Dataset
 
 from mediaframe.model.modeling import LoadedModel
 from mediaframe.records import TASKS
+from mediaframe.training.data import column_or_none
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def correct_label_priors(loaded: LoadedModel, rows: Dataset, batch_size: int = 6
     from mediaframe.inference.predictor import Predictor
 
     probs = Predictor(loaded, batch_size=batch_size).predict_proba(rows["text"], rows["target"], rows["mentions"],
-                                                                     rows["context"])
+                                                                     column_or_none(rows, "context"))
     offsets: dict[str, dict[str, float]] = {}
     for task in TASKS:
         labels, given = loaded.labels(task), rows[task]
