@@ -259,7 +259,7 @@ class Predictor:
         `mentions` and `contexts` cover every input of the call, `index` the ones tokenized here."""
         meta = self.folder.meta
         spans = [list(mentions[i]) for i in index] if mentions is not None else None
-        second = ([contexts[i] for i in index] if contexts is not None else [""] * len(index)) if reads_context(meta) else None
+        second = [contexts[i] if contexts is not None else "" for i in index] if reads_context(meta) else None
         if self.encoder is None:  # a loaded model with a slow tokenizer
             from mediaframe.model.modeling import encode
 

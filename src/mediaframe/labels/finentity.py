@@ -18,9 +18,9 @@ from mediaframe.labels.sources import (
     LabeledSource,
     SentenceFound,
     agreement,
-    article_mentions,
     labeled_row,
     read_labels,
+    sentences_found,
 )
 
 FINENTITY_LABELS = "finentity.jsonl"
@@ -39,7 +39,7 @@ def finentity_source(cfg: Config, test: bool) -> LabeledSource:
         text = passages[label["passage"]]
         key = (label["article_id"], label["entity"])
         if key not in found:
-            found[key] = article_mentions(label["article_id"], text, label["entity"], cfg)
+            found[key] = sentences_found(label["article_id"], text, label["entity"], cfg)
         mentions, context = found[key].get(label["start"], NOT_FOUND)
         rows.append(labeled_row(label, label["article_id"], text, mentions, "FinEntity", "", context))
     name = "finentity_test" if test else "finentity"

@@ -150,7 +150,7 @@ def nfc_row(
     meta = articles[article_id]
     key = (article_id, label["entity"])
     if key not in found:
-        found[key] = article_mentions(article_id, meta["text"], label["entity"], cfg)
+        found[key] = sentences_found(article_id, meta["text"], label["entity"], cfg)
     mentions, context = found[key].get(label["start"], NOT_FOUND)
     return labeled_row(label, f"nfc-{article_id}", meta["text"], mentions, meta["source"], meta["date"], context)
 
@@ -176,7 +176,7 @@ def nfc_folds(folder: Path) -> dict[str, str]:
         return {row["ID"]: row["test_fold"] for row in csv.DictReader(handle, delimiter="\t")}
 
 
-def article_mentions(article_id: str, text: str, entity: str, cfg: Config) -> dict[int, SentenceFound]:
+def sentences_found(article_id: str, text: str, entity: str, cfg: Config) -> dict[int, SentenceFound]:
     """Sentence start -> (mentions of `entity`, the sentence's context), reading the raw article text as `predict`
     reads an article."""
     sentences = split_article(Article(id=article_id, text=text), cfg.segmentation)
