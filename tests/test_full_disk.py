@@ -115,3 +115,17 @@ def test_full_disk_side_by_side_compare_and_two_target_predict_leave_nothing_str
                          "--target", "the union", "--out", str(full_disk / "p.jsonl"), cwd=tmp_path)
     assert_one_line_failure(stopped, full_disk / "p.jsonl.partial.jsonl")
     assert not list(full_disk.glob("*.tmp"))  # the kept run: its rows and its last whole progress file only
+
+
+def test_full_disk_train_answers_one_line_and_leaves_no_model_folder(tmp_path: Path, full_disk: Path,
+                                                                     tiny_base_model: Path) -> None:
+    rows = [{"id": f"a{i}:0", "article_id": f"a{i}", "text": f"Netflix {'praised' if i % 2 else 'slammed'} the writers.",
+             "target": "Netflix", "stance": "favor" if i % 2 else "against"} for i in range(12)]
+    data = tmp_path / "labeled.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    (full_disk / "filler").write_bytes(b"\0" * 57_344)  # two pages left: less than the weights take
+    tiny = Path(__file__).resolve().parents[1] / "configs" / "tiny.toml"
+    result = mediaframe("train", str(data), "--out", str(full_disk / "model"), "--config", str(tiny),
+                        "--set", f"model.base_model={tiny_base_model}", cwd=tmp_path)
+    assert_one_line_failure(result, full_disk / "model")
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]  # no model folder, no staging folder

@@ -8,8 +8,10 @@ mediaframe.json (label maps, codebook, base model, input settings, metrics, vers
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +141,7 @@ def build_model(base_model: str, labels: dict[str, Sequence[str]], cfg: ModelCon
     except (OSError, ValueError) as exc:
         raise MediaframeError(
             f"base model {base_model!r} could not be loaded ({str(exc).splitlines()[0]}); give a local model folder "
-            "or a Hugging Face id reachable from this machine, or use model.base_model='default'"
+            "or a Hugging Face id reachable from this machine, or a shipped one: news-teacher, news, minilm"
         ) from None
     num_labels = {task: len(labels[task]) for task in TASKS}
     model = MultiTaskModel(encoder, num_labels, pooling=cfg.pooling, dropout=cfg.dropout)
@@ -220,11 +222,20 @@ def encode(
 
 
 def save_model(loaded: LoadedModel, out: Path) -> None:
-    """Write weights (safetensors), tokenizer, encoder config and mediaframe.json to `out`."""
+    """Write weights (safetensors), tokenizer, encoder config and mediaframe.json to `out`.
+
+    Raises:
+        OSError: a write failed (safetensors' own I/O error too, so that callers' write-error handling sees it).
+    """
+    from safetensors import SafetensorError
     from safetensors.torch import save_model as save_safetensors
 
     out.mkdir(parents=True, exist_ok=True)
-    save_safetensors(loaded.model, str(out / WEIGHTS_FILE))
+    try:
+        save_safetensors(loaded.model, str(out / WEIGHTS_FILE))
+    except SafetensorError as exc:
+        full = "No space left" in str(exc)
+        raise OSError(errno.ENOSPC if full else errno.EIO, os.strerror(errno.ENOSPC if full else errno.EIO)) from exc
     loaded.model.encoder.config.save_pretrained(out)
     loaded.tokenizer.save_pretrained(out)
     (out / META_FILE).write_text(json.dumps(loaded.meta, indent=2, ensure_ascii=False), encoding="utf-8")
