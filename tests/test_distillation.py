@@ -33,6 +33,7 @@ def test_distillation_keeps_evenly_spaced_layers_with_the_last() -> None:
     assert distillation.kept_layers(6, 1) == [5]
     with pytest.raises(MediaframeError, match="expected 1 to 5"):
         distillation.kept_layers(6, 6)
+    assert distillation.kept_layers(3, 3, keep_all=True) == [0, 1, 2]  # a student cut from another model than its teacher
 
 
 def test_distillation_soften_matches_a_tempered_softmax() -> None:
@@ -111,3 +112,66 @@ def test_distillation_keeps_layers_whole_that_are_no_wider_than_the_width(confid
                                                                            "distill.epochs=1"), extra_rows=ROWS)
     assert load_model(out).model.encoder.config.intermediate_size == 64
     assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["ffn_width"] is None
+
+
+def other_encoder_model(base: Path, folder: Path, labels: dict | None = None) -> Path:
+    """A mediaframe model on another, wider encoder than the tiny teacher's (48 dimensions, 3 layers, marked targets)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from mediaframe.config import ModelConfig
+    from mediaframe.labels.codebook import load_codebook
+    from mediaframe.model.modeling import build_model, save_model
+    from mediaframe.records import TASKS
+
+    encoder = folder.parent / f"{folder.name}-encoder"
+    torch.manual_seed(1)
+    BertModel(BertConfig(vocab_size=len((base / "vocab.txt").read_text().split()), hidden_size=48, num_hidden_layers=3,
+                         num_attention_heads=2, intermediate_size=96, max_position_embeddings=128)).save_pretrained(encoder)
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (base / name).exists():
+            (encoder / name).write_bytes((base / name).read_bytes())
+    codebook = load_codebook()
+    save_model(build_model(str(encoder), labels or {t: codebook.labels(t) for t in TASKS},
+                           ModelConfig(max_length=48, target_mode="marked")), folder)
+    return folder
+
+
+def test_distillation_cuts_the_student_from_another_model_and_teaches_it_the_teachers_labels(
+    confident_teacher: Path, tiny_base_model: Path, tmp_path: Path
+) -> None:
+    from mediaframe.inference.predictor import Predictor
+    from mediaframe.model.modeling import load_model
+
+    start = other_encoder_model(tiny_base_model, tmp_path / "start")
+    cfg = settings(f"distill.student={json.dumps(str(start))}", "distill.layers=3", "distill.ffn_width=0",
+                   "distill.label_weight=0", "distill.epochs=20", "distill.learning_rate=0.001")
+    out = distillation.distill(confident_teacher, tmp_path / "student", cfg, extra_rows=ROWS)
+    student = load_model(out)
+    assert student.model.encoder.config.hidden_size == 48 and len(student.model.encoder.encoder.layer) == 3
+    meta = json.loads((out / "mediaframe.json").read_text())
+    assert meta["target_mode"] == "marked" and meta["max_length"] == 48  # it reads its input as the model it was cut from
+    assert meta["base_model"] == load_model(start).meta["base_model"]
+    assert meta["distilled_from"]["cut_from"] == str(start) and f"`{start}`" in (out / "README.md").read_text()
+    texts, targets = [r["text"] for r in ROWS[:4]], ["Netflix"] * 4
+    mentions = MentionFinder().rows(ROWS[:4], targets)
+    taught = Predictor(out, dtype="fp32").predict_proba(texts, targets, mentions)
+    fresh = Predictor(start, dtype="fp32").predict_proba(texts, targets, mentions)
+    exact = Predictor(confident_teacher, dtype="fp32").predict_proba(texts, targets, mentions)
+    gap = {name: sum(float(np.abs(p[t] - exact[t]).mean()) for t in exact) for name, p in (("taught", taught), ("fresh", fresh))}
+    assert gap["taught"] < gap["fresh"], f"training moved the student toward the teacher: {gap}"
+
+
+def test_distillation_refuses_a_student_start_with_other_labels_before_the_teacher_labels(
+    confident_teacher: Path, tiny_base_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediaframe.labels.codebook import load_codebook
+
+    codebook = load_codebook()
+    labels = {"stance": ["against", "favor"], "sentiment": codebook.labels("sentiment"), "frame": codebook.labels("frame")}
+    start = other_encoder_model(tiny_base_model, tmp_path / "start", labels)
+    monkeypatch.setattr(distillation, "teacher_probabilities", lambda *a, **k: pytest.fail("the teacher labeled first"))
+    with pytest.raises(MediaframeError, match=r"distill.student .*stance labels"):
+        distillation.distill(confident_teacher, tmp_path / "s", settings(f"distill.student={json.dumps(str(start))}"),
+                             extra_rows=ROWS)
+    assert not (tmp_path / "s").exists()

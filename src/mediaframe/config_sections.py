@@ -257,10 +257,10 @@ class PredictConfig(Section):
 
 
 class DistillConfig(Section):
-    layers: int = Field(3, ge=1, description="Encoder layers the student keeps (evenly spaced, the teacher's last among them).")
-    ffn_width: int = Field(
-        768, ge=0, description="Feed-forward units each student layer keeps, the most important on the sentences (0 = all)."
-    )
+    student: str = Field("", description="What the student is cut from: '' = the teacher; a model folder or shipped name "
+                         "with the same labels (news-teacher), for a teacher on a larger encoder.")
+    layers: int = Field(3, ge=1, description="Encoder layers the student keeps (evenly spaced, the last among them).")
+    ffn_width: int = Field(768, ge=0, description="Feed-forward units each student layer keeps, the most important (0 = all).")
     sources: list[str] = Field(
         default_factory=lambda: ["newsmtsc", "narrative_frames", "written", "finentity"],
         description="Labeled sources whose sentences the teacher labels (never a test set).",

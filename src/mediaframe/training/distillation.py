@@ -1,14 +1,15 @@
 """A smaller, faster student of a trained model, taught by the model's own soft predictions.
 
 The student keeps `distill.layers` of the teacher's encoder layers (evenly spaced, the last
-among them) and its heads; with `distill.ffn_width` its feed-forward layers keep only that
-many of their units, those that carry the most on these sentences (training.pruning). The
-teacher labels real sentences it was not tested on (the sources in `distill.sources`:
-NewsMTSC train, Narrative Frames folds 1-4, the written coverage; and any corpus the user
-gives); the student learns the teacher's distributions,
-softened by `distill.temperature` (Hinton, Vinyals and Dean, "Distilling the Knowledge in a
-Neural Network", 2015), and the gold labels where a row has them. The result is a normal
-model folder that every command takes.
+among them) and its heads, or those of another model with the same labels (`distill.student`:
+a teacher on a larger encoder, such as all-mpnet-base-v2, teaches a MiniLM student); with
+`distill.ffn_width` its feed-forward layers keep only that many of their units, those that
+carry the most on these sentences (training.pruning). The teacher labels real sentences it
+was not tested on (the sources in `distill.sources`: NewsMTSC train, Narrative Frames folds
+1-4, the written coverage, FinEntity's training passages; and any corpus the user gives); the
+student learns the teacher's distributions, softened by `distill.temperature` (Hinton, Vinyals
+and Dean, "Distilling the Knowledge in a Neural Network", 2015), and the gold labels where a
+row has them. The result is a normal model folder that every command takes.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from mediaframe.errors import MediaframeError
 from mediaframe.hardware import physical_cores
 from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
-from mediaframe.model.modeling import LoadedModel, encode, load_model, reads_context, save_model
+from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 TEST_SOURCES = frozenset({"narrative_frames_test", "finentity_test"})
 RANKING_SENTENCES = 2048  # sentences the feed-forward units are ranked on (distill.ffn_width)
 RANKING_BATCH = 64
+ENCODER_KEYS = ("base_model", "max_length", "target_mode", "context", "pooling")  # how the student reads its input
 
 
 def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str, Any]] = (), device: str = "cpu") -> Path:
@@ -61,7 +63,9 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
-    student, kept = shrink(loaded, settings.layers)  # before the teacher's long labeling pass: a bad layer count fails now
+    start = student_start(loaded, settings)
+    # before the teacher's long labeling pass: a bad layer count fails now
+    student, kept = shrink(start, settings.layers, keep_all=start is not loaded)
     width = feed_forward_width(student, settings.ffn_width)
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
     encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
@@ -70,7 +74,7 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     if width:
         narrow(student, encoded, width, cfg.seed)
     fit_student(student, rows, encoded, soft, settings, device, cfg.seed)
-    student.meta = student_meta(loaded.meta, teacher, kept, width, settings, rows)
+    student.meta = student_meta(loaded.meta, start.meta, teacher, kept, width, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)
         (stage / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
@@ -101,21 +105,39 @@ def teacher_probabilities(
     return predictor.predict_proba(texts, targets, mentions, [r.get("context") for r in rows]), mentions
 
 
-def kept_layers(total: int, keep: int) -> list[int]:
-    """`keep` evenly spaced layer indices out of `total`, the last one always among them."""
-    if not 1 <= keep < total:
-        raise MediaframeError(f"distill.layers = {keep}: expected 1 to {total - 1} (the teacher has {total} layers)")
+def student_start(teacher: LoadedModel, settings: DistillConfig) -> LoadedModel:
+    """What the student is cut from: the teacher, or the model `distill.student` names (its labels the teacher's).
+
+    Raises:
+        MediaframeError: that model is not a mediaframe model folder, or its labels differ from the teacher's.
+    """
+    if not settings.student:
+        return teacher
+    start = load_model(settings.student)
+    check_label_schema(start.meta, teacher.meta["labels"], f"distill.student {settings.student}")
+    logger.info("student: cut from %s (%s), taught by the teacher on %s", settings.student, start.meta.get("base_model"),
+                teacher.meta.get("base_model"))
+    return start
+
+
+def kept_layers(total: int, keep: int, keep_all: bool = False) -> list[int]:
+    """`keep` evenly spaced layer indices out of `total`, the last one always among them; all `total` only with
+    `keep_all` (a student cut from another model than its teacher may keep every layer of it)."""
+    most = total if keep_all else total - 1
+    if not 1 <= keep <= most:
+        raise MediaframeError(f"distill.layers = {keep}: expected 1 to {most} (the model the student is cut from has "
+                              f"{total} layers)")
     return sorted({round(i * (total - 1) / max(keep - 1, 1)) for i in range(keep)} if keep > 1 else {total - 1})
 
 
-def shrink(loaded: LoadedModel, keep: int) -> tuple[LoadedModel, list[int]]:
-    """A copy of the teacher with only `keep` of its encoder layers, and which ones."""
+def shrink(loaded: LoadedModel, keep: int, keep_all: bool = False) -> tuple[LoadedModel, list[int]]:
+    """A copy of `loaded` (the teacher, or `distill.student`) with only `keep` of its encoder layers, and which ones."""
     model = copy.deepcopy(loaded.model).float()
     layers = getattr(getattr(model.encoder, "encoder", None), "layer", None)
     if not isinstance(layers, nn.ModuleList):
         raise MediaframeError(f"distill: the teacher's encoder ({type(model.encoder).__name__}) has no encoder.layer list; "
                               "students are cut from BERT-style encoders such as the default all-MiniLM-L6-v2")
-    kept = kept_layers(len(layers), keep)
+    kept = kept_layers(len(layers), keep, keep_all)
     model.encoder.encoder.layer = nn.ModuleList(layers[i] for i in kept)
     model.encoder.config.num_hidden_layers = len(kept)
     return LoadedModel(model, loaded.tokenizer, copy.deepcopy(loaded.meta)), kept
@@ -151,14 +173,17 @@ def narrow(student: LoadedModel, encoded: dict[str, Any], width: int, seed: int)
 
 
 def student_meta(
-    teacher_meta: dict[str, Any], teacher: Path, kept: list[int], width: int, settings: DistillConfig,
-    rows: Sequence[dict[str, Any]],
+    teacher_meta: dict[str, Any], start_meta: dict[str, Any], teacher: Path, kept: list[int], width: int,
+    settings: DistillConfig, rows: Sequence[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The teacher's metadata, plus where the student came from; the teacher's held-out figures are not its own."""
-    meta = {**teacher_meta, "metrics": {}}  # its own figures come from `mediaframe evaluate`
+    """The teacher's metadata with the input settings of the model the student was cut from, plus where the student
+    came from; the teacher's held-out figures are not its own."""
+    encoder = {key: start_meta[key] for key in ENCODER_KEYS if key in start_meta}
+    meta = {**teacher_meta, **encoder, "metrics": {}}  # its own figures come from `mediaframe evaluate`
     meta["distilled_from"] = {
         "teacher": str(teacher.resolve()), "teacher_base_model": teacher_meta.get("base_model", ""),
-        "layers_kept": kept, "ffn_width": width or None, "sentences": len(rows), "settings": settings.model_dump(mode="json"),
+        "cut_from": settings.student or "teacher", "layers_kept": kept, "ffn_width": width or None,
+        "sentences": len(rows), "settings": settings.model_dump(mode="json"),
     }
     return meta
 
@@ -168,7 +193,8 @@ def student_card(meta: dict[str, Any]) -> str:
     origin = meta["distilled_from"]
     return "\n".join([
         "# mediaframe student model", "",
-        f"A student of `{origin['teacher']}`: {len(origin['layers_kept'])} of its encoder layers "
+        f"A student of `{origin['teacher']}`: {len(origin['layers_kept'])} of the encoder layers of "
+        f"{'the teacher' if origin.get('cut_from', 'teacher') == 'teacher' else '`' + origin['cut_from'] + '`'} "
         f"({', '.join(map(str, origin['layers_kept']))}, counted from 0)"
         + (f" with {origin['ffn_width']} feed-forward units each" if origin.get("ffn_width") else "")
         + " and its heads, trained on the teacher's softened "
