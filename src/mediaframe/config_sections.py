@@ -125,9 +125,7 @@ class ModelConfig(Section):
 
 
 class TrainingConfig(Section):
-    epochs: float = Field(
-        2.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner."
-    )
+    epochs: float = Field(2.0, gt=0, description="Passes over the training rows (fractions allowed); early stopping may end sooner.")
     learning_rate: float = Field(5e-5, gt=0, lt=1, description="Peak learning rate of the heads and the top encoder layer.")
     batch_size: int = Field(16, ge=1, description="Training rows per step.")
     eval_batch_size: int = Field(128, ge=1, description="Rows per batch when scoring the validation split.")
@@ -203,9 +201,9 @@ class TrainingConfig(Section):
         "", description="Folder keeping first-stage models for reuse ('' = $XDG_CACHE_HOME/mediaframe/transfer)."
     )
     threads: int = Field(
-        0, ge=0,
-        description="CPU threads for torch; 0: one per physical core (a fixed count, so one seed gives the same weights).",
+        0, ge=0, description="CPU threads for torch; 0: one per physical core (a fixed count, so one seed gives the same weights)."
     )
+    checkpoints: bool = Field(False, description="Keep a checkpoint of each validation in OUT.checkpoints/ for `train --resume`.")
     show_progress: bool | None = Field(None, description="Progress bar: null shows it only on a terminal.")
 
 

@@ -36,6 +36,8 @@ def train(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     device: Annotated[str | None, typer.Option("--device", help="cpu, cuda or auto (default: training.device).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Go on from the checkpoints an interrupted run of the same data "
+                                         "and settings left in OUT.checkpoints/ (keeps checkpoints: training.checkpoints).")] = False,
     force: ForceOpt = False,
 ) -> None:
     """Fine-tune the three-head model on labeled sentences and write a model folder.
@@ -47,7 +49,7 @@ def train(
 
     cfg = config_from(config, [*(set_ or []), *([f"model.base_model={base}"] if base else [])])
     refuse_overwrite(out, force)
-    folder = train_path(data, cfg, out, device)
+    folder = train_path(data, cfg, out, device, resume)
     if is_main_process():  # under torchrun, one line for the one model folder
         err.print(f"model -> {folder} (validation macro-F1 in {folder / 'metrics.json'})")
 

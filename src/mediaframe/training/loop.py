@@ -4,14 +4,18 @@
 Each fit trains on CPU or GPU (bf16 autocast where the hardware has it), validates a few times
 per epoch, keeps the best snapshots in memory, stops early, and returns the best snapshot or
 the average of the k best; `Run.combine` makes one model of the seeds' fits, their weight
-average when that scores better on validation. `training_arguments` is the one place that maps
-the `training` settings to TrainingArguments.
+average when that scores better on validation. With checkpoints (training.checkpoints), each fit
+saves one at every validation and goes on from the newest (`checkpoints`). `training_arguments` is
+the one place that maps the `training` settings to TrainingArguments.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +37,7 @@ from mediaframe.config import Config, TrainingConfig
 from mediaframe.hardware import physical_cores, resolve_bf16
 from mediaframe.model.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.records import TASKS
+from mediaframe.training.checkpoints import Checkpoints
 from mediaframe.training.data import LABEL_NAMES, MultiTaskCollator, features
 from mediaframe.training.data_parallel import world_size
 from mediaframe.training.optimization import (
@@ -45,6 +50,8 @@ from mediaframe.training.optimization import (
 logger = logging.getLogger(__name__)
 
 TIMING_KEYS = ("runtime", "per_second")  # left out of the recorded history: they differ run to run
+TRACKER_FILE = "tracker.json"  # in a Trainer checkpoint: the validation tracker's state, and its snapshots in
+SNAPSHOTS_FILE = "snapshots.safetensors"
 
 
 @dataclass
@@ -60,8 +67,9 @@ class FitResult:
 class Run:
     """Everything the fits of one `train` call share: config, labels, device, features."""
 
-    def __init__(self, cfg: Config, labels: dict[str, list[str]], device: str, splits: DatasetDict) -> None:
-        self.cfg, self.labels, self.device = cfg, labels, device
+    def __init__(self, cfg: Config, labels: dict[str, list[str]], device: str, splits: DatasetDict,
+                 checkpoints: Checkpoints | None = None) -> None:
+        self.cfg, self.labels, self.device, self.checkpoints = cfg, labels, device, checkpoints
         self.bf16 = resolve_bf16(cfg.training.bf16, device)
         if device == "cpu":
             torch.set_num_threads(cfg.training.threads or max(1, physical_cores() // world_size()))  # fixed: same seed, same weights
@@ -81,21 +89,41 @@ class Run:
         return loaded
 
     def fit(self, seed: int) -> FitResult:
-        """One training run: Trainer with in-memory snapshots, early stopping and optional averaging."""
+        """One training run: Trainer with in-memory snapshots, early stopping and optional averaging; with
+        checkpoints, a fit already done is read back and an interrupted one goes on from its newest checkpoint."""
+        if self.checkpoints and (done := self.checkpoints.finished(seed)):
+            logger.info("seed %d: finished before (validation macro-F1 %.4f), read from %s", seed, done[1], self.checkpoints.folder)
+            return FitResult(seed, *done)
         loaded = self.new_model(seed)
         tracker = ValidationTracker(self.cfg.training.average_checkpoints, self.cfg.training.early_stopping_patience)
-        with tempfile.TemporaryDirectory(prefix="mediaframe-train-") as workdir:
-            trainer = self.trainer(loaded.model, Path(workdir), seed, tracker)
-            trainer.train()
+        with self.workdir(seed) as workdir:
+            trainer = self.trainer(loaded.model, workdir, seed, tracker)
+            newest = self.checkpoints.newest(seed) if self.checkpoints else None
+            if newest:
+                tracker.restore(Path(newest))
+                logger.info("seed %d: going on from %s (step %d)", seed, newest, tracker.last_step)
+            trainer.train(resume_from_checkpoint=newest)
             if tracker.last_step != trainer.state.global_step:
                 trainer.evaluate()
             state, score = self.pick_snapshot(trainer, tracker)
         logger.info("seed %d: validation macro-F1 %.4f", seed, score)
+        if self.checkpoints:
+            self.checkpoints.keep_finished(seed, state, score, tracker.history)
         return FitResult(seed, state, score, tracker.history)
+
+    @contextlib.contextmanager
+    def workdir(self, seed: int) -> Iterator[Path]:
+        """The Trainer's output folder: the seed's checkpoint folder, else a temporary one."""
+        if self.checkpoints:
+            yield self.checkpoints.seed_folder(seed)
+            return
+        with tempfile.TemporaryDirectory(prefix="mediaframe-train-") as workdir:
+            yield Path(workdir)
 
     def trainer(self, model: MultiTaskModel, workdir: Path, seed: int, tracker: ValidationTracker) -> Trainer:
         steps_per_epoch = -(-len(self.train_features) // (self.cfg.training.batch_size * world_size()))
-        args = training_arguments(self.cfg.training, workdir, seed, self.device, self.bf16, steps_per_epoch)
+        args = training_arguments(self.cfg.training, workdir, seed, self.device, self.bf16, steps_per_epoch,
+                                  checkpoints=self.checkpoints is not None)
         trainer = Trainer(
             model=model,
             args=args,
@@ -151,7 +179,8 @@ class Run:
 
 
 class ValidationTracker(TrainerCallback):
-    """Logs one line per validation, keeps the k best snapshots in memory, stops early."""
+    """Logs one line per validation, keeps the k best snapshots in memory, stops early; its state goes into each
+    Trainer checkpoint and comes back from it (`restore`)."""
 
     def __init__(self, keep: int, patience: int) -> None:
         self.keep, self.patience = keep, patience
@@ -176,6 +205,30 @@ class ValidationTracker(TrainerCallback):
         if self.patience and self.waited >= self.patience:
             logger.info("early stop: no better validation macro-F1 in %d evaluations", self.patience)
             control.should_training_stop = True
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        from safetensors.torch import save_file
+        from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+        if not state.is_world_process_zero:
+            return
+        folder = Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}"
+        save_file({f"{i}/{k}": v.contiguous() for i, (_, snapshot) in enumerate(self.snapshots) for k, v in snapshot.items()},
+                  str(folder / SNAPSHOTS_FILE))
+        record = {"scores": [score for score, _ in self.snapshots], "history": self.history, "best": self.best,
+                  "waited": self.waited, "last_step": self.last_step}
+        (folder / TRACKER_FILE).write_text(json.dumps(record), encoding="utf-8")
+
+    def restore(self, checkpoint: Path) -> None:
+        """The state saved into `checkpoint` by `on_save`."""
+        from safetensors.torch import load_file
+
+        record = json.loads((checkpoint / TRACKER_FILE).read_text(encoding="utf-8"))
+        tensors = load_file(str(checkpoint / SNAPSHOTS_FILE))
+        self.snapshots = [(score, {k.partition("/")[2]: v for k, v in tensors.items() if k.partition("/")[0] == str(i)})
+                          for i, score in enumerate(record["scores"])]
+        self.history, self.best, self.waited, self.last_step = (record["history"], record["best"], record["waited"],
+                                                                record["last_step"])
 
     def remember(self, score: float, model: torch.nn.Module) -> None:
         if len(self.snapshots) < self.keep or score > self.snapshots[-1][0]:
@@ -216,16 +269,18 @@ def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
 
 
 def training_arguments(
-    cfg: TrainingConfig, workdir: Path, seed: int, device: str, bf16: bool, steps_per_epoch: int
+    cfg: TrainingConfig, workdir: Path, seed: int, device: str, bf16: bool, steps_per_epoch: int, checkpoints: bool = False
 ) -> TrainingArguments:
-    """`training` config -> TrainingArguments (the one place that maps them); nothing is saved to disk."""
+    """`training` config -> TrainingArguments (the one place that maps them); with `checkpoints`, the newest
+    checkpoint of each validation step is kept in `workdir`, else nothing is saved."""
     every = max(1, steps_per_epoch // cfg.evals_per_epoch)
     return TrainingArguments(
         output_dir=str(workdir), num_train_epochs=cfg.epochs, per_device_train_batch_size=cfg.batch_size,
         per_device_eval_batch_size=cfg.eval_batch_size, learning_rate=cfg.learning_rate,
         lr_scheduler_type=cfg.scheduler, warmup_steps=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
         max_grad_norm=cfg.max_grad_norm, eval_strategy="steps", eval_steps=every, logging_strategy="steps",
-        logging_steps=every, save_strategy="no", report_to="none", seed=seed, data_seed=seed,
+        logging_steps=every, save_strategy="steps" if checkpoints else "no", save_steps=every, save_total_limit=1,
+        report_to="none", seed=seed, data_seed=seed,
         use_cpu=device == "cpu", bf16=bf16, remove_unused_columns=False, label_names=LABEL_NAMES,
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
         disable_tqdm=not progress_shown(cfg), dataloader_num_workers=0, log_level="warning",

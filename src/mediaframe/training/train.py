@@ -6,7 +6,8 @@ stage). It then runs one fit per seed (`loop.Run`: the best validation snapshot,
 the average of the k best; the seeds' weight average when that scores better on validation),
 corrects the heads' label priors (`label_prior`), and writes one model folder
 (the model folder of docs/FORMATS.md: safetensors, tokenizer, mediaframe.json, config.toml,
-metrics.json, README.md), atomically, with no checkpoint left behind.
+metrics.json, README.md), atomically. With `training.checkpoints` (or `resume`) the fits keep
+checkpoints in `OUT.checkpoints/` (`checkpoints`), removed once the model folder is written.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from mediaframe.hardware import resolve_device
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.sources import LabeledSource, agreement
 from mediaframe.records import TASKS
+from mediaframe.training.checkpoints import open_checkpoints, run_identity
 from mediaframe.training.data import (
     check_labels,
     extra_sources,
     rows_dataset,
     with_validation,
 )
-from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process
+from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process, world_size
 from mediaframe.training.label_prior import correct_label_priors
 from mediaframe.training.loop import Run
 from mediaframe.training.transfer import first_stage, second_stage_config
@@ -41,14 +43,16 @@ from mediaframe.training.transfer import first_stage, second_stage_config
 logger = logging.getLogger(__name__)
 
 
-def train_path(data: Path, cfg: Config, out: Path, device: str | None = None) -> Path:
+def train_path(data: Path, cfg: Config, out: Path, device: str | None = None, resume: bool = False) -> Path:
     """Read training data from `data` (see `data.load_training_data`) and train on it."""
     from mediaframe.training.data import load_training_data
 
-    return train(load_training_data(data, cfg), cfg, out, device, source=str(data))
+    return train(load_training_data(data, cfg), cfg, out, device, source=str(data), resume=resume)
 
 
-def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = None, source: str = "") -> Path:
+def train(
+    dataset: DatasetDict, cfg: Config, out: Path, device: str | None = None, source: str = "", resume: bool = False
+) -> Path:
     """Fine-tune the three-head model on `dataset` and write the model folder `out`.
 
     Extra stance rows (`training.extra_stance_data`) either train a first-stage model that this
@@ -62,12 +66,15 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
         out: the model folder to write (replaced when it is a model folder already).
         device: "cpu", "cuda" or "auto"; default: `training.device`.
         source: where the data came from (recorded in mediaframe.json for the evaluation baselines).
+        resume: go on from the checkpoints an interrupted run of the same settings and rows left in
+            `OUT.checkpoints/` (and keep checkpoints, as `training.checkpoints` does).
 
     Returns:
         The model folder.
 
     Raises:
-        MediaframeError: bad labels, an empty split, unavailable hardware, or an `out` that is not a model folder.
+        MediaframeError: bad labels, an empty split, unavailable hardware, an `out` that is not a model folder, or
+            checkpoints of another run (or, without `resume`, of an unfinished one).
     """
     from mediaframe.training.card import save_trained
 
@@ -77,9 +84,15 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     sources, fit_cfg = extra_sources(cfg), cfg
     pooled = sources
     if sources and cfg.training.transfer == "sequential":  # first a model on the extra rows, then continue from it
-        pooled, fit_cfg = [], continue_after_transfer([r for s in sources for r in s.rows], cfg, device)
+        pooled, fit_cfg = [], continue_after_transfer([r for s in sources for r in s.rows], cfg, device, resume)
     splits = prepare_splits(dataset, cfg, labels, pooled)
-    run = Run(fit_cfg, labels, device, splits)
+    checkpoints = None
+    if cfg.training.checkpoints or resume:
+        if world_size() > 1:
+            raise MediaframeError("checkpoints and --resume are for training in one process; set "
+                                  "training.checkpoints=false and drop --resume under torchrun")
+        checkpoints = open_checkpoints(out, run_identity(fit_cfg, splits), resume)
+    run = Run(fit_cfg, labels, device, splits, checkpoints)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
     if cfg.training.prior_correction:
@@ -88,6 +101,8 @@ def train(dataset: DatasetDict, cfg: Config, out: Path, device: str | None = Non
     if is_main_process():  # one model folder, written by rank 0 while the others wait
         described = ensemble | {"source": source, "data_sources": data_sources(dataset, sources, source, cfg)}
         save_trained(loaded, cfg, splits, codebook.raw, described, out)
+        if checkpoints:
+            checkpoints.remove()
     barrier()
     return out
 
@@ -166,14 +181,14 @@ def gold_agreement(data: Path | None, cfg: Config) -> dict[str, float]:
     return {}
 
 
-def continue_after_transfer(rows: list[dict[str, Any]], cfg: Config, device: str) -> Config:
+def continue_after_transfer(rows: list[dict[str, Any]], cfg: Config, device: str, resume: bool = False) -> Config:
     """`cfg` for the second stage: its base model is the first-stage model trained on `rows` (cached)."""
-    return second_stage_config(cfg, first_stage_model(rows, cfg, device))
+    return second_stage_config(cfg, first_stage_model(rows, cfg, device, resume))
 
 
-def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str) -> Path:
+def first_stage_model(rows: list[dict[str, Any]], cfg: Config, device: str, resume: bool = False) -> Path:
     """The model trained on the extra stance rows alone: from the cache when there, else trained into it."""
     stage = first_stage(rows, cfg)
     if stage.is_cached():
         return stage.folder
-    return train(stage.splits(), stage.cfg, stage.folder, device, source=stage.source)
+    return train(stage.splits(), stage.cfg, stage.folder, device, source=stage.source, resume=resume)
