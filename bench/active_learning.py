@@ -58,7 +58,7 @@ def main() -> int:
     args = parse_args()
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
-        summarise([r for r in records if r.get("start", "news") == args.start
+        summarise([r for r in records if r.get("start", "news") == args.start and r.get("replay", False) == args.replay
                    and (r["strategy"] == "random" or r.get("picker", "latest") == args.picker)], args.budgets)
         return 0
     logging.basicConfig(level=logging.WARNING)
@@ -90,8 +90,9 @@ def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray,
             model = train(DatasetDict({"train": rows_dataset([pool[i] for i in labeled])}), cfg,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
             scores = score(model, test, cfg)
-            records.append(log({"strategy": strategy, "picker": args.picker, "start": args.start, "labels": budget, "seed": seed,
-                                "train_s": round(time.perf_counter() - started, 1), **scores}, args.log))
+            records.append(log({"strategy": strategy, "picker": args.picker, "start": args.start, "replay": args.replay,
+                                "labels": budget, "seed": seed, "train_s": round(time.perf_counter() - started, 1), **scores},
+                               args.log))
     return records
 
 
@@ -140,6 +141,8 @@ def summarise(results: list[dict], budgets: list[int]) -> None:
         for budget in budgets:
             runs = [{**r, "mean": statistics.mean(r[t] for t in TASKS)} for r in results
                     if r["strategy"] == strategy and r["labels"] == budget]
+            if not runs:  # a budget this log has no round of
+                continue
             cells = [f"{statistics.mean(v):.3f} ± {statistics.stdev(v) if len(v) > 1 else 0:.3f} ({len(v)})"
                      for v in ([r[t] for r in runs] for t in (*TASKS, "mean"))]
             for metric in means:

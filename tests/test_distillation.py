@@ -175,3 +175,17 @@ def test_distillation_refuses_a_student_start_with_other_labels_before_the_teach
         distillation.distill(confident_teacher, tmp_path / "s", settings(f"distill.student={json.dumps(str(start))}"),
                              extra_rows=ROWS)
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(("choice", "native", "expected"), [("fp32", True, "fp32"), ("auto", True, "bf16"), ("auto", False, "fp32")])
+def test_distillation_teacher_labels_in_bf16_only_where_asked_and_native(
+    tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch, choice: str, native: bool, expected: str
+) -> None:
+    from mediaframe.model.modeling import load_model
+
+    monkeypatch.setattr(distillation, "bf16_supported", lambda device: native)
+    dtypes = []
+    real = distillation.Predictor
+    monkeypatch.setattr(distillation, "Predictor", lambda model, batch, dtype, *a, **k: dtypes.append(dtype) or real(model, batch, "fp32", *a, **k))
+    soft, _ = distillation.teacher_probabilities(load_model(tiny_model_dir), ROWS[:2], settings(f"distill.teacher_dtype={choice}"))
+    assert dtypes == [expected] and len(soft["stance"]) == 2

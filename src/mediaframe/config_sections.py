@@ -267,6 +267,7 @@ class DistillConfig(Section):
     learning_rate: float = Field(1e-4, gt=0, lt=1, description="Peak learning rate (linear warm-up and decay).")
     batch_size: int = Field(32, ge=1, description="Sentences per step.")
     temperature: float = Field(2.0, gt=0, description="Softens the teacher's and the student's distributions in the loss.")
+    teacher_dtype: Literal["fp32", "auto"] = Field("fp32", description="The teacher's soft labels in fp32, or auto: bf16 where native.")
     label_weight: float = Field(
         0.5, ge=0, le=1, description="Weight of the gold labels against the teacher's soft labels (rows that have them)."
     )

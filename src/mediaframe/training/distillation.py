@@ -27,7 +27,7 @@ from torch import nn
 from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
-from mediaframe.hardware import physical_cores
+from mediaframe.hardware import bf16_supported, physical_cores
 from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
@@ -96,11 +96,13 @@ def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, An
 def teacher_probabilities(
     loaded: LoadedModel, rows: Sequence[dict[str, Any]], cfg: Config, device: str = "cpu"
 ) -> tuple[dict[str, np.ndarray], list[list[dict[str, Any]]]]:
-    """The teacher's class probabilities for every row (fp32), and the mentions it saw (the rows' own, else found)."""
-    predictor = Predictor(loaded, cfg.predict.batch_size, "fp32", device, threads=cfg.predict.threads or physical_cores(),
+    """The teacher's class probabilities for every row (fp32, or bf16 where native with distill.teacher_dtype auto), and
+    the mentions it saw (the rows' own, else found)."""
+    dtype = "bf16" if cfg.distill.teacher_dtype == "auto" and bf16_supported(device) else "fp32"
+    predictor = Predictor(loaded, cfg.predict.batch_size, dtype, device, threads=cfg.predict.threads or physical_cores(),
                           targets=cfg.targets)
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
-    logger.info("teacher: labeling %d sentences", len(rows))
+    logger.info("teacher: labeling %d sentences (%s)", len(rows), dtype)
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
     return predictor.predict_proba(texts, targets, mentions, [r.get("context") for r in rows]), mentions
 
