@@ -45,3 +45,30 @@ def test_evidence_none_leaves_quotes_unmarked(make_predictions, tmp_path: Path) 
     result = CliRunner().invoke(app, ["compare", str(predictions), "--out", str(tmp_path / "r"), "--model", "none"])
     assert result.exit_code == 0, result.output
     assert "<mark>" not in (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+
+
+def test_evidence_finds_the_target_by_the_aliases_of_a_targets_file(
+    make_predictions, tiny_model_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import mediaframe.compare.evidence as evidence
+
+    rows = make_predictions({"A": [["against"] * 2]}, target="SAG-AFTRA")
+    for row in rows:
+        row["text"] = "The guild walked out of the talks."
+    predictions = tmp_path / "p.jsonl"
+    predictions.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    targets = tmp_path / "targets.jsonl"
+    targets.write_text(json.dumps({"target": "SAG-AFTRA", "aliases": ["the guild"]}) + "\n")
+    seen = []
+    real = evidence.explain_sentences
+    monkeypatch.setattr(evidence, "explain_sentences", lambda predictor, texts, names, mentions: seen.extend(mentions)
+                        or real(predictor, texts, names, mentions))
+    args = ["compare", str(predictions), "--model", str(tiny_model_dir), "--set", "comparison.bootstrap_samples=100",
+            "--set", "comparison.permutations=100"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "plain")])
+    assert result.exit_code == 0, result.output
+    assert seen and all(m == [] for m in seen), "without the file, the guild is no mention of SAG-AFTRA"
+    seen.clear()
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "aliased"), "--targets", str(targets)])
+    assert result.exit_code == 0, result.output
+    assert seen and all([(m["start"], m["end"]) for m in found] == [(0, 9)] for found in seen)

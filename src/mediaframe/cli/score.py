@@ -205,6 +205,9 @@ def compare(
     model: Annotated[str, typer.Option("--model", help="The model that made the predictions, to mark the evidence "
                                        "words of each quoted sentence: news (the shipped model), a model folder, or "
                                        "none.")] = "news",
+    targets_file: Annotated[Path | None, typer.Option("--targets", help="The targets file predict was given: the "
+                                                      "evidence words find each target by its other names too.",
+                                                      dir_okay=False)] = None,
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
@@ -216,9 +219,10 @@ def compare(
     from mediaframe.compare.comparison import compare as compare_groups
     from mediaframe.compare.grouping import grouping_of
     from mediaframe.compare.reporting import headline, render_report, write_report
+    from mediaframe.corpus.target_list import with_targets
     from mediaframe.tables import read_table
 
-    cfg = config_from(config, set_)
+    _, cfg = with_targets(config_from(config, set_), [], targets_file)
     refuse_overwrite(out, force)
     grouping, by_target = grouping_of(by, period, filter_, target, str(predictions))
     rows = read_table(predictions)
