@@ -1,4 +1,5 @@
-"""Resumable training: a run cut off after a checkpoint goes on with --resume to the weights of an uncut run."""
+"""Resumable training: a run cut off after a checkpoint (or while writing one) goes on with --resume to the weights
+of an uncut run."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def weights(folder: Path) -> dict:
     return load_file(str(folder / "model.safetensors"))
 
 
-def test_training_resumed_after_a_cut_gives_the_weights_and_history_of_an_uncut_run(
+def test_training_resumed_after_a_cut_and_a_half_written_checkpoint_gives_the_weights_of_an_uncut_run(
     tmp_path: Path, tiny_base_model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = tiny_config(tiny_base_model, *CUT)
@@ -51,7 +52,11 @@ def test_training_resumed_after_a_cut_gives_the_weights_and_history_of_an_uncut_
         with pytest.raises(Killed):
             train(tiny_dataset(), cfg, tmp_path / "cut")
     kept = checkpoints_folder(tmp_path / "cut")
-    assert [p.name for p in (kept / "seed-7").iterdir()] == ["checkpoint-3"] and not (tmp_path / "cut").exists()
+    assert sorted(p.name for p in (kept / "seed-7").iterdir()) == ["checkpoint-2", "checkpoint-3"]
+    assert not (tmp_path / "cut").exists()
+    half = kept / "seed-7" / "checkpoint-4"  # what dying while the Trainer writes a checkpoint leaves
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"\x00" * 10)
     resumed = train(tiny_dataset(), cfg, tmp_path / "cut", resume=True)
     assert not kept.exists()
     a, b = weights(whole), weights(resumed)

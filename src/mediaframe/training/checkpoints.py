@@ -28,6 +28,7 @@ from mediaframe.training.data import fingerprint
 logger = logging.getLogger(__name__)
 
 IDENTITY_FILE = "identity.json"
+COMPLETE_FILE = "tracker.json"  # written last into a Trainer checkpoint (loop.ValidationTracker.on_save): it is whole
 FIT_FILE = "fit.json"  # a finished fit: its validation score and history, beside FIT_WEIGHTS
 FIT_WEIGHTS = "fit.safetensors"
 RUNTIME_KEYS = ("device", "threads", "show_progress", "checkpoints")  # where and how fast, not what is learned
@@ -57,11 +58,14 @@ class Checkpoints:
         return self.folder / f"seed-{seed}"
 
     def newest(self, seed: int) -> str | None:
-        """The newest Trainer checkpoint of `seed`'s fit, or None where it has none yet."""
-        from transformers.trainer_utils import get_last_checkpoint
+        """The newest whole Trainer checkpoint of `seed`'s fit (one the tracker's record, written last, completes),
+        or None where it has none yet."""
+        from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
         folder = self.seed_folder(seed)
-        return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+        found = folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if folder.is_dir() else []
+        whole = [path for path in found if path.name.rpartition("-")[2].isdigit() and (path / COMPLETE_FILE).is_file()]
+        return str(max(whole, key=lambda path: int(path.name.rpartition("-")[2]))) if whole else None
 
     def finished(self, seed: int) -> tuple[dict[str, Any], float, list[dict[str, float]]] | None:
         """(weights, validation score, history) of `seed`'s finished fit, or None."""

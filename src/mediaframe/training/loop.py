@@ -37,7 +37,7 @@ from mediaframe.config import Config, TrainingConfig
 from mediaframe.hardware import physical_cores, resolve_bf16
 from mediaframe.model.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.records import TASKS
-from mediaframe.training.checkpoints import Checkpoints
+from mediaframe.training.checkpoints import COMPLETE_FILE, Checkpoints
 from mediaframe.training.data import LABEL_NAMES, MultiTaskCollator, features
 from mediaframe.training.data_parallel import world_size
 from mediaframe.training.optimization import (
@@ -50,8 +50,7 @@ from mediaframe.training.optimization import (
 logger = logging.getLogger(__name__)
 
 TIMING_KEYS = ("runtime", "per_second")  # left out of the recorded history: they differ run to run
-TRACKER_FILE = "tracker.json"  # in a Trainer checkpoint: the validation tracker's state, and its snapshots in
-SNAPSHOTS_FILE = "snapshots.safetensors"
+SNAPSHOTS_FILE = "snapshots.safetensors"  # in a Trainer checkpoint: the tracker's snapshots, then its state (COMPLETE_FILE)
 
 
 @dataclass
@@ -217,13 +216,14 @@ class ValidationTracker(TrainerCallback):
                   str(folder / SNAPSHOTS_FILE))
         record = {"scores": [score for score, _ in self.snapshots], "history": self.history, "best": self.best,
                   "waited": self.waited, "last_step": self.last_step}
-        (folder / TRACKER_FILE).write_text(json.dumps(record), encoding="utf-8")
+        (folder / f"{COMPLETE_FILE}.tmp").write_text(json.dumps(record), encoding="utf-8")
+        (folder / f"{COMPLETE_FILE}.tmp").replace(folder / COMPLETE_FILE)  # last, and whole: the checkpoint is complete
 
     def restore(self, checkpoint: Path) -> None:
         """The state saved into `checkpoint` by `on_save`."""
         from safetensors.torch import load_file
 
-        record = json.loads((checkpoint / TRACKER_FILE).read_text(encoding="utf-8"))
+        record = json.loads((checkpoint / COMPLETE_FILE).read_text(encoding="utf-8"))
         tensors = load_file(str(checkpoint / SNAPSHOTS_FILE))
         self.snapshots = [(score, {k.partition("/")[2]: v for k, v in tensors.items() if k.partition("/")[0] == str(i)})
                           for i, score in enumerate(record["scores"])]
@@ -279,7 +279,7 @@ def training_arguments(
         per_device_eval_batch_size=cfg.eval_batch_size, learning_rate=cfg.learning_rate,
         lr_scheduler_type=cfg.scheduler, warmup_steps=cfg.warmup_ratio, weight_decay=cfg.weight_decay,
         max_grad_norm=cfg.max_grad_norm, eval_strategy="steps", eval_steps=every, logging_strategy="steps",
-        logging_steps=every, save_strategy="steps" if checkpoints else "no", save_steps=every, save_total_limit=1,
+        logging_steps=every, save_strategy="steps" if checkpoints else "no", save_steps=every, save_total_limit=2,
         report_to="none", seed=seed, data_seed=seed,
         use_cpu=device == "cpu", bf16=bf16, remove_unused_columns=False, label_names=LABEL_NAMES,
         train_sampling_strategy="group_by_length" if cfg.group_by_length else "random",
