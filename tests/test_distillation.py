@@ -183,7 +183,7 @@ def test_distillation_teacher_labels_in_bf16_only_where_asked_and_native(
 ) -> None:
     from mediaframe.model.modeling import load_model
 
-    monkeypatch.setattr(distillation, "bf16_supported", lambda device: native)
+    monkeypatch.setattr(distillation, "bf16_pays", lambda device: native)
     dtypes = []
     real = distillation.Predictor
     monkeypatch.setattr(distillation, "Predictor", lambda model, batch, dtype, *a, **k: dtypes.append(dtype) or real(model, batch, "fp32", *a, **k))

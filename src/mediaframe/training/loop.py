@@ -4,15 +4,15 @@
 Each fit trains on CPU or GPU (bf16 autocast where the hardware has it), validates a few times
 per epoch, keeps the best snapshots in memory, stops early, and returns the best snapshot or
 the average of the k best; `Run.combine` makes one model of the seeds' fits, their weight
-average when that scores better on validation. With checkpoints (training.checkpoints), each fit
-saves one at every validation and goes on from the newest (`checkpoints`). `training_arguments` is
-the one place that maps the `training` settings to TrainingArguments.
+average when that scores better on validation; `tracker` keeps what a fit needs of its validations.
+With checkpoints (training.checkpoints), each fit saves one at every validation and goes on from
+the newest whole one (`checkpoints`). `training_arguments` is the one place that maps the
+`training` settings to TrainingArguments.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -27,17 +27,18 @@ from sklearn.metrics import accuracy_score, f1_score
 from transformers import (
     EvalPrediction,
     Trainer,
-    TrainerCallback,
     TrainingArguments,
     set_seed,
 )
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from mediaframe.config import Config, TrainingConfig
+from mediaframe.files import writing
 from mediaframe.hardware import physical_cores, resolve_bf16
 from mediaframe.model.modeling import LoadedModel, MultiTaskModel, build_model
 from mediaframe.records import TASKS
-from mediaframe.training.checkpoints import COMPLETE_FILE, Checkpoints
+from mediaframe.training.checkpoints import Checkpoints
 from mediaframe.training.data import LABEL_NAMES, MultiTaskCollator, features
 from mediaframe.training.data_parallel import world_size
 from mediaframe.training.optimization import (
@@ -46,11 +47,10 @@ from mediaframe.training.optimization import (
     class_weights,
     optimizer,
 )
+from mediaframe.training.tracker import RecordedShuffle, ValidationTracker
 
 logger = logging.getLogger(__name__)
 
-TIMING_KEYS = ("runtime", "per_second")  # left out of the recorded history: they differ run to run
-SNAPSHOTS_FILE = "snapshots.safetensors"  # in a Trainer checkpoint: the tracker's snapshots, then its state (COMPLETE_FILE)
 
 
 @dataclass
@@ -101,9 +101,11 @@ class Run:
             if newest:
                 tracker.restore(Path(newest))
                 logger.info("seed %d: going on from %s (step %d)", seed, newest, tracker.last_step)
-            trainer.train(resume_from_checkpoint=newest)
-            if tracker.last_step != trainer.state.global_step:
-                trainer.evaluate()
+            if not tracker.stopped:  # a fit checkpointed at its early stop or last step trains no further
+                with writing(workdir) if self.checkpoints else contextlib.nullcontext():
+                    trainer.train(resume_from_checkpoint=newest)
+                if tracker.last_step != trainer.state.global_step:
+                    trainer.evaluate()
             state, score = self.pick_snapshot(trainer, tracker)
         logger.info("seed %d: validation macro-F1 %.4f", seed, score)
         if self.checkpoints:
@@ -123,7 +125,8 @@ class Run:
         steps_per_epoch = -(-len(self.train_features) // (self.cfg.training.batch_size * world_size()))
         args = training_arguments(self.cfg.training, workdir, seed, self.device, self.bf16, steps_per_epoch,
                                   checkpoints=self.checkpoints is not None)
-        trainer = Trainer(
+        trainer = ShuffleRecordingTrainer(
+            tracker,
             model=model,
             args=args,
             data_collator=MultiTaskCollator(self.fresh.tokenizer.pad_token_id or 0),
@@ -177,63 +180,18 @@ class Run:
         return loaded, summary
 
 
-class ValidationTracker(TrainerCallback):
-    """Logs one line per validation, keeps the k best snapshots in memory, stops early; its state goes into each
-    Trainer checkpoint and comes back from it (`restore`)."""
+class ShuffleRecordingTrainer(Trainer):
+    """The Trainer, its length-grouped order of each epoch drawn where the tracker says (tracker.RecordedShuffle)."""
 
-    def __init__(self, keep: int, patience: int) -> None:
-        self.keep, self.patience = keep, patience
-        self.snapshots: list[tuple[float, State]] = []
-        self.history: list[dict[str, float]] = []
-        self.best, self.waited, self.last_step = -1.0, 0, -1
+    def __init__(self, tracker: ValidationTracker, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tracker = tracker
 
-    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, float] | None = None,
-                    model: torch.nn.Module | None = None, **kwargs: Any) -> None:
-        if not metrics or model is None or "eval_macro_f1" not in metrics:
-            return
-        score = float(metrics["eval_macro_f1"])
-        self.last_step = state.global_step
-        train_loss = next((h["loss"] for h in reversed(state.log_history) if "loss" in h), float("nan"))
-        scores = {k.removeprefix("eval_"): float(v) for k, v in metrics.items() if not k.endswith(TIMING_KEYS)}
-        self.history.append({**scores,
-                             "epoch": round(float(state.epoch or 0), 2), "train_loss": train_loss})
-        logger.info("epoch %.2f  train loss %.4f  %s", state.epoch or 0, train_loss, metric_line(metrics))
-        self.remember(score, model)
-        self.waited = 0 if score > self.best else self.waited + 1
-        self.best = max(self.best, score)
-        if self.patience and self.waited >= self.patience:
-            logger.info("early stop: no better validation macro-F1 in %d evaluations", self.patience)
-            control.should_training_stop = True
-
-    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        from safetensors.torch import save_file
-        from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
-
-        if not state.is_world_process_zero:
-            return
-        folder = Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}"
-        save_file({f"{i}/{k}": v.contiguous() for i, (_, snapshot) in enumerate(self.snapshots) for k, v in snapshot.items()},
-                  str(folder / SNAPSHOTS_FILE))
-        record = {"scores": [score for score, _ in self.snapshots], "history": self.history, "best": self.best,
-                  "waited": self.waited, "last_step": self.last_step}
-        (folder / f"{COMPLETE_FILE}.tmp").write_text(json.dumps(record), encoding="utf-8")
-        (folder / f"{COMPLETE_FILE}.tmp").replace(folder / COMPLETE_FILE)  # last, and whole: the checkpoint is complete
-
-    def restore(self, checkpoint: Path) -> None:
-        """The state saved into `checkpoint` by `on_save`."""
-        from safetensors.torch import load_file
-
-        record = json.loads((checkpoint / COMPLETE_FILE).read_text(encoding="utf-8"))
-        tensors = load_file(str(checkpoint / SNAPSHOTS_FILE))
-        self.snapshots = [(score, {k.partition("/")[2]: v for k, v in tensors.items() if k.partition("/")[0] == str(i)})
-                          for i, score in enumerate(record["scores"])]
-        self.history, self.best, self.waited, self.last_step = (record["history"], record["best"], record["waited"],
-                                                                record["last_step"])
-
-    def remember(self, score: float, model: torch.nn.Module) -> None:
-        if len(self.snapshots) < self.keep or score > self.snapshots[-1][0]:
-            state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            self.snapshots = sorted([*self.snapshots, (score, state)], key=lambda s: -s[0])[: self.keep]
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        sampler = super()._get_train_sampler(train_dataset)
+        if not isinstance(sampler, LengthGroupedSampler):
+            return sampler
+        return RecordedShuffle(sampler, self.tracker, lambda: self.state.epoch)
 
 
 class TrainingBar(ProgressCallback):
@@ -241,14 +199,6 @@ class TrainingBar(ProgressCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         return None
-
-
-def metric_line(metrics: dict[str, float]) -> str:
-    """'val macro-F1 0.812 | stance F1 0.800 acc 0.810 | ...' from Trainer eval metrics."""
-    parts = [f"val macro-F1 {metrics['eval_macro_f1']:.4f}"]
-    parts += [f"{t} F1 {metrics[f'eval_{t}_f1']:.4f} acc {metrics[f'eval_{t}_accuracy']:.4f}"
-              for t in TASKS if f"eval_{t}_f1" in metrics]
-    return " | ".join(parts)
 
 
 def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
@@ -271,8 +221,8 @@ def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
 def training_arguments(
     cfg: TrainingConfig, workdir: Path, seed: int, device: str, bf16: bool, steps_per_epoch: int, checkpoints: bool = False
 ) -> TrainingArguments:
-    """`training` config -> TrainingArguments (the one place that maps them); with `checkpoints`, the newest
-    checkpoint of each validation step is kept in `workdir`, else nothing is saved."""
+    """`training` config -> TrainingArguments (the one place that maps them); with `checkpoints`, a checkpoint of
+    each validation step is written into `workdir` (the two newest kept), else nothing is saved."""
     every = max(1, steps_per_epoch // cfg.evals_per_epoch)
     return TrainingArguments(
         output_dir=str(workdir), num_train_epochs=cfg.epochs, per_device_train_batch_size=cfg.batch_size,

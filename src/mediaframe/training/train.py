@@ -24,11 +24,11 @@ from datasets import DatasetDict
 from mediaframe.config import Config
 from mediaframe.dataset.splits import held_out_groups
 from mediaframe.errors import MediaframeError
-from mediaframe.hardware import resolve_device
+from mediaframe.hardware import physical_cores, resolve_bf16, resolve_device
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.sources import LabeledSource, agreement
 from mediaframe.records import TASKS
-from mediaframe.training.checkpoints import open_checkpoints, run_identity
+from mediaframe.training.checkpoints import Checkpoints, checkpoints_folder, open_checkpoints, run_identity
 from mediaframe.training.data import (
     check_labels,
     extra_sources,
@@ -78,6 +78,9 @@ def train(
     """
     from mediaframe.training.card import save_trained
 
+    if (cfg.training.checkpoints or resume) and world_size() > 1:
+        raise MediaframeError(f"checkpoints and --resume are for training in one process, found {world_size()}; set "
+                              "training.checkpoints=false and drop --resume under torchrun")
     codebook = codebook_for(cfg.labeling)
     labels = {task: list(codebook.labels(task)) for task in TASKS}
     device = resolve_device(device or cfg.training.device)
@@ -86,12 +89,7 @@ def train(
     if sources and cfg.training.transfer == "sequential":  # first a model on the extra rows, then continue from it
         pooled, fit_cfg = [], continue_after_transfer([r for s in sources for r in s.rows], cfg, device, resume)
     splits = prepare_splits(dataset, cfg, labels, pooled)
-    checkpoints = None
-    if cfg.training.checkpoints or resume:
-        if world_size() > 1:
-            raise MediaframeError("checkpoints and --resume are for training in one process; set "
-                                  "training.checkpoints=false and drop --resume under torchrun")
-        checkpoints = open_checkpoints(out, run_identity(fit_cfg, splits), resume)
+    checkpoints = fit_checkpoints(out, fit_cfg, splits, device, resume)
     run = Run(fit_cfg, labels, device, splits, checkpoints)
     fits = [run.fit(seed) for seed in (cfg.training.seeds or [cfg.seed])]
     loaded, ensemble = run.combine(fits)
@@ -105,6 +103,22 @@ def train(
             checkpoints.remove()
     barrier()
     return out
+
+
+def fit_checkpoints(out: Path, cfg: Config, splits: DatasetDict, device: str, resume: bool) -> Checkpoints | None:
+    """The checkpoint folder of this run where it keeps checkpoints (training.checkpoints, or resume), else None.
+
+    Raises:
+        MediaframeError: another run's checkpoints, or (without `resume`) an unfinished run's.
+    """
+    if not (cfg.training.checkpoints or resume):
+        if checkpoints_folder(out).exists():
+            logger.warning("%s holds the checkpoints of an unfinished training, which this run leaves alone; go on from "
+                           "them with --resume, or remove that folder", checkpoints_folder(out))
+        return None
+    hardware = {"device": device, "threads": cfg.training.threads or physical_cores(),
+                "bf16": resolve_bf16(cfg.training.bf16, device)}
+    return open_checkpoints(out, run_identity(cfg, splits), hardware, resume)
 
 
 def prepare_splits(
