@@ -66,7 +66,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Pa
     from mediaframe.model.modeling import build_model, save_model
     from mediaframe.records import TASKS
 
+    import torch
+
     codebook = load_codebook()
+    torch.manual_seed(0)  # its heads the same whichever test builds it first
     loaded = build_model(str(tiny_base_model), {t: codebook.labels(t) for t in TASKS}, ModelConfig(max_length=64, target_mode="pair"))
     folder = tmp_path_factory.mktemp("tiny-mediaframe") / "model"
     save_model(loaded, folder)
