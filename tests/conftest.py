@@ -61,12 +61,12 @@ def tiny_base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_model: Path) -> Path:
     """An untrained mediaframe model folder (tiny encoder, default codebook heads)."""
+    import torch
+
     from mediaframe.config import ModelConfig
     from mediaframe.labels.codebook import load_codebook
     from mediaframe.model.modeling import build_model, save_model
     from mediaframe.records import TASKS
-
-    import torch
 
     codebook = load_codebook()
     torch.manual_seed(0)  # its heads the same whichever test builds it first
