@@ -52,7 +52,6 @@ from mediaframe.training.tracker import RecordedShuffle, ValidationTracker
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass
 class FitResult:
     """One seed's fit: its final weights, their validation macro-F1 and the validation history."""
