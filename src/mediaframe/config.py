@@ -109,6 +109,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 # Fields that name files or folders: in a config file given with --config, a relative one resolves against
 # that file's folder; in the packaged default and in --set overrides, against the working folder.
+UNLEARNED_TRAINING_KEYS = ("device", "show_progress", "transfer_cache", "checkpoints")  # where a run goes, not what it learns
 PATH_FIELDS = (("sources", "benchmarks"), ("sources", "labels"), ("sources", "written"), ("labeling", "codebook"))
 
 

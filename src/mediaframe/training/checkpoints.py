@@ -18,7 +18,6 @@ removed once the model folder is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -28,7 +27,7 @@ from typing import Any
 
 from datasets import DatasetDict
 
-from mediaframe.config import Config
+from mediaframe.config import UNLEARNED_TRAINING_KEYS, Config
 from mediaframe.errors import MediaframeError
 from mediaframe.files import atomic_output
 from mediaframe.training.data import fingerprint
@@ -40,7 +39,7 @@ COMPLETE_FILE = "tracker.json"  # the fit's state, written last into a Trainer c
 SNAPSHOTS_FILE = "snapshots.safetensors"  # the fit's tensors in a Trainer checkpoint (best snapshots, shuffle state)
 FIT_FILE = "fit.json"  # a finished fit: its validation score and history, beside FIT_WEIGHTS
 FIT_WEIGHTS = "fit.safetensors"
-RUNTIME_KEYS = ("device", "threads", "show_progress", "checkpoints")  # where and how fast, not what is learned
+RUNTIME_KEYS = (*UNLEARNED_TRAINING_KEYS, "threads")  # threads: recorded with the hardware instead
 
 
 def checkpoints_folder(out: Path) -> Path:
@@ -67,10 +66,6 @@ def flattened(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def digest(identity: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class Checkpoints:
     """The checkpoint folder of one run: per seed, the newest Trainer checkpoints and, once done, the fit."""
@@ -84,9 +79,8 @@ class Checkpoints:
         """`seed`'s Trainer checkpoints, whole or not, oldest first."""
         from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-        folder = self.seed_folder(seed)
-        found = [p for p in folder.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.name.rpartition("-")[2].isdigit()] if folder.is_dir() else []
-        return sorted(found, key=lambda path: int(path.name.rpartition("-")[2]))
+        steps = {path: path.name.rpartition("-")[2] for path in self.seed_folder(seed).glob(f"{PREFIX_CHECKPOINT_DIR}-*")}
+        return sorted((path for path, step in steps.items() if step.isdigit()), key=lambda path: int(steps[path]))
 
     def newest(self, seed: int) -> str | None:
         """The newest whole Trainer checkpoint of `seed`'s fit, or None where it has none yet."""
@@ -149,7 +143,7 @@ def open_checkpoints(out: Path, identity: dict[str, Any], hardware: dict[str, An
             raise MediaframeError(f"{checkpoints.folder} holds the checkpoints of an unfinished training; pass --resume to "
                                   "go on from them, or remove that folder to start over")
         found = json.loads(recorded.read_text(encoding="utf-8"))
-        if found.get("identity") != digest(identity):
+        if {key: found.get(key) for key in identity} != identity:
             raise MediaframeError(f"{checkpoints.folder} was made by another training: {first_difference(identity, found)}; "
                                   "resume with the data and settings it was made with, or remove that folder to start over")
         if found.get("hardware") != hardware:
@@ -160,7 +154,7 @@ def open_checkpoints(out: Path, identity: dict[str, Any], hardware: dict[str, An
     if resume:
         logger.info("--resume: no checkpoints at %s yet; training from the start", checkpoints.folder)
     with atomic_output(recorded) as handle:
-        handle.write(json.dumps({"identity": digest(identity), **identity, "hardware": hardware}, indent=1))
+        handle.write(json.dumps({**identity, "hardware": hardware}, indent=1))
     return checkpoints
 
 

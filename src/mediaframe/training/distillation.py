@@ -201,10 +201,11 @@ def cut_from(student: str) -> str:
 def student_card(meta: dict[str, Any]) -> str:
     """The student's README.md: what it is, where it came from, how to score it."""
     origin = meta["distilled_from"]
+    cut = origin.get("cut_from", "teacher")
     return "\n".join([
         "# mediaframe student model", "",
         f"A student of `{origin['teacher']}`: {len(origin['layers_kept'])} of the encoder layers of "
-        f"{'the teacher' if origin.get('cut_from', 'teacher') == 'teacher' else '`' + origin['cut_from'] + '`'} "
+        f"{'the teacher' if cut == 'teacher' else f'`{cut}`'} "
         f"({', '.join(map(str, origin['layers_kept']))}, counted from 0)"
         + (f" with {origin['ffn_width']} feed-forward units each" if origin.get("ffn_width") else "")
         + " and its heads, trained on the teacher's softened "

@@ -70,7 +70,7 @@ class Run:
         self.cfg, self.labels, self.device, self.checkpoints = cfg, labels, device, checkpoints
         self.bf16 = resolve_bf16(cfg.training.bf16, device)
         if device == "cpu":
-            torch.set_num_threads(cfg.training.threads or max(1, physical_cores() // world_size()))  # fixed: same seed, same weights
+            torch.set_num_threads(training_threads(cfg.training))
         self.fresh = build_model(cfg.model.base_model, labels, cfg.model)
         tokenize = {"tokenizer": self.fresh.tokenizer, "labels": labels, "max_length": cfg.model.max_length,
                     "mode": cfg.model.target_mode, "context": cfg.model.context != "none"}
@@ -215,6 +215,12 @@ def compute_metrics(prediction: EvalPrediction) -> dict[str, float]:
     scores = [out[f"{t}_f1"] for t in TASKS if f"{t}_f1" in out]
     out["macro_f1"] = float(np.mean(scores)) if scores else 0.0
     return out
+
+
+def training_threads(cfg: TrainingConfig) -> int:
+    """CPU threads of a fit: `training.threads`, else the physical cores shared by the processes (a fixed count: one
+    seed gives the same weights)."""
+    return cfg.threads or max(1, physical_cores() // world_size())
 
 
 def training_arguments(

@@ -24,7 +24,7 @@ from datasets import DatasetDict
 from mediaframe.config import Config
 from mediaframe.dataset.splits import held_out_groups
 from mediaframe.errors import MediaframeError
-from mediaframe.hardware import physical_cores, resolve_bf16, resolve_device
+from mediaframe.hardware import resolve_bf16, resolve_device
 from mediaframe.labels.codebook import codebook_for
 from mediaframe.labels.sources import LabeledSource, agreement
 from mediaframe.records import TASKS
@@ -37,7 +37,7 @@ from mediaframe.training.data import (
 )
 from mediaframe.training.data_parallel import barrier, check_ranks_agree, is_main_process, world_size
 from mediaframe.training.label_prior import correct_label_priors
-from mediaframe.training.loop import Run
+from mediaframe.training.loop import Run, training_threads
 from mediaframe.training.transfer import first_stage, second_stage_config
 
 logger = logging.getLogger(__name__)
@@ -116,8 +116,7 @@ def fit_checkpoints(out: Path, cfg: Config, splits: DatasetDict, device: str, re
             logger.warning("%s holds the checkpoints of an unfinished training, which this run leaves alone; go on from "
                            "them with --resume, or remove that folder", checkpoints_folder(out))
         return None
-    hardware = {"device": device, "threads": cfg.training.threads or physical_cores(),
-                "bf16": resolve_bf16(cfg.training.bf16, device)}
+    hardware = {"device": device, "threads": training_threads(cfg.training), "bf16": resolve_bf16(cfg.training.bf16, device)}
     return open_checkpoints(out, run_identity(cfg, splits), hardware, resume)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from datasets import Dataset, DatasetDict
 
-from mediaframe.config import Config
+from mediaframe.config import UNLEARNED_TRAINING_KEYS, Config
 from mediaframe.errors import MediaframeError
 from mediaframe.model.modeling import META_FILE
 from mediaframe.training.data import fingerprint, rows_dataset, with_validation
@@ -93,7 +93,7 @@ def first_stage_config(cfg: Config) -> Config:
 def cache_key(stage: Config, rows_fingerprint: str) -> str:
     """Fingerprint of everything the first-stage model depends on (rows, model, training, seed, codebook)."""
     settings = stage.model_dump(mode="json", include={"seed", "model", "training", "labeling"})
-    for key in ("device", "show_progress", "transfer_cache", "checkpoints"):
+    for key in UNLEARNED_TRAINING_KEYS:
         settings["training"].pop(key, None)
     blob = json.dumps({"rows": rows_fingerprint, "settings": settings}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
