@@ -182,8 +182,8 @@ def test_sources_finentity_test_fifth_is_fixed_and_shares_no_passage_text_with_t
 
 
 def test_sources_distillation_never_reads_a_test_set(tmp_path: Path) -> None:
-    from mediaframe.training.distillation import distillation_rows
+    from mediaframe.training.distillation_rows import distillation_rows
 
     cfg = load_config(overrides=['distill.sources=["finentity_test"]'])
     with pytest.raises(MediaframeError, match="a test set is never trained on"):
-        distillation_rows(cfg.distill, cfg)
+        distillation_rows(cfg)

@@ -259,18 +259,16 @@ class DistillConfig(Section):
                          "with the same labels (news-teacher), for a teacher on a larger encoder.")
     layers: int = Field(3, ge=1, description="Encoder layers the student keeps (evenly spaced, the last among them).")
     ffn_width: int = Field(768, ge=0, description="Feed-forward units each student layer keeps, the most important (0 = all).")
-    sources: list[str] = Field(
-        default_factory=lambda: ["newsmtsc", "narrative_frames", "written", "finentity"],
-        description="Labeled sources whose sentences the teacher labels (never a test set).",
-    )
+    sources: list[str] = Field(default_factory=lambda: ["newsmtsc", "narrative_frames", "written", "finentity"],
+                               description="Labeled sources whose sentences the teacher labels (never a test set).")
+    article_sentences: int = Field(0, ge=-1, description="Unlabeled sentences of the Narrative Frames articles added (-1 = all).")
+    hold_out: bool = Field(True, description="Leave out the articles the teacher's training held out for validation.")
     epochs: float = Field(4.0, gt=0, description="Passes over the distillation sentences.")
     learning_rate: float = Field(1e-4, gt=0, lt=1, description="Peak learning rate (linear warm-up and decay).")
     batch_size: int = Field(32, ge=1, description="Sentences per step.")
     temperature: float = Field(2.0, gt=0, description="Softens the teacher's and the student's distributions in the loss.")
     teacher_dtype: Literal["fp32", "auto"] = Field("fp32", description="The teacher's soft labels in fp32, or auto: bf16 where native.")
-    label_weight: float = Field(
-        0.5, ge=0, le=1, description="Weight of the gold labels against the teacher's soft labels (rows that have them)."
-    )
+    label_weight: float = Field(0.5, ge=0, le=1, description="Weight of gold labels against the teacher's soft labels.")
 
 
 class DistributedConfig(Section):

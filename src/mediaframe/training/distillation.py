@@ -5,8 +5,8 @@ among them) and its heads, or those of another model with the same labels (`dist
 a teacher on a larger encoder, such as all-mpnet-base-v2, teaches a MiniLM student); with
 `distill.ffn_width` its feed-forward layers keep only that many of their units, those that
 carry the most on these sentences (training.pruning). The teacher labels real sentences it
-was not tested on (the sources in `distill.sources`: NewsMTSC train, Narrative Frames folds
-1-4, the written coverage, FinEntity's training passages; and any corpus the user gives); the
+was not tested on (training.distillation_rows: the sources in `distill.sources` and the other
+sentences of their articles; and any corpus the user gives); the
 student learns the teacher's distributions, softened by `distill.temperature` (Hinton, Vinyals
 and Dean, "Distilling the Knowledge in a Neural Network", 2015), and the gold labels where a
 row has them. The result is a normal model folder that every command takes.
@@ -32,11 +32,11 @@ from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
+from mediaframe.training.distillation_rows import distillation_rows
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
 logger = logging.getLogger(__name__)
 
-TEST_SOURCES = frozenset({"narrative_frames_test", "finentity_test"})
 RANKING_SENTENCES = 2048  # sentences the feed-forward units are ranked on (distill.ffn_width)
 RANKING_BATCH = 64
 ENCODER_KEYS = ("base_model", "max_length", "target_mode", "context", "pooling")  # how the student reads its input
@@ -60,7 +60,7 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
 
     settings = cfg.distill
     loaded = load_model(teacher)
-    rows = distillation_rows(settings, cfg) + [dict(r) for r in extra_rows]
+    rows = distillation_rows(cfg) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
     start = student_start(loaded, settings)
@@ -82,16 +82,6 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     logger.info("student with %d of the %d layers of %s -> %s", len(kept), len(start.model.encoder.encoder.layer),
                 settings.student or "the teacher", out)
     return out
-
-
-def distillation_rows(settings: DistillConfig, cfg: Config) -> list[dict[str, Any]]:
-    """The sentences of the distillation sources, with their gold labels where they have them."""
-    from mediaframe.labels.registry import load_source
-
-    if TEST_SOURCES & set(settings.sources):
-        raise MediaframeError(f"distill.sources {settings.sources}: a test set is never trained on; drop "
-                              f"{' and '.join(sorted(TEST_SOURCES))}")
-    return [row for name in settings.sources for row in load_source(name, cfg).rows]
 
 
 def teacher_probabilities(
