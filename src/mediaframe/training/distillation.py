@@ -33,6 +33,7 @@ from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
 from mediaframe.training.distillation_rows import distillation_rows
+from mediaframe.training.loop import training_threads
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
                      contexts=[r.get("context") for r in rows] if reads_context(student.meta) else None)
     if width:
         narrow(student, encoded, width, cfg.seed)
-    fit_student(student, rows, encoded, soft, settings, device, cfg.seed)
+    fit_student(student, rows, encoded, soft, settings, device, cfg.seed, training_threads(cfg.training))
     student.meta = student_meta(loaded.meta, start.meta, teacher, kept, width, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)

@@ -20,7 +20,6 @@ from transformers import Trainer, TrainingArguments
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
 from mediaframe.config import DistillConfig
-from mediaframe.hardware import physical_cores
 from mediaframe.model.modeling import IGNORE_INDEX, LoadedModel
 from mediaframe.records import TASKS
 from mediaframe.training.data import MultiTaskCollator
@@ -49,10 +48,11 @@ class StudentTrainer(Trainer):
 
 def fit_student(
     student: LoadedModel, rows: Sequence[dict[str, Any]], encoded: dict[str, Any],
-    soft: dict[str, np.ndarray], settings: DistillConfig, device: str, seed: int,
+    soft: dict[str, np.ndarray], settings: DistillConfig, device: str, seed: int, threads: int,
 ) -> None:
-    """Train the student in place on the teacher's softened probabilities and the rows' gold labels."""
-    torch.set_num_threads(physical_cores())
+    """Train the student in place on the teacher's softened probabilities and the rows' gold labels, on `threads` CPU
+    threads."""
+    torch.set_num_threads(threads)
     data = student_dataset(rows, encoded, soft, student, settings.temperature)
     without_dropout(student.model)
     with tempfile.TemporaryDirectory(prefix="mediaframe-distill-") as workdir:
