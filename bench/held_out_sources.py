@@ -21,11 +21,11 @@ from pathlib import Path
 import torch
 
 from mediaframe.config import load_config
+from mediaframe.dataset.splits import hold_out_articles
 from mediaframe.evaluation.baseline_data import model_config
 from mediaframe.evaluation.scoring import evaluate
 from mediaframe.model.modeling import LoadedModel, load_model
 from mediaframe.training.data import named_source
-from mediaframe.training.train import hold_out_articles
 
 
 def main() -> int:

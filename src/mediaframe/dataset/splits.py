@@ -129,6 +129,13 @@ def held_out_groups(rows: Sequence[dict[str, Any]], fraction: float, seed: int, 
     return {groups[i] for i in best}
 
 
+def hold_out_articles(rows: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
+    """(kept, held out): about `fraction` of the rows' articles held out whole, as `with_validation` holds them (`train`'s
+    validation articles of each extra source)."""
+    held = held_out_groups(rows, fraction, seed, min_groups=2)
+    return [r for r in rows if r["article_id"] not in held], [r for r in rows if r["article_id"] in held]
+
+
 def mix_distance(part: Sequence[str], whole: Sequence[str]) -> float:
     """Total variation distance between the label shares of a part and of the whole."""
     part_counts, whole_counts = Counter(part), Counter(whole)

@@ -22,7 +22,7 @@ from datasets import Dataset, DatasetDict, load_from_disk
 from transformers import PreTrainedTokenizerBase
 
 from mediaframe.config import Config
-from mediaframe.dataset.splits import held_out_groups
+from mediaframe.dataset.splits import held_out_groups, hold_out_articles
 from mediaframe.errors import MediaframeError
 from mediaframe.labels.importers import looks_like_newsmtsc, read_labeled, read_newsmtsc
 from mediaframe.labels.registry import load_source
@@ -142,6 +142,15 @@ def extra_sources(cfg: Config) -> list[LabeledSource]:
     for source in sources:
         logger.info("extra rows: %d from %s", len(source.rows), source.name)
     return sources
+
+
+def source_validation_articles(cfg: Config) -> set[str]:
+    """The extra sources' articles `train` holds out for validation with these settings (as prepare_splits does);
+    none with sequential transfer, whose first stage learns them all."""
+    if cfg.training.transfer == "sequential":
+        return set()
+    fraction = cfg.training.extra_validation_fraction
+    return {row["article_id"] for source in extra_sources(cfg) for row in hold_out_articles(source.rows, fraction, cfg.seed)[1]}
 
 
 def replay_sample(sources: list[LabeledSource], total: int, seed: int) -> list[LabeledSource]:

@@ -32,7 +32,7 @@ from mediaframe.inference.batching import pad_batch
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
-from mediaframe.training.distillation_rows import distillation_rows
+from mediaframe.training.distillation_rows import distillation_rows, teacher_validation_articles
 from mediaframe.training.loop import training_threads
 from mediaframe.training.pruning import ffn_blocks, ffn_importance, prune_ffn
 
@@ -61,7 +61,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
 
     settings = cfg.distill
     loaded = load_model(teacher)
-    rows = distillation_rows(cfg) + [dict(r) for r in extra_rows]
+    held_out = teacher_validation_articles(teacher, cfg) if settings.hold_out else set()
+    rows = distillation_rows(cfg, held_out) + [dict(r) for r in extra_rows]
     if not rows:
         raise MediaframeError("distill: no sentence to learn from; give distill.sources or a --corpus")
     start = student_start(loaded, settings)

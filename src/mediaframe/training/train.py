@@ -22,7 +22,7 @@ from typing import Any
 from datasets import DatasetDict
 
 from mediaframe.config import Config
-from mediaframe.dataset.splits import held_out_groups
+from mediaframe.dataset.splits import hold_out_articles
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import resolve_bf16, resolve_device
 from mediaframe.labels.codebook import codebook_for
@@ -163,12 +163,6 @@ def source_weights(cfg: Config, sources: Sequence[LabeledSource]) -> dict[str, i
         if weight < 1:
             raise MediaframeError(f"training.source_weights.{name} = {weight}: expected a whole number of 1 or more")
     return weights
-
-
-def hold_out_articles(rows: list[dict[str, Any]], fraction: float, seed: int) -> tuple[list[dict], list[dict]]:
-    """(kept, held out): about `fraction` of the rows' articles held out whole, as `with_validation` holds them."""
-    held = held_out_groups(rows, fraction, seed, min_groups=2)
-    return [r for r in rows if r["article_id"] not in held], [r for r in rows if r["article_id"] in held]
 
 
 def data_sources(
