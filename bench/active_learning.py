@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from datasets import DatasetDict
 
-from mediaframe.analyst.selection import pick_diverse, uncertainty
+from mediaframe.analyst.selection import pick_diverse, pick_typical, uncertainty
 from mediaframe.config import Config, load_config
 from mediaframe.evaluation.scoring import evaluate
 from mediaframe.inference.predictor import Predictor
@@ -59,7 +59,8 @@ def main() -> int:
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
         summarise([r for r in records if r.get("start", "news") == args.start and r.get("replay", False) == args.replay
-                   and (r["strategy"] == "random" or r.get("picker", "latest") == args.picker)], args.budgets)
+                   and (r["strategy"] == "random" or (r.get("picker", "latest") == args.picker
+                                                      and r.get("selection", "uncertain") == args.selection))], args.budgets)
         return 0
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(args.config, args.set)
@@ -84,13 +85,14 @@ def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray,
     with tempfile.TemporaryDirectory(prefix="mediaframe-al-") as work:
         for budget in args.budgets:
             picker = model if args.picker == "latest" else model_path(args.start)
-            labeled += pick(strategy, picker, pool, embeddings, labeled, budget - len(labeled), seed)
+            labeled += pick(strategy, picker, pool, embeddings, labeled, budget - len(labeled), seed, args.selection)
             cfg = load_config(args.config, [f"model.base_model={args.start}", f"seed={seed}", *recipe(args.replay), *args.set])
             started = time.perf_counter()
             model = train(DatasetDict({"train": rows_dataset([pool[i] for i in labeled])}), cfg,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
             scores = score(model, test, cfg)
-            records.append(log({"strategy": strategy, "picker": args.picker, "start": args.start, "replay": args.replay,
+            records.append(log({"strategy": strategy, "picker": args.picker, "selection": args.selection, "start": args.start,
+                                "replay": args.replay,
                                 "labels": budget, "seed": seed, "train_s": round(time.perf_counter() - started, 1), **scores},
                                args.log))
     return records
@@ -104,7 +106,7 @@ def recipe(replay: bool) -> list[str]:
 
 
 def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, labeled: list[int], count: int,
-         seed: int) -> list[int]:
+         seed: int, selection: str = "uncertain") -> list[int]:
     """`count` more sentences of the pool, none labeled yet."""
     unlabeled = sorted(set(range(len(pool))) - set(labeled))
     if strategy == "random":
@@ -113,8 +115,8 @@ def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, l
     predictor = Predictor(model, 64, "fp32", threads=None)
     probs = predictor.predict_proba([r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows],
                                     [r.get("context") for r in rows])
-    chosen = pick_diverse(uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count,
-                          PER_ARTICLE, seed)
+    picker = pick_typical if selection == "typical" else pick_diverse
+    chosen = picker(uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count, PER_ARTICLE, seed)
     return [unlabeled[i] for i in chosen]
 
 
@@ -174,6 +176,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--strategies", type=lambda v: v.split(","), default=["suggest", "random"])
     parser.add_argument("--picker", choices=["latest", "start"], default="latest",
                         help="the model suggest picks with: the latest fine-tuned one, or the starting model throughout")
+    parser.add_argument("--selection", choices=["uncertain", "typical"], default="uncertain",
+                        help="suggest's picks: uncertain ones spread over clusters, or typical ones covering the corpus")
     parser.add_argument("--start", default="news-teacher", help="the model the loop starts from (news: the student)")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from mediaframe.analyst.selection import normalised_entropy, pick_diverse, uncertainty
+from mediaframe.analyst.selection import normalised_entropy, pick_diverse, pick_typical, uncertainty
 from mediaframe.analyst.suggest import suggest
 from mediaframe.cli import app
 from mediaframe.config import load_config
@@ -51,6 +51,19 @@ def test_suggest_keeps_the_cap_per_article_and_orders_by_doubt() -> None:
     assert len(picked) == 6
     assert all(sum(groups[i] == g for i in picked) <= 2 for g in set(groups))
     assert list(doubt[picked]) == sorted(doubt[picked], reverse=True)
+
+
+def test_suggest_typical_picks_cover_every_cluster_from_its_dense_core_not_an_outlier() -> None:
+    rng = np.random.default_rng(0)
+    centres = np.array([[10.0, 0.0], [0.0, 10.0], [-10.0, -10.0]])
+    cores = np.concatenate([centre + rng.normal(scale=0.3, size=(20, 2)) for centre in centres])
+    strays = centres + 3.0  # one sentence far from each core, and the most uncertain of all
+    embeddings = np.concatenate([cores, strays])
+    doubt = np.concatenate([np.full(60, 0.5), np.full(3, 0.99)])
+    picked = pick_typical(doubt, embeddings, [f"a{i}" for i in range(63)], n=3, per_article=1, seed=13)
+    assert sorted(i // 20 for i in picked) == [0, 1, 2], "one from each core, none a stray"
+    capped = pick_typical(doubt, embeddings, ["same"] * 63, n=3, per_article=2, seed=13)
+    assert len(capped) == 2, "at most per_article from one article"
 
 
 def test_suggest_writes_tasks_that_annotate_import_reads_back(

@@ -17,6 +17,7 @@ from sklearn.cluster import KMeans
 
 UNCERTAIN_TASKS = ("stance", "frame")  # the tasks whose doubt picks sentences
 POOL_FACTOR = 5  # candidates clustered per place in the batch
+TYPICAL_NEIGHBOURS = 20  # neighbours a sentence's typicality is measured on (pick_typical)
 
 
 def normalised_entropy(probs: np.ndarray) -> np.ndarray:
@@ -51,15 +52,58 @@ def pick_diverse(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str
             taken.append(index)
             used_clusters.add(int(cluster))
             per_group[groups[index]] += 1
+    return sorted(fill(taken, doubt, groups, n, per_article, per_group), key=lambda i: -doubt[i])
+
+
+def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
+                 seed: int) -> list[int]:
+    """Indices of at most `n` sentences that cover the corpus: k-means over every candidate into `n` clusters, and from
+    each the sentence whose typicality times doubt is highest, at most `per_article` per group.
+
+    For small budgets, where a model gains most from the corpus's common cases (Hacohen, Dekel and Weinshall,
+    "Active Learning on a Budget", ICML 2022: TypiClust): typicality is the inverse mean distance to the
+    `TYPICAL_NEIGHBOURS` nearest candidates. Returned most uncertain first.
+    """
+    clusters = min(n, len(doubt))
+    if clusters == 0:
+        return []
+    assigned = KMeans(n_clusters=clusters, n_init=1, random_state=seed).fit_predict(embeddings)
+    typical = typicality(embeddings)
+    score = typical / typical.max() * doubt
+    taken: list[int] = []
+    per_group: Counter[str] = Counter()
+    used_clusters: set[int] = set()
+    for index in (int(i) for i in np.argsort(-score, kind="stable")):
+        if int(assigned[index]) not in used_clusters and per_group[groups[index]] < per_article:
+            taken.append(index)
+            used_clusters.add(int(assigned[index]))
+            per_group[groups[index]] += 1
+    return sorted(fill(taken, score, groups, n, per_article, per_group), key=lambda i: -doubt[i])
+
+
+def fill(taken: list[int], score: np.ndarray, groups: Sequence[str], n: int, per_article: int,
+         per_group: Counter[str]) -> list[int]:
+    """`taken`, then the best-scored others in places left by clusters whose members' articles were full."""
     chosen = set(taken)
-    for index in by_doubt:  # places left by clusters whose members' articles were full: the next most uncertain
+    for index in (int(i) for i in np.argsort(-score, kind="stable")):
         if len(taken) >= n:
             break
         if index not in chosen and per_group[groups[index]] < per_article:
             taken.append(index)
             chosen.add(index)
             per_group[groups[index]] += 1
-    return sorted(taken[:n], key=lambda i: -doubt[i])
+    return taken[:n]
+
+
+def typicality(embeddings: np.ndarray) -> np.ndarray:
+    """Each row's density among the rows: 1 / its mean distance to its `TYPICAL_NEIGHBOURS` nearest others."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(TYPICAL_NEIGHBOURS, len(embeddings) - 1)
+    if k < 1:
+        return np.ones(len(embeddings))
+    distances, _ = NearestNeighbors(n_neighbors=k + 1).fit(embeddings).kneighbors(embeddings)
+    return 1.0 / (distances[:, 1:].mean(1) + 1e-9)
 
 
 def expected_error(probs: dict[str, np.ndarray], rows: Sequence[int]) -> dict[str, float]:
