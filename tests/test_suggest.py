@@ -117,6 +117,12 @@ def test_suggest_cli_refuses_bad_counts_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_suggest_unknown_selection_is_one_clear_line(tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path) -> None:
+    with pytest.raises(MediaframeError, match="selection 'newest': expected one of uncertain, typical"):
+        suggest(tiny_model_dir, orbital_corpus, TARGET, 3, tmp_path / "tasks", load_config(), selection="newest")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_suggest_cli_bad_inputs_are_one_line(
     tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path, make_bad_input, fake_embedder
 ) -> None:
@@ -136,11 +142,13 @@ def test_suggest_cli_bad_inputs_are_one_line(
         assert not out.parent.exists()
 
 
+@pytest.mark.parametrize("selection", ["uncertain", "typical"])
 def test_suggest_cli_prints_the_batch_and_the_stopping_hint(
-    tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path, fake_embedder
+    tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path, fake_embedder, selection: str
 ) -> None:
     result = CliRunner().invoke(app, ["suggest", str(tiny_model_dir), str(orbital_corpus), "--target", TARGET,
-                                      "--n", "3", "--out", str(tmp_path / "tasks"), "--set", "predict.threads=1"])
+                                      "--n", "3", "--out", str(tmp_path / "tasks"), "--set", "predict.threads=1",
+                                      "--selection", selection])
     assert result.exit_code == 0, result.output
     assert "3 of " in result.output and "tasks.json" in result.output
     assert "next: the model expects to get the stance of" in result.output

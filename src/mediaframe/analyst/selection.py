@@ -112,3 +112,6 @@ def expected_error(probs: dict[str, np.ndarray], rows: Sequence[int]) -> dict[st
     if not rows:
         return {task: 0.0 for task in probs}
     return {task: float(np.mean(1.0 - probs[task][list(rows)].max(1))) for task in probs}
+
+
+PICKERS = {"uncertain": pick_diverse, "typical": pick_typical}  # `suggest --selection`

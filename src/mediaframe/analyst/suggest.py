@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from mediaframe.analyst.selection import expected_error, pick_diverse, uncertainty
+from mediaframe.analyst.selection import PICKERS, expected_error, uncertainty
 from mediaframe.config import Config
 from mediaframe.corpus.sentences import corpus_sentence_rows
 from mediaframe.errors import MediaframeError
@@ -53,11 +53,12 @@ class Suggestion:
                 f"({corpus:.0%} over the corpus's {self.candidates} unlabeled sentences); {advice}")
 
 
-def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg: Config,
-            per_article: int = 3, labeled: Sequence[Path] = (), embed: Embedder | None = None) -> Suggestion:
+def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg: Config, per_article: int = 3,
+            labeled: Sequence[Path] = (), embed: Embedder | None = None, selection: str = "uncertain") -> Suggestion:
     """Write the `n` sentences of `corpus` whose labels would teach `model` most to `out`.json (Label Studio tasks,
     with out.label_config.xml) and `out`.csv. `embed` places sentences for the diversity step (default: the
-    bundled sentence-embedding model, `labeling.embedding_model`).
+    bundled sentence-embedding model, `labeling.embedding_model`); `selection` picks them (selection.PICKERS:
+    uncertain ones spread over clusters, or typical ones that cover the corpus).
 
     Raises:
         MediaframeError: n or per_article below 1, an unreadable or empty corpus, a sentence without a target,
@@ -67,6 +68,8 @@ def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg
     from mediaframe.predict.prediction_rows import predictor_for
 
     check_counts(n, per_article)
+    if selection not in PICKERS:
+        raise MediaframeError(f"selection {selection!r}: expected one of {', '.join(PICKERS)}")
     rows, left_out = unlabeled_rows(corpus, target, cfg, labeled)
     predictor = predictor_for(model, cfg)
     texts = [row["text"] for row in rows]
@@ -74,7 +77,7 @@ def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg
                                     [row.get("context") for row in rows])
     doubt = uncertainty(probs)
     embeddings = (embed or load_embedder(cfg.labeling.embedding_model))(texts)
-    picked = pick_diverse(doubt, embeddings, [row["article_id"] for row in rows], n, per_article, cfg.seed)
+    picked = PICKERS[selection](doubt, embeddings, [row["article_id"] for row in rows], n, per_article, cfg.seed)
     tasks = [with_model_labels(rows[i], probs, predictor.labels, i) for i in picked]
     files = write_tasks(tasks, out, cfg)
     return Suggestion(len(picked), len(rows), left_out, expected_error(probs, picked),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from mediaframe.cli.app import ConfigOpt, ForceOpt, SetOpt, command, config_from, err, refuse_overwrite
+
+Selection = Literal["uncertain", "typical"]  # analyst.selection.PICKERS
 
 
 @command
@@ -21,6 +23,8 @@ def suggest(
     per_article: Annotated[int, typer.Option("--per-article", help="At most this many from one article.")] = 3,
     labeled: Annotated[list[Path] | None, typer.Option("--labeled", help="Labeled sentences to leave out (gold JSONL, "
                                                        "annotation CSV, a built dataset; repeatable).")] = None,
+    selection: Annotated[Selection, typer.Option("--selection", help="uncertain: the model's doubts, spread over the "
+                                                 "corpus; typical: the corpus's common cases, weighted by doubt.")] = "uncertain",
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
@@ -39,7 +43,8 @@ def suggest(
     cfg = config_from(config, set_)
     for path in task_paths(out):
         refuse_overwrite(path, force)
-    result = suggest_sentences(model_path(model), corpus, target, n, out, cfg, per_article, labeled or [])
+    result = suggest_sentences(model_path(model), corpus, target, n, out, cfg, per_article, labeled or [],
+                               selection=selection)
     left_out = f", {result.already_labeled:,} already labeled left out" if result.already_labeled else ""
     err.print(f"{result.picked} of {result.candidates:,} sentences suggested{left_out} -> "
               f"{', '.join(map(str, result.files))}", highlight=False)
