@@ -40,6 +40,7 @@ from datasets import DatasetDict
 
 from mediaframe.analyst.selection import pick_diverse, pick_typical, uncertainty
 from mediaframe.config import Config, load_config
+from mediaframe.dataset.splits import hold_out_articles
 from mediaframe.evaluation.scoring import evaluate
 from mediaframe.inference.predictor import Predictor
 from mediaframe.labels.embeddings import load_embedder
@@ -52,6 +53,7 @@ from mediaframe.training.train import train
 
 REPLAY_SOURCES = '["narrative_frames", "written"]'  # the default replay without the domain under test
 PER_ARTICLE = 3
+VALIDATION_SHARE, VALIDATION_SEED = 0.2, 7  # --score-on validation: a fixed fifth of the training passages
 
 
 def main() -> int:
@@ -59,15 +61,20 @@ def main() -> int:
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
         summarise([r for r in records if r.get("start", "news") == args.start and r.get("replay", False) == args.replay
+                   and r.get("scored_on", "test") == args.score_on
                    and (r["strategy"] == "random" or (r.get("picker", "latest") == args.picker
                                                       and r.get("selection", "uncertain") == args.selection))], args.budgets)
         return 0
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(args.config, args.set)
     pool = [row for row in load_source("finentity", cfg).rows if any(row.get(t) for t in TASKS)]
-    test = load_source("finentity_test", cfg).rows
+    if args.score_on == "validation":  # choose on passages of the training part, never on the test fifth
+        pool, test = hold_out_articles(pool, VALIDATION_SHARE, VALIDATION_SEED)
+    else:
+        test = load_source("finentity_test", cfg).rows
     embeddings = load_embedder(cfg.labeling.embedding_model)([row["text"] for row in pool])
-    print(f"FinEntity: {len(pool)} rows to pick from, {len(test)} test rows; budgets {args.budgets}, seeds {args.seeds}")
+    print(f"FinEntity: {len(pool)} rows to pick from, {len(test)} {args.score_on} rows; budgets {args.budgets}, "
+          f"seeds {args.seeds}")
     results = []
     for seed in args.seeds:
         for strategy in args.strategies:
@@ -92,7 +99,7 @@ def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
             scores = score(model, test, cfg)
             records.append(log({"strategy": strategy, "picker": args.picker, "selection": args.selection, "start": args.start,
-                                "replay": args.replay,
+                                "replay": args.replay, "scored_on": args.score_on,
                                 "labels": budget, "seed": seed, "train_s": round(time.perf_counter() - started, 1), **scores},
                                args.log))
     return records
@@ -178,6 +185,8 @@ def parse_args() -> argparse.Namespace:
                         help="the model suggest picks with: the latest fine-tuned one, or the starting model throughout")
     parser.add_argument("--selection", choices=["uncertain", "typical"], default="uncertain",
                         help="suggest's picks: uncertain ones spread over clusters, or typical ones covering the corpus")
+    parser.add_argument("--score-on", choices=["test", "validation"], default="test",
+                        help="the FinEntity test fifth, or (to choose a strategy) a fixed fifth of the training passages")
     parser.add_argument("--start", default="news-teacher", help="the model the loop starts from (news: the student)")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
