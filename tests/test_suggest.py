@@ -118,7 +118,7 @@ def test_suggest_cli_refuses_bad_counts_and_writes_nothing(
 
 
 def test_suggest_unknown_selection_is_one_clear_line(tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path) -> None:
-    with pytest.raises(MediaframeError, match="selection 'newest': expected one of uncertain, typical"):
+    with pytest.raises(MediaframeError, match="selection 'newest': expected one of typical, uncertain"):
         suggest(tiny_model_dir, orbital_corpus, TARGET, 3, tmp_path / "tasks", load_config(), selection="newest")
     assert list(tmp_path.iterdir()) == []
 

@@ -1,12 +1,14 @@
-"""Picking the sentences whose labels would teach a model most: uncertain ones, spread over the corpus.
+"""Picking the sentences whose labels would teach a model most: the corpus's common cases, or its doubts.
 
-Uncertainty sampling with a diversity step, as in diverse mini-batch active learning (Zhdanov 2019,
-"Diverse mini-batch Active Learning", arXiv:1901.05954): the most uncertain sentences (a pool of
-`POOL_FACTOR` times the batch) are clustered on their sentence embeddings into as many groups as the
-batch has places, k-means weighted by uncertainty, and each group gives its most uncertain sentence,
-at most `per_article` from one article, so that a batch does not spend labels on near-duplicates.
+`pick_typical` (suggest's default) covers the corpus: every candidate is clustered on its sentence
+embedding into as many groups as the batch has places, and each group gives the sentence whose
+typicality (density among its neighbours) times the model's doubt is highest, as TypiClust picks for
+small budgets (Hacohen, Dekel and Weinshall, "Active Learning on a Budget", ICML 2022). `pick_diverse`
+is uncertainty sampling with a diversity step, as in diverse mini-batch active learning (Zhdanov 2019,
+arXiv:1901.05954): the most uncertain sentences (a pool of `POOL_FACTOR` times the batch), clustered,
+each group giving its most uncertain. Both take at most `per_article` from one article, so that a batch
+does not spend labels on near-duplicates.
 """
-
 from __future__ import annotations
 
 from collections import Counter
@@ -114,4 +116,4 @@ def expected_error(probs: dict[str, np.ndarray], rows: Sequence[int]) -> dict[st
     return {task: float(np.mean(1.0 - probs[task][list(rows)].max(1))) for task in probs}
 
 
-PICKERS = {"uncertain": pick_diverse, "typical": pick_typical}  # `suggest --selection`
+PICKERS = {"typical": pick_typical, "uncertain": pick_diverse}  # `suggest --selection`, the default first

@@ -1,7 +1,7 @@
 """`mediaframe suggest`: the sentences of a corpus whose labels would teach a model most, written for labeling.
 
 Corpus -> sentences toward the target -> the ones already labeled left out -> the model's probabilities
--> uncertainty and sentence embeddings -> a diverse, uncertain batch (`selection`) -> Label Studio tasks
+-> uncertainty and sentence embeddings -> a batch that covers the corpus (`selection`) -> Label Studio tasks
 (the model's labels as pre-annotations) and the annotation CSV, both in the form `annotate import`
 reads back. The summary says how much the batch is worth: the share of it the model expects to get
 wrong, beside that share over the whole corpus.
@@ -54,11 +54,11 @@ class Suggestion:
 
 
 def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg: Config, per_article: int = 3,
-            labeled: Sequence[Path] = (), embed: Embedder | None = None, selection: str = "uncertain") -> Suggestion:
+            labeled: Sequence[Path] = (), embed: Embedder | None = None, selection: str = "typical") -> Suggestion:
     """Write the `n` sentences of `corpus` whose labels would teach `model` most to `out`.json (Label Studio tasks,
     with out.label_config.xml) and `out`.csv. `embed` places sentences for the diversity step (default: the
     bundled sentence-embedding model, `labeling.embedding_model`); `selection` picks them (selection.PICKERS:
-    uncertain ones spread over clusters, or typical ones that cover the corpus).
+    typical ones that cover the corpus, weighted by doubt, or the most uncertain spread over clusters).
 
     Raises:
         MediaframeError: n or per_article below 1, an unreadable or empty corpus, a sentence without a target,

@@ -9,7 +9,7 @@ import typer
 
 from mediaframe.cli.app import ConfigOpt, ForceOpt, SetOpt, command, config_from, err, refuse_overwrite
 
-Selection = Literal["uncertain", "typical"]  # analyst.selection.PICKERS
+Selection = Literal["typical", "uncertain"]  # analyst.selection.PICKERS
 
 
 @command
@@ -23,16 +23,16 @@ def suggest(
     per_article: Annotated[int, typer.Option("--per-article", help="At most this many from one article.")] = 3,
     labeled: Annotated[list[Path] | None, typer.Option("--labeled", help="Labeled sentences to leave out (gold JSONL, "
                                                        "annotation CSV, a built dataset; repeatable).")] = None,
-    selection: Annotated[Selection, typer.Option("--selection", help="uncertain: the model's doubts, spread over the "
-                                                 "corpus; typical: the corpus's common cases, weighted by doubt.")] = "uncertain",
+    selection: Annotated[Selection, typer.Option("--selection", help="typical: the corpus's common cases, weighted by "
+                                                 "the model's doubt; uncertain: its doubts, spread over the corpus.")] = "typical",
     config: ConfigOpt = None,
     set_: SetOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Pick the sentences whose labels would teach the model most, for Label Studio or a spreadsheet.
 
-    Uncertain sentences (stance and frame), spread over the corpus by their embeddings, at most
-    --per-article from one article. Label them, then `mediaframe annotate import` and `mediaframe train`.
+    The corpus's common cases weighted by the model's doubt (stance and frame), one from each cluster of
+    sentence embeddings, at most --per-article from one article. Label them, then `mediaframe annotate import` and `mediaframe train`.
 
     Example: mediaframe suggest news data/seed --target Netflix --n 50 --out out/tasks
     """
