@@ -7,11 +7,13 @@ it is revealed as the analyst's label. Each round picks more sentences, up to 25
 400 labels, by one of two strategies, fine-tunes the starting model on every label so far (`mediaframe
 train --base news-teacher` on the labels alone: the replay sample is left out by default here, so that the
 30 fine-tunings of three seeds fit in well under an hour on a 2-core CPU; `--replay` puts it back),
-and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on:
+and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on (or,
+with `--score-on validation`, to choose a strategy: a fixed fifth of the training passages, the rest the pool):
 
-- suggest: what `mediaframe suggest` picks (uncertainty, embedding diversity, at most 3 per passage;
-  `analyst.selection`) with the latest fine-tuned model (`--picker latest`, the loop as the README
-  shows it) or always with the model it started from (`--picker start`);
+- suggest: what `mediaframe suggest` picks (`--selection typical`, its default: the corpus's common
+  cases weighted by doubt, one per cluster; or `uncertain`: the most uncertain, one per cluster; at most
+  3 per passage; `analyst.selection`) with the latest fine-tuned model (`--picker latest`, the loop as
+  the README shows it) or always with the model it started from (`--picker start`);
 - random: a seeded random sample.
 
 Prints macro-F1 per task per strategy and number of labels (mean and spread over the seeds), how many
@@ -38,7 +40,7 @@ from pathlib import Path
 import numpy as np
 from datasets import DatasetDict
 
-from mediaframe.analyst.selection import pick_diverse, pick_typical, uncertainty
+from mediaframe.analyst.selection import PICKERS, uncertainty
 from mediaframe.config import Config, load_config
 from mediaframe.dataset.splits import hold_out_articles
 from mediaframe.evaluation.scoring import evaluate
@@ -64,6 +66,7 @@ def main() -> int:
                    and r.get("scored_on", "test") == args.score_on
                    and (r["strategy"] == "random" or (r.get("picker", "latest") == args.picker
                                                       and r.get("selection", "uncertain") == args.selection))], args.budgets)
+        # (records before --selection existed are uncertain picks; a record's "budgets" says the rounds it was picked in)
         return 0
     logging.basicConfig(level=logging.WARNING)
     cfg = load_config(args.config, args.set)
@@ -99,7 +102,7 @@ def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray,
                           Path(work) / f"{strategy}-{budget}", source=f"finentity-{strategy}")
             scores = score(model, test, cfg)
             records.append(log({"strategy": strategy, "picker": args.picker, "selection": args.selection, "start": args.start,
-                                "replay": args.replay, "scored_on": args.score_on,
+                                "replay": args.replay, "scored_on": args.score_on, "budgets": args.budgets, "set": args.set,
                                 "labels": budget, "seed": seed, "train_s": round(time.perf_counter() - started, 1), **scores},
                                args.log))
     return records
@@ -113,7 +116,7 @@ def recipe(replay: bool) -> list[str]:
 
 
 def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, labeled: list[int], count: int,
-         seed: int, selection: str = "uncertain") -> list[int]:
+         seed: int, selection: str = "typical") -> list[int]:
     """`count` more sentences of the pool, none labeled yet."""
     unlabeled = sorted(set(range(len(pool))) - set(labeled))
     if strategy == "random":
@@ -122,8 +125,8 @@ def pick(strategy: str, model: Path, pool: list[dict], embeddings: np.ndarray, l
     predictor = Predictor(model, 64, "fp32", threads=None)
     probs = predictor.predict_proba([r["text"] for r in rows], [r["target"] for r in rows], [r["mentions"] for r in rows],
                                     [r.get("context") for r in rows])
-    picker = pick_typical if selection == "typical" else pick_diverse
-    chosen = picker(uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count, PER_ARTICLE, seed)
+    chosen = PICKERS[selection](uncertainty(probs), embeddings[unlabeled], [r["article_id"] for r in rows], count,
+                                PER_ARTICLE, seed)
     return [unlabeled[i] for i in chosen]
 
 
@@ -183,8 +186,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--strategies", type=lambda v: v.split(","), default=["suggest", "random"])
     parser.add_argument("--picker", choices=["latest", "start"], default="latest",
                         help="the model suggest picks with: the latest fine-tuned one, or the starting model throughout")
-    parser.add_argument("--selection", choices=["uncertain", "typical"], default="uncertain",
-                        help="suggest's picks: uncertain ones spread over clusters, or typical ones covering the corpus")
+    parser.add_argument("--selection", choices=list(PICKERS), default="typical",
+                        help="suggest's picks: typical ones covering the corpus (its default), or the most uncertain")
     parser.add_argument("--score-on", choices=["test", "validation"], default="test",
                         help="the FinEntity test fifth, or (to choose a strategy) a fixed fifth of the training passages")
     parser.add_argument("--start", default="news-teacher", help="the model the loop starts from (news: the student)")

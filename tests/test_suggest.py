@@ -1,4 +1,4 @@
-"""suggest: uncertain, diverse sentences picked for labeling, written so that `annotate import` reads them back."""
+"""suggest: typical or uncertain sentences picked for labeling, written so that `annotate import` reads them back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from mediaframe.analyst.selection import normalised_entropy, pick_diverse, pick_typical, uncertainty
+from mediaframe.analyst.selection import normalised_entropy, pick_typical, pick_uncertain, uncertainty
 from mediaframe.analyst.suggest import suggest
 from mediaframe.cli import app
 from mediaframe.config import load_config
@@ -38,7 +38,7 @@ def test_suggest_picks_one_of_each_near_duplicate_group_over_a_second_copy() -> 
     # two groups of near-identical sentences; the three most uncertain are all in group A
     embeddings = np.array([[1.0, 0.0], [0.99, 0.01], [0.98, 0.02], [0.0, 1.0], [0.01, 0.99]])
     doubt = np.array([0.95, 0.94, 0.93, 0.60, 0.50])
-    picked = pick_diverse(doubt, embeddings, ["a1", "a2", "a3", "a4", "a5"], n=2, per_article=5, seed=13)
+    picked = pick_uncertain(doubt, embeddings, ["a1", "a2", "a3", "a4", "a5"], n=2, per_article=5, seed=13)
     assert picked == [0, 3]  # the most uncertain of A, then B's best, not A's second copy
 
 
@@ -47,7 +47,7 @@ def test_suggest_keeps_the_cap_per_article_and_orders_by_doubt() -> None:
     embeddings = rng.normal(size=(30, 8))
     doubt = rng.uniform(size=30)
     groups = [f"art{i % 3}" for i in range(30)]
-    picked = pick_diverse(doubt, embeddings, groups, n=6, per_article=2, seed=13)
+    picked = pick_uncertain(doubt, embeddings, groups, n=6, per_article=2, seed=13)
     assert len(picked) == 6
     assert all(sum(groups[i] == g for i in picked) <= 2 for g in set(groups))
     assert list(doubt[picked]) == sorted(doubt[picked], reverse=True)
@@ -115,6 +115,27 @@ def test_suggest_cli_refuses_bad_counts_and_writes_nothing(
     assert result.exit_code == 1
     assert expected in result.output and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_suggest_cli_offers_every_picker() -> None:
+    from typing import get_args
+
+    from mediaframe.analyst.selection import PICKERS
+    from mediaframe.cli.analyst import Selection
+
+    assert list(get_args(Selection)) == list(PICKERS)
+
+
+def test_suggest_typical_fills_places_and_orders_by_doubt_when_clusters_outnumber_articles() -> None:
+    rng = np.random.default_rng(1)
+    embeddings = rng.normal(size=(12, 4))
+    doubt = rng.uniform(size=12)
+    groups = [f"art{i % 4}" for i in range(12)]
+    picked = pick_typical(doubt, embeddings, groups, n=8, per_article=2, seed=13)
+    assert len(picked) == 8 and len(set(picked)) == 8
+    assert all(sum(groups[i] == g for i in picked) <= 2 for g in set(groups))
+    assert list(doubt[picked]) == sorted(doubt[picked], reverse=True)
+    assert sorted(pick_typical(doubt, embeddings, groups, n=50, per_article=50, seed=13)) == list(range(12))
 
 
 def test_suggest_unknown_selection_is_one_clear_line(tiny_model_dir: Path, orbital_corpus: Path, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 `pick_typical` (suggest's default) covers the corpus: every candidate is clustered on its sentence
 embedding into as many groups as the batch has places, and each group gives the sentence whose
 typicality (density among its neighbours) times the model's doubt is highest, as TypiClust picks for
-small budgets (Hacohen, Dekel and Weinshall, "Active Learning on a Budget", ICML 2022). `pick_diverse`
+small budgets (Hacohen, Dekel and Weinshall, "Active Learning on a Budget", ICML 2022). `pick_uncertain`
 is uncertainty sampling with a diversity step, as in diverse mini-batch active learning (Zhdanov 2019,
 arXiv:1901.05954): the most uncertain sentences (a pool of `POOL_FACTOR` times the batch), clustered,
 each group giving its most uncertain. Both take at most `per_article` from one article, so that a batch
@@ -33,7 +33,7 @@ def uncertainty(probs: dict[str, np.ndarray]) -> np.ndarray:
     return np.mean([normalised_entropy(probs[task]) for task in UNCERTAIN_TASKS], axis=0)
 
 
-def pick_diverse(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
+def pick_uncertain(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
                  seed: int) -> list[int]:
     """Indices of at most `n` sentences: uncertain, spread over embedding clusters, at most `per_article` per group.
 
@@ -54,7 +54,7 @@ def pick_diverse(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str
             taken.append(index)
             used_clusters.add(int(cluster))
             per_group[groups[index]] += 1
-    return sorted(fill(taken, doubt, groups, n, per_article, per_group), key=lambda i: -doubt[i])
+    return sorted(fill_places(taken, doubt, groups, n, per_article, per_group), key=lambda i: -doubt[i])
 
 
 def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
@@ -80,10 +80,10 @@ def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str
             taken.append(index)
             used_clusters.add(int(assigned[index]))
             per_group[groups[index]] += 1
-    return sorted(fill(taken, score, groups, n, per_article, per_group), key=lambda i: -doubt[i])
+    return sorted(fill_places(taken, score, groups, n, per_article, per_group), key=lambda i: -doubt[i])
 
 
-def fill(taken: list[int], score: np.ndarray, groups: Sequence[str], n: int, per_article: int,
+def fill_places(taken: list[int], score: np.ndarray, groups: Sequence[str], n: int, per_article: int,
          per_group: Counter[str]) -> list[int]:
     """`taken`, then the best-scored others in places left by clusters whose members' articles were full."""
     chosen = set(taken)
@@ -116,4 +116,4 @@ def expected_error(probs: dict[str, np.ndarray], rows: Sequence[int]) -> dict[st
     return {task: float(np.mean(1.0 - probs[task][list(rows)].max(1))) for task in probs}
 
 
-PICKERS = {"typical": pick_typical, "uncertain": pick_diverse}  # `suggest --selection`, the default first
+PICKERS = {"typical": pick_typical, "uncertain": pick_uncertain}  # `suggest --selection`, the default first

@@ -56,13 +56,13 @@ class Suggestion:
 def suggest(model: str | Path, corpus: Path, target: str, n: int, out: Path, cfg: Config, per_article: int = 3,
             labeled: Sequence[Path] = (), embed: Embedder | None = None, selection: str = "typical") -> Suggestion:
     """Write the `n` sentences of `corpus` whose labels would teach `model` most to `out`.json (Label Studio tasks,
-    with out.label_config.xml) and `out`.csv. `embed` places sentences for the diversity step (default: the
+    with out.label_config.xml) and `out`.csv. `embed` places sentences for the clustering (default: the
     bundled sentence-embedding model, `labeling.embedding_model`); `selection` picks them (selection.PICKERS:
     typical ones that cover the corpus, weighted by doubt, or the most uncertain spread over clusters).
 
     Raises:
-        MediaframeError: n or per_article below 1, an unreadable or empty corpus, a sentence without a target,
-            a model folder that is not mediaframe's, a labeled file without ids or texts.
+        MediaframeError: n or per_article below 1, an unknown selection, an unreadable or empty corpus, a sentence
+            without a target, a model folder that is not mediaframe's, a labeled file without ids or texts.
     """
     from mediaframe.labels.embeddings import load_embedder
     from mediaframe.predict.prediction_rows import predictor_for

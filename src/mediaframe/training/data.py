@@ -145,9 +145,16 @@ def extra_sources(cfg: Config) -> list[LabeledSource]:
 
 
 def source_validation_articles(cfg: Config) -> set[str]:
-    """The extra sources' articles `train` holds out for validation with these settings (as prepare_splits does);
-    none with sequential transfer, whose first stage learns them all."""
-    if cfg.training.transfer == "sequential":
+    """The extra sources' articles `train` holds out for validation with these settings (as prepare_splits does).
+
+    None with sequential transfer (the second stage, which writes the model, learns no source row; the first
+    holds its own share out) or with `training.extra_validation_fraction` 0 (the sources are pooled with the
+    data and split with it): a warning says the student may then see some articles the teacher was validated on.
+    """
+    if cfg.training.transfer == "sequential" or cfg.training.extra_validation_fraction == 0:
+        logger.warning("distill.hold_out: the teacher held no source articles out by source (training.transfer = %s, "
+                       "extra_validation_fraction = %s); none are left out", cfg.training.transfer,
+                       cfg.training.extra_validation_fraction)
         return set()
     fraction = cfg.training.extra_validation_fraction
     return {row["article_id"] for source in extra_sources(cfg) for row in hold_out_articles(source.rows, fraction, cfg.seed)[1]}

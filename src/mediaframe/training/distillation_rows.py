@@ -48,7 +48,7 @@ def distillation_rows(cfg: Config, held_out: Collection[str] = ()) -> list[dict[
     if TEST_SOURCES & set(settings.sources):
         raise MediaframeError(f"distill.sources {settings.sources}: a test set is never trained on; drop "
                               f"{' and '.join(sorted(TEST_SOURCES))}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in settings.sources:
         every = load_source(name, cfg).rows
         labeled = [row for row in every if row["article_id"] not in held_out]
@@ -64,11 +64,18 @@ def teacher_validation_articles(teacher: Path, cfg: Config) -> set[str]:
     """The source articles the teacher's training held out for validation: the training settings and seed recorded in
     its folder (config.toml) applied to the sources as this run reads them; none where the folder records none."""
     recorded = model_path(teacher) / "config.toml"
+    if not cfg.distill.sources:  # the student learns no source row: nothing to leave out
+        return set()
     if not recorded.is_file():
         logger.warning("distill: %s records no training settings; no article is held out for the student", teacher)
         return set()
     settings = load_config(recorded)
-    return source_validation_articles(cfg.model_copy(update={"training": settings.training, "seed": settings.seed}))
+    try:
+        return source_validation_articles(cfg.model_copy(update={"training": settings.training, "seed": settings.seed}))
+    except MediaframeError as error:
+        raise MediaframeError(f"distill.hold_out: the sources the teacher trained on ({recorded}) cannot be read here "
+                              f"({error}); give their folders with --set sources.benchmarks=DIR, or --set "
+                              "distill.hold_out=false") from None
 
 
 def narrative_frames_sentences(labeled: list[dict[str, Any]], count: int, cfg: Config) -> list[dict[str, Any]]:
@@ -81,7 +88,7 @@ def narrative_frames_sentences(labeled: list[dict[str, Any]], count: int, cfg: C
     tested = {r["text"] for r in load_source("narrative_frames_test", cfg).rows}  # a story the corpus holds twice
     pairs = sorted({(r["article_id"], slug(r["target"])): r["target"] for r in labeled
                     if str(r["article_id"]).startswith(NFC_PREFIX)}.items())  # one spelling of each entity
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (article_id, key), entity in pairs:
         article = articles[article_id.removeprefix(NFC_PREFIX)]
         sentences = split_article(Article(id=article_id, text=article["text"]), cfg.segmentation)
