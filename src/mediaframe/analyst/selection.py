@@ -34,7 +34,7 @@ def uncertainty(probs: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def pick_uncertain(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
-                 seed: int) -> list[int]:
+                   seed: int) -> list[int]:
     """Indices of at most `n` sentences: uncertain, spread over embedding clusters, at most `per_article` per group.
 
     Returned most uncertain first.
@@ -84,7 +84,7 @@ def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str
 
 
 def fill_places(taken: list[int], score: np.ndarray, groups: Sequence[str], n: int, per_article: int,
-         per_group: Counter[str]) -> list[int]:
+                per_group: Counter[str]) -> list[int]:
     """`taken`, then the best-scored others in places left by clusters whose members' articles were full."""
     chosen = set(taken)
     for index in (int(i) for i in np.argsort(-score, kind="stable")):
