@@ -42,13 +42,18 @@ def test_suggest_picks_one_of_each_near_duplicate_group_over_a_second_copy() -> 
     assert picked == [0, 3]  # the most uncertain of A, then B's best, not A's second copy
 
 
-def test_suggest_keeps_the_cap_per_article_and_orders_by_doubt() -> None:
-    rng = np.random.default_rng(0)
-    embeddings = rng.normal(size=(30, 8))
-    doubt = rng.uniform(size=30)
-    groups = [f"art{i % 3}" for i in range(30)]
-    picked = pick_uncertain(doubt, embeddings, groups, n=6, per_article=2, seed=13)
-    assert len(picked) == 6
+@pytest.mark.parametrize(("picker", "seed", "rows", "dims", "articles", "n"), [
+    (pick_uncertain, 0, 30, 8, 3, 6),
+    (pick_typical, 1, 12, 4, 4, 8),  # more clusters than articles allow: places filled
+])
+def test_suggest_keeps_the_cap_per_article_and_orders_by_doubt(picker, seed: int, rows: int, dims: int, articles: int,
+                                                               n: int) -> None:
+    rng = np.random.default_rng(seed)
+    embeddings = rng.normal(size=(rows, dims))
+    doubt = rng.uniform(size=rows)
+    groups = [f"art{i % articles}" for i in range(rows)]
+    picked = picker(doubt, embeddings, groups, n=n, per_article=2, seed=13)
+    assert len(picked) == n and len(set(picked)) == n
     assert all(sum(groups[i] == g for i in picked) <= 2 for g in set(groups))
     assert list(doubt[picked]) == sorted(doubt[picked], reverse=True)
 
@@ -126,15 +131,10 @@ def test_suggest_cli_offers_every_picker() -> None:
     assert list(get_args(Selection)) == list(PICKERS)
 
 
-def test_suggest_typical_fills_places_and_orders_by_doubt_when_clusters_outnumber_articles() -> None:
+def test_suggest_typical_takes_every_sentence_when_asked_for_more() -> None:
     rng = np.random.default_rng(1)
-    embeddings = rng.normal(size=(12, 4))
-    doubt = rng.uniform(size=12)
+    embeddings, doubt = rng.normal(size=(12, 4)), rng.uniform(size=12)
     groups = [f"art{i % 4}" for i in range(12)]
-    picked = pick_typical(doubt, embeddings, groups, n=8, per_article=2, seed=13)
-    assert len(picked) == 8 and len(set(picked)) == 8
-    assert all(sum(groups[i] == g for i in picked) <= 2 for g in set(groups))
-    assert list(doubt[picked]) == sorted(doubt[picked], reverse=True)
     assert sorted(pick_typical(doubt, embeddings, groups, n=50, per_article=50, seed=13)) == list(range(12))
 
 

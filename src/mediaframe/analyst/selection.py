@@ -46,15 +46,8 @@ def pick_uncertain(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[s
         return []
     kmeans = KMeans(n_clusters=clusters, n_init=1, random_state=seed)
     assigned = kmeans.fit_predict(embeddings[pool], sample_weight=doubt[pool] + 1e-6)
-    taken: list[int] = []
-    per_group: Counter[str] = Counter()
-    used_clusters: set[int] = set()
-    for index, cluster in zip(pool, assigned, strict=True):  # the pool runs most uncertain first
-        if int(cluster) not in used_clusters and per_group[groups[index]] < per_article:
-            taken.append(index)
-            used_clusters.add(int(cluster))
-            per_group[groups[index]] += 1
-    return sorted(fill_places(taken, doubt, groups, n, per_article, per_group), key=lambda i: -doubt[i])
+    cluster_of = {index: int(cluster) for index, cluster in zip(pool, assigned, strict=True)}
+    return sorted(best_per_cluster(doubt, cluster_of, groups, n, per_article), key=lambda i: -doubt[i])
 
 
 def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str], n: int, per_article: int,
@@ -70,24 +63,27 @@ def pick_typical(doubt: np.ndarray, embeddings: np.ndarray, groups: Sequence[str
     if clusters == 0:
         return []
     assigned = KMeans(n_clusters=clusters, n_init=1, random_state=seed).fit_predict(embeddings)
-    typical = typicality(embeddings)
-    score = typical / typical.max() * doubt
+    cluster_of = {index: int(cluster) for index, cluster in enumerate(assigned)}
+    score = typicality(embeddings) * doubt
+    return sorted(best_per_cluster(score, cluster_of, groups, n, per_article), key=lambda i: -doubt[i])
+
+
+def best_per_cluster(score: np.ndarray, cluster_of: dict[int, int], groups: Sequence[str], n: int,
+                     per_article: int) -> list[int]:
+    """At most `n` indices, at most `per_article` per group: the best-scored of each cluster (`cluster_of`: the
+    candidates' clusters), then the best-scored others in places left by clusters whose members' articles were full."""
+    order = [int(i) for i in np.argsort(-score, kind="stable")]
     taken: list[int] = []
     per_group: Counter[str] = Counter()
     used_clusters: set[int] = set()
-    for index in (int(i) for i in np.argsort(-score, kind="stable")):
-        if int(assigned[index]) not in used_clusters and per_group[groups[index]] < per_article:
+    for index in order:
+        cluster = cluster_of.get(index)
+        if cluster is not None and cluster not in used_clusters and per_group[groups[index]] < per_article:
             taken.append(index)
-            used_clusters.add(int(assigned[index]))
+            used_clusters.add(cluster)
             per_group[groups[index]] += 1
-    return sorted(fill_places(taken, score, groups, n, per_article, per_group), key=lambda i: -doubt[i])
-
-
-def fill_places(taken: list[int], score: np.ndarray, groups: Sequence[str], n: int, per_article: int,
-                per_group: Counter[str]) -> list[int]:
-    """`taken`, then the best-scored others in places left by clusters whose members' articles were full."""
     chosen = set(taken)
-    for index in (int(i) for i in np.argsort(-score, kind="stable")):
+    for index in order:
         if len(taken) >= n:
             break
         if index not in chosen and per_group[groups[index]] < per_article:
