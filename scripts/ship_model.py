@@ -81,7 +81,17 @@ def model_card(model: Path, meta: dict, name: str) -> str:
         teacher_card = (teacher / "README.md").read_text(encoding="utf-8").replace("\n## ", "\n### ").replace("# mediaframe model",
                                                                                                        "## Its teacher")
         card = card.replace(str(teacher), "its teacher (below)") + "\n" + teacher_card
+        base = str(meta["distilled_from"].get("teacher_base_model", ""))
+        card = card.replace(base, Path(base).name) if base else card  # a folder on the machine that made it
     return card.replace("THIS_FOLDER", name)
+
+
+def shipped_origin(origin: dict) -> dict:
+    """A student's teacher and starting model as make model names them: the large teacher is not shipped, the
+    MiniLM teacher it is cut from ships beside it as `news-teacher`."""
+    base = Path(str(origin.get("teacher_base_model", ""))).name or "its base model"
+    return {"teacher": f"models/teacher-large of make model (on {base}; not shipped, figures in its card below)",
+            "teacher_base_model": base, "cut_from": "news-teacher (shipped beside it; models/teacher of make model)"}
 
 
 def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: str = SHIPPED_NAME,
@@ -93,8 +103,8 @@ def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: s
         if (model / file).is_file():
             shutil.copy2(model / file, stage / file)
     meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
-    if "distilled_from" in meta:  # the teacher's folder on the machine that made it says nothing to a user
-        meta["distilled_from"]["teacher"] = "news-teacher (shipped beside it; models/teacher of make model)"
+    if "distilled_from" in meta:  # the folders on the machine that made it say nothing to a user
+        meta["distilled_from"].update(shipped_origin(meta["distilled_from"]))
     (stage / "mediaframe.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
     save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})

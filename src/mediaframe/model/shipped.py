@@ -3,11 +3,12 @@
 `pip install mediaframe` installs two trained model folders as package data, each with half-precision
 safetensors, tokenizer, metadata, card and SHIPPED.json (its digest and the recipe that made it):
 - `news` (mediaframe/resources/models/news): the distilled three-layer student, the model that scores;
-- `news-teacher`: the six-layer model it was distilled from, the base `mediaframe train` fine-tunes by
+- `news-teacher`: the six-layer MiniLM model its layers are cut from, the base `mediaframe train` fine-tunes by
   default (with a few labels of a new domain it learns more than the student or plain MiniLM:
   docs/BENCHMARKS.md, the learning curve).
 Every command and the Python API take these names wherever they take a model folder;
-`scripts/ship_model.py` (run by `make model`) writes them from the trained teacher and student.
+`scripts/ship_model.py` (run by `make model`) writes them from the trained MiniLM teacher and the
+student (taught by a larger teacher that does not ship).
 """
 
 from __future__ import annotations
