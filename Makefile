@@ -39,7 +39,7 @@ demo: install
 # configs/gpu.toml on a GPU):
 # a teacher from plain MiniLM on every labeled source, shipped as `news-teacher` (the base `mediaframe train`
 # fine-tunes by default, and what the student is cut from); a large teacher on all-mpnet-base-v2 on the same rows
-# (checkpointed: if it is cut off, rerun its line with --resume in place of --force); a three-layer student cut from
+# (checkpointed: if it is cut off, `make model RESUME=1` goes on from its checkpoints); a three-layer student cut from
 # the MiniLM teacher and taught by the large one's soft labels, scored on the held-out sets and shipped
 # (scripts/ship_model.py) as `news`. The large teacher is not shipped (420 MB); its figures are in docs/BENCHMARKS.md.
 HELD_OUT := narrative_frames_test finentity_test
@@ -49,7 +49,7 @@ model: install $(LARGE)/config.json
 	$(BIN)/mediaframe build $(SEED) --target Netflix --gold $(GOLD) --out $(OUT)/seed-dataset --folds --force
 	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/teacher --base minilm --set training.replay_rows=0 --force
 	$(BIN)/mediaframe train $(OUT)/seed-dataset --out models/teacher-large --base $(LARGE) --set training.replay_rows=0 \
-		--set training.checkpoints=true --force
+		--set training.checkpoints=true $(if $(RESUME),--resume,--force)
 	$(BIN)/mediaframe distill models/teacher-large --out models/default --corpus $(SEED) --target Netflix \
 		--set distill.student='"models/teacher"' --set distill.teacher_dtype='"auto"' --set distill.epochs=3 --force
 	mkdir -p $(OUT)/held-out

@@ -1,8 +1,8 @@
 """How many labels does `suggest` save? The analyst's loop simulated on labeled real news.
 
 The starting model (--start) is the shipped fine-tuning base, `news-teacher` (`mediaframe train`'s default
-base; `--start news` is the three-layer student), which was never trained on FinEntity. FinEntity's
-training passages are the unlabeled corpus: their gold stays hidden until a sentence is picked, then
+base), which was never trained on FinEntity; a start model that learned it (the shipped `news` has) is refused.
+FinEntity's training passages are the unlabeled corpus: their gold stays hidden until a sentence is picked, then
 it is revealed as the analyst's label. Each round picks more sentences, up to 25, 50, 100, 200 and
 400 labels, by one of two strategies, fine-tunes the starting model on every label so far (`mediaframe
 train --base news-teacher` on the labels alone: the replay sample is left out by default here, so that the
@@ -69,6 +69,9 @@ def main() -> int:
         # (records before --selection existed are uncertain picks; a record's "budgets" says the rounds it was picked in)
         return 0
     logging.basicConfig(level=logging.WARNING)
+    if "finentity" in learned_sources(args.start):
+        sys.exit(f"--start {args.start}: it learned FinEntity, the corpus this loop picks from; expected a model that "
+                 "never saw it (the news-teacher of commit 903adf2's recipe, or one trained without finentity)")
     cfg = load_config(args.config, args.set)
     pool = [row for row in load_source("finentity", cfg).rows if any(row.get(t) for t in TASKS)]
     if args.score_on == "validation":  # choose on passages of the training part, never on the test fifth
@@ -84,6 +87,12 @@ def main() -> int:
             results += simulate(strategy, seed, pool, embeddings, test, args)
     summarise(results, args.budgets)
     return 0
+
+
+def learned_sources(model: str) -> set[str]:
+    """The data sources a model folder records it learned from (a student: its teacher's rows too)."""
+    meta = json.loads((model_path(model) / "mediaframe.json").read_text(encoding="utf-8"))
+    return {source["name"] for source in meta.get("data", {}).get("sources", [])}
 
 
 def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray, test: list[dict],
@@ -190,7 +199,7 @@ def parse_args() -> argparse.Namespace:
                         help="suggest's picks: typical ones covering the corpus (its default), or the most uncertain")
     parser.add_argument("--score-on", choices=["test", "validation"], default="test",
                         help="the FinEntity test fifth, or (to choose a strategy) a fixed fifth of the training passages")
-    parser.add_argument("--start", default="news-teacher", help="the model the loop starts from (news: the student)")
+    parser.add_argument("--start", default="news-teacher", help="the model the loop starts from: one that never learned FinEntity")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")

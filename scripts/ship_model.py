@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -74,24 +75,39 @@ def card_section(record: dict, sources: list[str]) -> str:
 
 
 def model_card(model: Path, meta: dict, name: str) -> str:
-    """The model's card; for a student, followed by its teacher's (intended use, data, recipe, limits)."""
+    """The model's card; for a student, followed by its teacher's (intended use, data, recipe, limits). The folders of
+    the machine that made them are named as `shipped_origin` names them."""
     card = (model / "README.md").read_text(encoding="utf-8") if (model / "README.md").is_file() else "# mediaframe model\n"
-    teacher = Path(meta.get("distilled_from", {}).get("teacher", ""))
-    if (teacher / "README.md").is_file():
-        teacher_card = (teacher / "README.md").read_text(encoding="utf-8").replace("\n## ", "\n### ").replace("# mediaframe model",
-                                                                                                       "## Its teacher")
-        card = card.replace(str(teacher), "its teacher (below)") + "\n" + teacher_card
-        base = str(meta["distilled_from"].get("teacher_base_model", ""))
-        card = card.replace(base, Path(base).name) if base else card  # a folder on the machine that made it
+    origin = meta.get("distilled_from", {})
+    teacher = Path(origin["teacher"]) if origin.get("teacher") else None
+    if teacher is not None and (teacher / "README.md").is_file():
+        card = card.replace(str(teacher), "its teacher (below)") + "\n" + teacher_card(teacher)
+    named = shipped_origin(origin)
+    for key in sorted(named, key=lambda k: -len(str(origin[k]))):  # longest first: one folder may prefix another
+        card = card.replace(str(origin[key]), named[key])
     return card.replace("THIS_FOLDER", name)
 
 
+def teacher_card(teacher: Path) -> str:
+    """The teacher's card as a section of its student's, without its use (the student is what ships)."""
+    text = (teacher / "README.md").read_text(encoding="utf-8")
+    text = re.sub(r"\n## Use\n.*?(?=\n## |\Z)", "\n", text, flags=re.S)
+    return text.replace("\n## ", "\n### ").replace("# mediaframe model", "## Its teacher")
+
+
+SHIPPED_AS = {"teacher": "news-teacher (shipped beside it; models/teacher of make model)"}  # by folder name
+
+
 def shipped_origin(origin: dict) -> dict:
-    """A student's teacher and starting model as make model names them: the large teacher is not shipped, the
-    MiniLM teacher it is cut from ships beside it as `news-teacher`."""
-    base = Path(str(origin.get("teacher_base_model", ""))).name or "its base model"
-    return {"teacher": f"models/teacher-large of make model (on {base}; not shipped, figures in its card below)",
-            "teacher_base_model": base, "cut_from": "news-teacher (shipped beside it; models/teacher of make model)"}
+    """A student's teacher, the teacher's base and the model the student was cut from, where they are folders of the
+    machine that made it, named as a user can place them: by the shipped model they became, else by folder name."""
+    named = {}
+    for key in ("teacher", "teacher_base_model", "cut_from"):
+        value = str(origin.get(key) or "")
+        if "/" in value:
+            folder = Path(value).name
+            named[key] = SHIPPED_AS.get(folder, f"{folder} (not shipped)")
+    return named
 
 
 def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: str = SHIPPED_NAME,
