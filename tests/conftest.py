@@ -20,6 +20,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]  # the checkout: its data/, conf
 SEED = REPO_ROOT / "data" / "seed"
 
 
+def load_script(name: str):
+    """A script of scripts/ imported as a module, for its functions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Caches (scoring-path choices, compiled graphs) go to a folder of this test session, never the user's home."""

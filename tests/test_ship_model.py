@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "ship_model.py"
 CARD = "# mediaframe model\n\nA classifier. Stance 0.658 [0.621, 0.690].\n\n## Limitations\n\n- Few rows.\n"
 
 
 @pytest.fixture(scope="module")
 def shipping():
-    spec = importlib.util.spec_from_file_location("ship_model", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("ship_model")
 
 
 def test_ship_model_keeps_a_plain_models_card_whole_wherever_it_runs(shipping, tiny_model_copy: Path, tmp_path: Path,
