@@ -47,6 +47,7 @@ from mediaframe.evaluation.scoring import evaluate
 from mediaframe.inference.predictor import Predictor
 from mediaframe.labels.embeddings import load_embedder
 from mediaframe.labels.registry import load_source
+from mediaframe.model.folder import read_meta
 from mediaframe.model.modeling import load_model
 from mediaframe.model.shipped import model_path
 from mediaframe.records import TASKS
@@ -91,8 +92,7 @@ def main() -> int:
 
 def learned_sources(model: str) -> set[str]:
     """The data sources a model folder records it learned from (a student: its teacher's rows too)."""
-    meta = json.loads((model_path(model) / "mediaframe.json").read_text(encoding="utf-8"))
-    return {source["name"] for source in meta.get("data", {}).get("sources", [])}
+    return {source["name"] for source in read_meta(model_path(model)).get("data", {}).get("sources", [])}
 
 
 def simulate(strategy: str, seed: int, pool: list[dict], embeddings: np.ndarray, test: list[dict],
