@@ -23,6 +23,7 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from mediaframe.inference.openvino_conversion import GRAPH_FILE, SHIPPED_GRAPH, export, stamp_shipped_graph
@@ -153,8 +154,13 @@ def main() -> None:
     parser.add_argument("--commit", help="the commit whose recipe made the model (default: this checkout's HEAD)")
     args = parser.parse_args()
     out = args.out or shipped_folder(args.name)
-    record = ship(args.model, out, args.command, held_out(args.held_out) if args.held_out else {}, args.name,
-                  args.commit)
+    try:
+        record = ship(args.model, out, args.command, held_out(args.held_out) if args.held_out else {}, args.name,
+                      args.commit)
+    except (OSError, SafetensorError) as error:  # a full disk: the staging folder goes, the shipped folder before stays as it was
+        shutil.rmtree(out.with_name(out.name + ".tmp"), ignore_errors=True)
+        raise SystemExit(f"{out}: could not write the shipped model ({getattr(error, 'strerror', None) or error}); expected about "
+                         "100 MB free beside it; free space and rerun") from None
     print(f"shipped {args.model} -> {out} ({record['size_bytes'] / 1e6:.1f} MB, sha256 {record['digest'][:12]})")
 
 

@@ -59,3 +59,21 @@ def test_ship_model_names_a_students_teacher_and_starting_model_without_the_make
     assert json.loads(shipped_meta)["distilled_from"] == {
         "teacher": "teacher-large (not shipped)", "teacher_base_model": "all-mpnet-base-v2 (not shipped)",
         "cut_from": "news-teacher (shipped beside it; models/teacher of make model)"}
+
+
+def test_ship_model_on_a_full_disk_says_so_in_one_line_and_leaves_the_shipped_folder_as_it_was(
+        shipping, tiny_model_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "shipped" / "news-teacher"
+    out.mkdir(parents=True)
+    (out / "SHIPPED.json").write_text("{}", encoding="utf-8")
+
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shipping, "save_file", full_disk)
+    monkeypatch.setattr("sys.argv", ["ship_model.py", str(tiny_model_copy), "--name", "news-teacher", "--out", str(out),
+                                     "--commit", "0" * 40])
+    with pytest.raises(SystemExit, match="could not write the shipped model .No space left on device.; expected about"):
+        shipping.main()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["news-teacher"]
+    assert (out / "SHIPPED.json").read_text() == "{}"
