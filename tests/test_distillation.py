@@ -189,3 +189,42 @@ def test_distillation_teacher_labels_in_bf16_only_where_asked_and_native(
     monkeypatch.setattr(distillation, "Predictor", lambda model, batch, dtype, *a, **k: dtypes.append(dtype) or real(model, batch, "fp32", *a, **k))
     soft, _ = distillation.teacher_probabilities(load_model(tiny_model_dir), ROWS[:2], settings(f"distill.teacher_dtype={choice}"))
     assert dtypes == [expected] and len(soft["stance"]) == 2
+
+
+def test_distillation_teacher_representations_are_each_rows_pooled_output_in_row_order(tiny_model_dir: Path) -> None:
+    import torch
+
+    from mediaframe.model.modeling import encode, load_model
+
+    teacher = load_model(tiny_model_dir)
+    rows = ROWS[:4]  # of different lengths: scored in batches sorted by length, returned in row order
+    mentions = MentionFinder().rows(rows, ["Netflix"] * 4)
+    pooled = distillation.teacher_representations(teacher, rows, mentions, settings("predict.batch_size=2"))
+    assert pooled.shape == (4, teacher.model.config.hidden_size)
+    for i, row in enumerate(rows):
+        one = encode(teacher.tokenizer, [row["text"]], ["Netflix"], [mentions[i]], teacher.meta["max_length"],
+                     teacher.meta["target_mode"], padding=True)
+        with torch.inference_mode():
+            expected = teacher.model(**{k: torch.tensor(v) for k, v in one.items()}, return_pooled=True)["pooled"][0]
+        np.testing.assert_allclose(pooled[i], expected.numpy(), atol=1e-5)
+
+
+def test_distillation_matches_the_teachers_representation_through_a_projection_it_does_not_save(
+    confident_teacher: Path, tiny_base_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetensors.torch import load_file
+
+    start = other_encoder_model(tiny_base_model, tmp_path / "start")  # wider than the teacher: the projection maps widths
+    losses: list[float] = []
+    real = distillation_loop.representation_loss
+    monkeypatch.setattr(distillation_loop, "representation_loss",
+                        lambda projected, teacher: losses.append(float(real(projected, teacher).detach())) or real(projected, teacher))
+    cfg = settings(f"distill.student={json.dumps(str(start))}", "distill.layers=3", "distill.ffn_width=0",
+                   "distill.representation_weight=1", "distill.epochs=10", "distill.learning_rate=0.001")
+    out = distillation.distill(confident_teacher, tmp_path / "student", cfg, extra_rows=ROWS)
+    steps_per_epoch = len(losses) // 10
+    assert np.mean(losses[-steps_per_epoch:]) < 0.5 * np.mean(losses[:steps_per_epoch]), losses
+    weights = load_file(str(next(out.glob("*.safetensors"))))
+    assert not [key for key in weights if "projection" in key]
+    assert not hasattr(distillation.load_model(out).model, distillation_loop.PROJECTION)
+    assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["settings"]["representation_weight"] == 1

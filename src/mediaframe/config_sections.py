@@ -269,6 +269,8 @@ class DistillConfig(Section):
     temperature: float = Field(2.0, gt=0, description="Softens the teacher's and the student's distributions in the loss.")
     teacher_dtype: Literal["fp32", "auto"] = Field("fp32", description="The teacher's soft labels in fp32, or auto: bf16 where native.")
     label_weight: float = Field(0.5, ge=0, le=1, description="Weight of gold labels against the teacher's soft labels.")
+    representation_weight: float = Field(0.0, ge=0, description="Weight of matching the teacher's pooled sentence "
+                                         "representation (cosine, through a learned projection; 0 = logits only).")
 
 
 class DistributedConfig(Section):

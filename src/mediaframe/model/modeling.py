@@ -87,16 +87,21 @@ class MultiTaskModel(nn.Module):
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
         token_type_ids: torch.Tensor | None = None,
+        return_pooled: bool = False,
         **labels: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        """Logits per task (`<task>_logits`); with `<task>_labels` given, also a summed `loss`.
+        """Logits per task (`<task>_logits`); with `<task>_labels` given, also a summed `loss`; with `return_pooled`,
+        the pooled sentence representation (`pooled`, before dropout).
 
         A label of -100 (a row missing that task's label) contributes no loss to that head.
         """
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
-        pooled = self.dropout(self.pool(hidden, attention_mask))
+        representation = self.pool(hidden, attention_mask)
+        pooled = self.dropout(representation)
         out = {f"{task}_logits": head(pooled) for task, head in self.heads.items()}
+        if return_pooled:
+            out["pooled"] = representation
         losses = [self.task_loss(t, out[f"{t}_logits"], labels[f"{t}_labels"]) for t in self.heads if f"{t}_labels" in labels]
         if losses:
             out["loss"] = torch.stack(losses).sum()

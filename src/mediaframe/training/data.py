@@ -251,6 +251,7 @@ class MultiTaskCollator:
                 batch[key] = torch.tensor([list(row[key]) + [pad] * (width - len(row[key])) for row in rows])
         for name in LABEL_NAMES:
             batch[name] = torch.tensor([row.get(name, IGNORE_INDEX) for row in rows], dtype=torch.long)
-        for name in (f"{task}_soft" for task in TASKS if f"{task}_soft" in rows[0]):  # a teacher's, when distilling
+        teacher = [f"{task}_soft" for task in TASKS] + ["teacher_pooled"]
+        for name in (name for name in teacher if name in rows[0]):  # a teacher's, when distilling
             batch[name] = torch.tensor([row[name] for row in rows], dtype=torch.float32)
         return batch

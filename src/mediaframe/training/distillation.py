@@ -28,7 +28,7 @@ from mediaframe.config import Config, DistillConfig, config_toml
 from mediaframe.corpus.mentions import MentionFinder
 from mediaframe.errors import MediaframeError
 from mediaframe.hardware import bf16_pays, physical_cores
-from mediaframe.inference.batching import pad_batch
+from mediaframe.inference.batching import pad_batch, padded_batches
 from mediaframe.inference.predictor import Predictor
 from mediaframe.model.modeling import LoadedModel, check_label_schema, encode, load_model, reads_context, save_model
 from mediaframe.training.distillation_loop import fit_student
@@ -75,7 +75,8 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
                      contexts=[r.get("context") for r in rows] if reads_context(student.meta) else None)
     if width:
         narrow(student, encoded, width, cfg.seed)
-    fit_student(student, rows, encoded, soft, settings, device, cfg.seed, training_threads(cfg.training))
+    pooled = teacher_representations(loaded, rows, mentions, cfg, device) if settings.representation_weight else None
+    fit_student(student, rows, encoded, soft, settings, device, cfg.seed, training_threads(cfg.training), pooled)
     student.meta = student_meta(loaded.meta, start.meta, teacher, kept, width, settings, rows)
     with staged_folder(out) as stage:
         save_model(student, stage)
@@ -98,6 +99,27 @@ def teacher_probabilities(
     logger.info("teacher: labeling %d sentences (%s)", len(rows), dtype)
     mentions = MentionFinder(cfg.targets).rows(rows, targets)
     return predictor.predict_proba(texts, targets, mentions, [r.get("context") for r in rows]), mentions
+
+
+def teacher_representations(loaded: LoadedModel, rows: Sequence[dict[str, Any]], mentions: list[list[dict[str, Any]]],
+                            cfg: Config, device: str = "cpu") -> np.ndarray:
+    """The teacher's pooled sentence representation of every row (rows x its hidden size, float32), in PyTorch, bf16
+    where distill.teacher_dtype auto and bf16 pays: what distill.representation_weight matches the student to."""
+    meta = loaded.meta
+    encoded = encode(loaded.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
+                     mentions, meta["max_length"], meta["target_mode"],
+                     contexts=[r.get("context") for r in rows] if reads_context(meta) else None)
+    bf16 = cfg.distill.teacher_dtype == "auto" and bf16_pays(device)
+    torch.set_num_threads(cfg.predict.threads or physical_cores())
+    model = loaded.model.to(device).eval()
+    out = np.zeros((len(rows), model.config.hidden_size), dtype=np.float32)
+    logger.info("teacher: pooled representations of %d sentences (%s)", len(rows), "bf16" if bf16 else "fp32")
+    with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+        for index, batch in padded_batches(encoded, cfg.predict.batch_size, loaded.tokenizer.pad_token_id or 0,
+                                           meta["max_length"]):
+            tensors = {key: torch.from_numpy(value).to(device) for key, value in batch.items()}
+            out[index] = model(**tensors, return_pooled=True)["pooled"].float().cpu().numpy()
+    return out
 
 
 def student_start(teacher: LoadedModel, settings: DistillConfig) -> LoadedModel:

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 SOFT_NAMES = [f"{task}_soft" for task in TASKS]
 GOLD_NAMES = [f"{task}_labels" for task in TASKS]
+POOLED_NAME = "teacher_pooled"  # the teacher's pooled representation, with distill.representation_weight
+PROJECTION = "distill_projection"  # the student's representation -> the teacher's width; trained, never saved
 
 
 class StudentTrainer(Trainer):
@@ -41,19 +43,29 @@ class StudentTrainer(Trainer):
                      num_items_in_batch: Any = None) -> Any:
         soft = {t: inputs.pop(name) for t, name in zip(TASKS, SOFT_NAMES, strict=True)}
         gold = {t: inputs.pop(name) for t, name in zip(TASKS, GOLD_NAMES, strict=True)}
-        logits = model(**inputs)
+        teacher_pooled = inputs.pop(POOLED_NAME, None)
+        logits = model(**inputs, return_pooled=teacher_pooled is not None)
         loss = sum(task_loss(logits[f"{t}_logits"], soft[t], gold[t], self.settings) for t in TASKS)
+        if teacher_pooled is not None:
+            projected = model.get_submodule(PROJECTION)(logits["pooled"].float())
+            loss = loss + self.settings.representation_weight * representation_loss(projected, teacher_pooled)
         return (loss, logits) if return_outputs else loss
 
 
 def fit_student(
     student: LoadedModel, rows: Sequence[dict[str, Any]], encoded: dict[str, Any],
     soft: dict[str, np.ndarray], settings: DistillConfig, device: str, seed: int, threads: int,
+    teacher_pooled: np.ndarray | None = None,
 ) -> None:
-    """Train the student in place on the teacher's softened probabilities and the rows' gold labels, on `threads` CPU
+    """Train the student in place on the teacher's softened probabilities and the rows' gold labels (and, given
+    `teacher_pooled`, the teacher's pooled representations through a projection learned beside it), on `threads` CPU
     threads."""
     torch.set_num_threads(threads)
     data = student_dataset(rows, encoded, soft, student, settings.temperature)
+    if teacher_pooled is not None:
+        data = data.add_column(POOLED_NAME, teacher_pooled.tolist())
+        torch.manual_seed(seed)
+        student.model.add_module(PROJECTION, nn.Linear(student.model.config.hidden_size, teacher_pooled.shape[1]))
     without_dropout(student.model)
     with tempfile.TemporaryDirectory(prefix="mediaframe-distill-") as workdir:
         trainer = StudentTrainer(
@@ -63,6 +75,8 @@ def fit_student(
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
         result = trainer.train()
+    if hasattr(student.model, PROJECTION):
+        delattr(student.model, PROJECTION)
     logger.info("distill: %d steps, mean loss %.4f", result.global_step, result.training_loss)
     student.model.cpu().eval()
 
@@ -107,6 +121,11 @@ def task_loss(logits: torch.Tensor, soft: torch.Tensor, gold: torch.Tensor, sett
     distilled = nn.functional.kl_div(nn.functional.log_softmax(logits.float() / t, -1), soft, reduction="batchmean") * t * t
     labeled = nn.functional.cross_entropy(logits.float(), gold, ignore_index=IGNORE_INDEX, reduction="sum") / len(gold)
     return (1 - weight) * distilled + weight * labeled
+
+
+def representation_loss(projected: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """Mean cosine distance between the projected student representations and the teacher's (0: same direction)."""
+    return (1 - nn.functional.cosine_similarity(projected, teacher.float(), dim=-1)).mean()
 
 
 def gold_indices(rows: Sequence[dict[str, Any]], labels: Sequence[str], task: str) -> list[int]:
