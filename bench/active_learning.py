@@ -1,11 +1,19 @@
 """How many labels does `suggest` save? The analyst's loop simulated on labeled real news.
 
-The starting model (--start) is the shipped fine-tuning base, `news-teacher` (`mediaframe train`'s default
-base), which was never trained on FinEntity; a start model that learned it (the shipped `news` has) is refused.
+The starting model (--start) must never have learned FinEntity; a start model that learned it is refused. The
+figures in docs/BENCHMARKS.md start from `news-teacher` as shipped up to commit 2be9f42 (`mediaframe train`'s default
+base then, made by commit 903adf2's recipe, without FinEntity):
+
+    git worktree add ../mediaframe-2be9f42 2be9f42
+    .venv/bin/python bench/active_learning.py --start ../mediaframe-2be9f42/src/mediaframe/resources/models/news-teacher ...
+
+(today's shipped pair learned FinEntity's training passages); or train one without it:
+`mediaframe train out/seed-dataset --out models/start --base minilm --set training.replay_rows=0
+--set 'training.extra_sources=["newsmtsc", "narrative_frames", "written"]'`.
 FinEntity's training passages are the unlabeled corpus: their gold stays hidden until a sentence is picked, then
 it is revealed as the analyst's label. Each round picks more sentences, up to 25, 50, 100, 200 and
 400 labels, by one of two strategies, fine-tunes the starting model on every label so far (`mediaframe
-train --base news-teacher` on the labels alone: the replay sample is left out by default here, so that the
+train --base START` on the labels alone: the replay sample is left out by default here, so that the
 30 fine-tunings of three seeds fit in well under an hour on a 2-core CPU; `--replay` puts it back),
 and scores the model on the FinEntity test fifth, which nothing is trained, tuned or selected on (or,
 with `--score-on validation`, to choose a strategy: a fixed fifth of the training passages, the rest the pool):
@@ -20,8 +28,8 @@ Prints macro-F1 per task per strategy and number of labels (mean and spread over
 random labels reach suggest's stance F1 at 100 labels (linear interpolation of the random curve), and
 appends one JSON line per round to --log.
 
-    .venv/bin/python bench/active_learning.py --seeds 13,14,15 --log out/active_learning.jsonl
-    .venv/bin/python bench/active_learning.py --picker start --strategies suggest --log out/active_learning.jsonl
+    .venv/bin/python bench/active_learning.py --start START --seeds 13,14,15 --log out/active_learning.jsonl
+    .venv/bin/python bench/active_learning.py --start START --picker start --strategies suggest --log out/active_learning.jsonl
     .venv/bin/python bench/active_learning.py --summarise out/active_learning.jsonl --picker start
 """
 
@@ -63,16 +71,20 @@ def main() -> int:
     args = parse_args()
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
-        summarise([r for r in records if r.get("start", "news") == args.start and r.get("replay", False) == args.replay
+        summarise([r for r in records if args.start in (None, r.get("start", "news")) and r.get("replay", False) == args.replay
                    and r.get("scored_on", "test") == args.score_on
                    and (r["strategy"] == "random" or (r.get("picker", "latest") == args.picker
                                                       and r.get("selection", "uncertain") == args.selection))], args.budgets)
         # (records before --selection existed are uncertain picks; a record's "budgets" says the rounds it was picked in)
         return 0
     logging.basicConfig(level=logging.WARNING)
+    if not args.start:
+        sys.exit("--start: expected the model the loop starts from, one that never learned FinEntity (see this script's "
+                 "docstring: news-teacher as shipped at commit 2be9f42)")
     if "finentity" in learned_sources(args.start):
         sys.exit(f"--start {args.start}: it learned FinEntity, the corpus this loop picks from; expected a model that "
-                 "never saw it (the news-teacher of commit 903adf2's recipe, or one trained without finentity)")
+                 "never saw it (news-teacher as shipped at commit 2be9f42, or one trained without finentity: see "
+                 "this script's docstring)")
     cfg = load_config(args.config, args.set)
     pool = [row for row in load_source("finentity", cfg).rows if any(row.get(t) for t in TASKS)]
     if args.score_on == "validation":  # choose on passages of the training part, never on the test fifth
@@ -199,7 +211,8 @@ def parse_args() -> argparse.Namespace:
                         help="suggest's picks: typical ones covering the corpus (its default), or the most uncertain")
     parser.add_argument("--score-on", choices=["test", "validation"], default="test",
                         help="the FinEntity test fifth, or (to choose a strategy) a fixed fifth of the training passages")
-    parser.add_argument("--start", default="news-teacher", help="the model the loop starts from: one that never learned FinEntity")
+    parser.add_argument("--start", help="the model the loop starts from: one that never learned FinEntity (see the "
+                        "docstring); with --summarise, only its rounds (default: every start)")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")
