@@ -71,7 +71,8 @@ def main() -> int:
     args = parse_args()
     if args.summarise:
         records = [json.loads(line) for path in args.summarise for line in path.read_text(encoding="utf-8").splitlines()]
-        summarise([r for r in records if args.start in (None, r.get("start", "news")) and r.get("replay", False) == args.replay
+        start = args.start or "news-teacher"  # the label of the rounds logged before --start was required
+        summarise([r for r in records if r.get("start", "news") == start and r.get("replay", False) == args.replay
                    and r.get("scored_on", "test") == args.score_on
                    and (r["strategy"] == "random" or (r.get("picker", "latest") == args.picker
                                                       and r.get("selection", "uncertain") == args.selection))], args.budgets)
@@ -212,7 +213,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--score-on", choices=["test", "validation"], default="test",
                         help="the FinEntity test fifth, or (to choose a strategy) a fixed fifth of the training passages")
     parser.add_argument("--start", help="the model the loop starts from: one that never learned FinEntity (see the "
-                        "docstring); with --summarise, only its rounds (default: every start)")
+                        "docstring); with --summarise, only its rounds (default: news-teacher, the rounds logged before it was required)")
     parser.add_argument("--replay", action="store_true", help="fine-tune with the default replay sample (slower)")
     parser.add_argument("--set", action="append", default=[], help="config override for every run")
     parser.add_argument("--log", type=Path, default=None, help="append one JSON line per round")

@@ -31,6 +31,7 @@ from mediaframe.inference.runtime_choice import PREPARED_FILE
 from mediaframe.model.modeling import load_model
 from mediaframe.model.shipped import SHIPPED_FILE, SHIPPED_NAME, SHIPPED_NAMES, shipped_folder, weights_sha256
 
+CHECKOUT = Path(__file__).resolve().parents[1]  # the checkout whose recipe made the model
 COPIED = ("config.json", "mediaframe.json", "tokenizer.json", "tokenizer_config.json", "config.toml", "metrics.json")
 # The scoring path `--dtype auto` chose for the default student on each kind of CPU (docs/BENCHMARKS.md: the AMX
 # Xeon and the AMD EPYC with AVX512-BF16 both chose OpenVINO bf16; without native bf16, OpenVINO fp32 beats
@@ -111,14 +112,21 @@ def shipped_origin(origin: dict) -> dict:
     return named
 
 
+def without_checkout_paths(config: Path, checkout: Path) -> None:
+    """config.toml's paths inside the checkout that made the model, made relative to it, as in any checkout."""
+    if config.is_file():
+        config.write_text(config.read_text(encoding="utf-8").replace(f"{checkout.resolve()}/", ""), encoding="utf-8")
+
+
 def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: str = SHIPPED_NAME,
-         commit: str | None = None) -> dict:
+         commit: str | None = None, checkout: Path = CHECKOUT) -> dict:
     stage = out.with_name(out.name + ".tmp")
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
     for file in COPIED:
         if (model / file).is_file():
             shutil.copy2(model / file, stage / file)
+    without_checkout_paths(stage / "config.toml", checkout)
     meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
     if "distilled_from" in meta:  # the folders on the machine that made it say nothing to a user
         meta["distilled_from"].update(shipped_origin(meta["distilled_from"]))

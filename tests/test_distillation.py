@@ -226,5 +226,4 @@ def test_distillation_matches_the_teachers_representation_through_a_projection_i
     assert np.mean(losses[-steps_per_epoch:]) < 0.5 * np.mean(losses[:steps_per_epoch]), losses
     weights = load_file(str(next(out.glob("*.safetensors"))))
     assert not [key for key in weights if "projection" in key]
-    assert not hasattr(distillation.load_model(out).model, distillation_loop.PROJECTION)
     assert json.loads((out / "mediaframe.json").read_text())["distilled_from"]["settings"]["representation_weight"] == 1

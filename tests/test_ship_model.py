@@ -77,3 +77,15 @@ def test_ship_model_on_a_full_disk_says_so_in_one_line_and_leaves_the_shipped_fo
         shipping.main()
     assert sorted(p.name for p in out.parent.iterdir()) == ["news-teacher"]
     assert (out / "SHIPPED.json").read_text() == "{}"
+
+
+def test_ship_model_makes_the_makers_checkout_paths_relative(shipping, tiny_model_copy: Path, tmp_path: Path) -> None:
+    checkout = tmp_path / "maker"
+    checkout.mkdir()
+    config = f'[sources]\nbenchmarks = "{checkout}/../shared/benchmarks"\nlabels = "{checkout}/data/labels"\n'
+    (tiny_model_copy / "config.toml").write_text(config, encoding="utf-8")
+    out = tmp_path / "shipped" / "news-teacher"
+    shipping.ship(tiny_model_copy, out, "make model", {}, name="news-teacher", commit="0" * 40, checkout=checkout)
+    shipped = (out / "config.toml").read_text(encoding="utf-8")
+    assert 'benchmarks = "../shared/benchmarks"' in shipped and 'labels = "data/labels"' in shipped
+    assert str(checkout) not in shipped

@@ -90,16 +90,12 @@ class MultiTaskModel(nn.Module):
         return_pooled: bool = False,
         **labels: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
-        """Logits per task (`<task>_logits`); with `<task>_labels` given, also a summed `loss`; with `return_pooled`,
-        the pooled sentence representation (`pooled`, before dropout).
-
-        A label of -100 (a row missing that task's label) contributes no loss to that head.
-        """
+        """Logits per task (`<task>_logits`); with `<task>_labels` given, also a summed `loss` (a label of -100, a row
+        missing that task's label, adds nothing to its head's); with `return_pooled`, `pooled` (before dropout)."""
         kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
         representation = self.pool(hidden, attention_mask)
-        pooled = self.dropout(representation)
-        out = {f"{task}_logits": head(pooled) for task, head in self.heads.items()}
+        out = {f"{task}_logits": head(self.dropout(representation)) for task, head in self.heads.items()}
         if return_pooled:
             out["pooled"] = representation
         losses = [self.task_loss(t, out[f"{t}_logits"], labels[f"{t}_labels"]) for t in self.heads if f"{t}_labels" in labels]

@@ -34,6 +34,7 @@ from mediaframe.tables import TABLE_SUFFIXES
 logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
+TEACHER_POOLED = "teacher_pooled"  # a teacher's pooled representation per row, when a student matches it
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", "context", *TASKS)
 SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
 
@@ -239,7 +240,7 @@ def features(
 @dataclass
 class MultiTaskCollator:
     """Pads token ids to the longest row of a batch and stacks the three label columns (and a teacher's soft
-    labels where the rows have them)."""
+    labels and pooled representations where the rows have them)."""
 
     pad_token_id: int
 
@@ -251,7 +252,7 @@ class MultiTaskCollator:
                 batch[key] = torch.tensor([list(row[key]) + [pad] * (width - len(row[key])) for row in rows])
         for name in LABEL_NAMES:
             batch[name] = torch.tensor([row.get(name, IGNORE_INDEX) for row in rows], dtype=torch.long)
-        teacher = [f"{task}_soft" for task in TASKS] + ["teacher_pooled"]
+        teacher = [f"{task}_soft" for task in TASKS] + [TEACHER_POOLED]
         for name in (name for name in teacher if name in rows[0]):  # a teacher's, when distilling
             batch[name] = torch.tensor([row[name] for row in rows], dtype=torch.float32)
         return batch

@@ -70,9 +70,7 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     student, kept = shrink(start, settings.layers, keep_all=start is not loaded)
     width = feed_forward_width(student, settings.ffn_width)
     soft, mentions = teacher_probabilities(loaded, rows, cfg, device)
-    encoded = encode(student.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
-                     [list(m) for m in mentions], student.meta["max_length"], student.meta["target_mode"],
-                     contexts=[r.get("context") for r in rows] if reads_context(student.meta) else None)
+    encoded = model_inputs(student, rows, mentions)
     if width:
         narrow(student, encoded, width, cfg.seed)
     pooled = teacher_representations(loaded, rows, mentions, cfg, device) if settings.representation_weight else None
@@ -85,6 +83,15 @@ def distill(teacher: Path, out: Path, cfg: Config, extra_rows: Sequence[dict[str
     logger.info("student with %d of the %d layers of %s -> %s", len(kept), len(start.model.encoder.encoder.layer),
                 settings.student or "the teacher", out)
     return out
+
+
+def model_inputs(loaded: LoadedModel, rows: Sequence[dict[str, Any]], mentions: Sequence[Sequence[dict[str, Any]]]
+                 ) -> dict[str, Any]:
+    """The rows' token ids as `loaded` reads them (its tokenizer, target marking, length and context)."""
+    meta = loaded.meta
+    return encode(loaded.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
+                  [list(m) for m in mentions], meta["max_length"], meta["target_mode"],
+                  contexts=[r.get("context") for r in rows] if reads_context(meta) else None)
 
 
 def teacher_probabilities(
@@ -106,19 +113,19 @@ def teacher_representations(loaded: LoadedModel, rows: Sequence[dict[str, Any]],
     """The teacher's pooled sentence representation of every row (rows x its hidden size, float32), in PyTorch, bf16
     where distill.teacher_dtype auto and bf16 pays: what distill.representation_weight matches the student to."""
     meta = loaded.meta
-    encoded = encode(loaded.tokenizer, [str(r["text"]) for r in rows], [str(r.get("target") or "") for r in rows],
-                     mentions, meta["max_length"], meta["target_mode"],
-                     contexts=[r.get("context") for r in rows] if reads_context(meta) else None)
+    encoded = model_inputs(loaded, rows, mentions)
     bf16 = cfg.distill.teacher_dtype == "auto" and bf16_pays(device)
     torch.set_num_threads(cfg.predict.threads or physical_cores())
     model = loaded.model.to(device).eval()
     out = np.zeros((len(rows), model.config.hidden_size), dtype=np.float32)
     logger.info("teacher: pooled representations of %d sentences (%s)", len(rows), "bf16" if bf16 else "fp32")
-    with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
-        for index, batch in padded_batches(encoded, cfg.predict.batch_size, loaded.tokenizer.pad_token_id or 0,
-                                           meta["max_length"]):
-            tensors = {key: torch.from_numpy(value).to(device) for key, value in batch.items()}
-            out[index] = model(**tensors, return_pooled=True)["pooled"].float().cpu().numpy()
+    for index, batch in padded_batches(encoded, cfg.predict.batch_size, loaded.tokenizer.pad_token_id or 0,
+                                       meta["max_length"]):
+        tensors = {key: torch.from_numpy(value).to(device) for key, value in batch.items()}
+        with torch.inference_mode(), torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=bf16):
+            hidden = model.encoder(**tensors).last_hidden_state
+        with torch.inference_mode():  # pooled in fp32, as the scoring graph pools
+            out[index] = model.pool(hidden.float(), tensors["attention_mask"]).cpu().numpy()
     return out
 
 

@@ -22,13 +22,13 @@ from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from mediaframe.config import DistillConfig
 from mediaframe.model.modeling import IGNORE_INDEX, LoadedModel
 from mediaframe.records import TASKS
-from mediaframe.training.data import MultiTaskCollator
+from mediaframe.training.data import TEACHER_POOLED, MultiTaskCollator
 
 logger = logging.getLogger(__name__)
 
 SOFT_NAMES = [f"{task}_soft" for task in TASKS]
 GOLD_NAMES = [f"{task}_labels" for task in TASKS]
-POOLED_NAME = "teacher_pooled"  # the teacher's pooled representation, with distill.representation_weight
+POOLED_NAME = TEACHER_POOLED  # the teacher's pooled representation, with distill.representation_weight
 PROJECTION = "distill_projection"  # the student's representation -> the teacher's width; trained, never saved
 
 
@@ -63,7 +63,7 @@ def fit_student(
     torch.set_num_threads(threads)
     data = student_dataset(rows, encoded, soft, student, settings.temperature)
     if teacher_pooled is not None:
-        data = data.add_column(POOLED_NAME, teacher_pooled.tolist())
+        data = data.add_column(POOLED_NAME, list(teacher_pooled.astype(np.float32)))  # stored as float32
         torch.manual_seed(seed)
         student.model.add_module(PROJECTION, nn.Linear(student.model.config.hidden_size, teacher_pooled.shape[1]))
     without_dropout(student.model)
