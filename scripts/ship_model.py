@@ -127,9 +127,10 @@ def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: s
         if (model / file).is_file():
             shutil.copy2(model / file, stage / file)
     without_checkout_paths(stage / "config.toml", checkout)
-    meta = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    original = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
+    meta = dict(original)
     if "distilled_from" in meta:  # the folders on the machine that made it say nothing to a user
-        meta["distilled_from"].update(shipped_origin(meta["distilled_from"]))
+        meta["distilled_from"] = {**original["distilled_from"], **shipped_origin(original["distilled_from"])}
     (stage / "mediaframe.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tensors = {name: t.half() if t.is_floating_point() else t for name, t in load_file(model / "model.safetensors").items()}
     save_file(tensors, stage / "model.safetensors", metadata={"format": "pt"})
@@ -144,7 +145,6 @@ def ship(model: Path, out: Path, command: str, results: dict[str, dict], name: s
     commit = commit or subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     record = {"name": name, "digest": weights_sha256(stage), "size_bytes": (stage / "model.safetensors").stat().st_size,
               "recipe": {"commit": commit, "command": command}, "made": date.today().isoformat(), "held_out": results}
-    original = json.loads((model / "mediaframe.json").read_text(encoding="utf-8"))
     (stage / "README.md").write_text(model_card(model, original, name) + card_section(record, sources), encoding="utf-8")
     (stage / SHIPPED_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)

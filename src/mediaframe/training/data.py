@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 LABEL_NAMES = [f"{task}_labels" for task in TASKS]
 TEACHER_POOLED = "teacher_pooled"  # a teacher's pooled representation per row, when a student matches it
+TEACHER_COLUMNS = (*(f"{task}_soft" for task in TASKS), TEACHER_POOLED)  # what a teacher gives a student's rows
 ROW_COLUMNS = ("id", "article_id", "text", "target", "mentions", "context", *TASKS)
 SOURCE_NAMES = ("newsmtsc", "narrative_frames", "written", "finentity")  # the test sets are never training sources
 
@@ -252,7 +253,6 @@ class MultiTaskCollator:
                 batch[key] = torch.tensor([list(row[key]) + [pad] * (width - len(row[key])) for row in rows])
         for name in LABEL_NAMES:
             batch[name] = torch.tensor([row.get(name, IGNORE_INDEX) for row in rows], dtype=torch.long)
-        teacher = [f"{task}_soft" for task in TASKS] + [TEACHER_POOLED]
-        for name in (name for name in teacher if name in rows[0]):  # a teacher's, when distilling
+        for name in (name for name in TEACHER_COLUMNS if name in rows[0]):  # a teacher's, when distilling
             batch[name] = torch.tensor([row[name] for row in rows], dtype=torch.float32)
         return batch

@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 SOFT_NAMES = [f"{task}_soft" for task in TASKS]
 GOLD_NAMES = [f"{task}_labels" for task in TASKS]
-POOLED_NAME = TEACHER_POOLED  # the teacher's pooled representation, with distill.representation_weight
 PROJECTION = "distill_projection"  # the student's representation -> the teacher's width; trained, never saved
 
 
@@ -43,7 +42,7 @@ class StudentTrainer(Trainer):
                      num_items_in_batch: Any = None) -> Any:
         soft = {t: inputs.pop(name) for t, name in zip(TASKS, SOFT_NAMES, strict=True)}
         gold = {t: inputs.pop(name) for t, name in zip(TASKS, GOLD_NAMES, strict=True)}
-        teacher_pooled = inputs.pop(POOLED_NAME, None)
+        teacher_pooled = inputs.pop(TEACHER_POOLED, None)
         logits = model(**inputs, return_pooled=teacher_pooled is not None)
         loss = sum(task_loss(logits[f"{t}_logits"], soft[t], gold[t], self.settings) for t in TASKS)
         if teacher_pooled is not None:
@@ -63,7 +62,7 @@ def fit_student(
     torch.set_num_threads(threads)
     data = student_dataset(rows, encoded, soft, student, settings.temperature)
     if teacher_pooled is not None:
-        data = data.add_column(POOLED_NAME, list(teacher_pooled.astype(np.float32)))  # stored as float32
+        data = data.add_column(TEACHER_POOLED, list(teacher_pooled.astype(np.float32)))  # stored as float32
         torch.manual_seed(seed)
         student.model.add_module(PROJECTION, nn.Linear(student.model.config.hidden_size, teacher_pooled.shape[1]))
     without_dropout(student.model)
@@ -75,7 +74,7 @@ def fit_student(
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
         result = trainer.train()
-    if hasattr(student.model, PROJECTION):
+    if teacher_pooled is not None:
         delattr(student.model, PROJECTION)
     logger.info("distill: %d steps, mean loss %.4f", result.global_step, result.training_loss)
     student.model.cpu().eval()
